@@ -1,0 +1,182 @@
+"""Settings: read once from TOML plus environment overrides into one typed object."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("zh_CN", "en")
+MODES = ("polling",)
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///dutybot.db"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message is one line naming the key and the fix."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """How to reach Telegram."""
+
+    token: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    mode: str = "polling"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the data lives."""
+
+    url: str = DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Behaviour defaults for every group."""
+
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh_CN"
+    admins: tuple[int, ...] = ()
+    allowed_groups: tuple[int, ...] = ()
+    ack_window: float = 2.0
+    concurrent_updates: int = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything dutybot is configured with."""
+
+    telegram: TelegramSettings
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "telegram": ("token", "api_base_url", "mode"),
+    "database": ("url",),
+    "bot": (
+        "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
+    ),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} does not exist — copy config.example.toml there"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc} — fix that line") from None
+
+
+def _check_keys(data: Mapping[str, Any], path: Path | None) -> None:
+    where = f" in {path}" if path else ""
+    for section, values in data.items():
+        if section not in _SECTIONS:
+            raise ConfigError(
+                f"unknown section [{section}]{where} — the sections are "
+                + ", ".join(f"[{s}]" for s in _SECTIONS)
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section}]{where} must be a table of keys, not a value")
+        for key in values:
+            if key not in _SECTIONS[section]:
+                raise ConfigError(
+                    f"unknown key [{section}] {key}{where} — known keys: "
+                    + ", ".join(_SECTIONS[section])
+                )
+
+
+def _str(section: dict[str, Any], name: str, key: str, default: str) -> str:
+    value = section.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"[{name}] {key} must be a string in quotes, got {value!r}")
+    return value.strip()
+
+
+def _ids(section: dict[str, Any], name: str, key: str) -> tuple[int, ...]:
+    value = section.get(key, [])
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise ConfigError(f"[{name}] {key} must be a list of numeric Telegram ids, like [12345]")
+    return tuple(value)
+
+
+def _number(section: dict[str, Any], name: str, key: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"[{name}] {key} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
+    """Read the TOML file (if any), apply DUTYBOT_* overrides and validate every value."""
+    if path is None and env.get("DUTYBOT_CONFIG"):
+        path = Path(env["DUTYBOT_CONFIG"])
+    data: dict[str, Any] = _read_toml(path) if path is not None else {}
+    _check_keys(data, path)
+    tg = data.get("telegram", {})
+    db = data.get("database", {})
+    bt = data.get("bot", {})
+
+    token = env.get("DUTYBOT_TELEGRAM_TOKEN") or _str(tg, "telegram", "token", "")
+    if not token:
+        raise ConfigError(
+            "[telegram] token is missing — put the token from @BotFather in the config file "
+            "or set DUTYBOT_TELEGRAM_TOKEN"
+        )
+    api_base_url = _str(tg, "telegram", "api_base_url", DEFAULT_API_BASE_URL)
+    if not api_base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"[telegram] api_base_url must start with http:// or https://, got {api_base_url!r}"
+        )
+    mode = _str(tg, "telegram", "mode", "polling")
+    if mode not in MODES:
+        raise ConfigError(f"[telegram] mode {mode!r} is not supported — use \"polling\"")
+
+    url = env.get("DUTYBOT_DATABASE_URL") or _str(db, "database", "url", DEFAULT_DATABASE_URL)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "[database] url must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+            f"got {url.split('://')[0]!r}"
+        )
+
+    timezone = _str(bt, "bot", "timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"[bot] timezone {timezone!r} is not a known time zone — use a name like "
+            "\"Asia/Shanghai\" or \"Europe/Berlin\""
+        ) from None
+    language = _str(bt, "bot", "language", "zh_CN")
+    if language not in LANGUAGES:
+        raise ConfigError(f"[bot] language {language!r} is not available — use \"zh_CN\" or \"en\"")
+    concurrent = _number(bt, "bot", "concurrent_updates", 8)
+    if concurrent < 1 or concurrent != int(concurrent):
+        raise ConfigError(f"[bot] concurrent_updates must be a whole number ≥ 1, got {concurrent}")
+
+    return Settings(
+        telegram=TelegramSettings(token=token, api_base_url=api_base_url, mode=mode),
+        database=DatabaseSettings(url=url),
+        bot=BotSettings(
+            timezone=timezone,
+            language=language,
+            admins=_ids(bt, "bot", "admins"),
+            allowed_groups=_ids(bt, "bot", "allowed_groups"),
+            ack_window=_number(bt, "bot", "ack_window", 2.0),
+            concurrent_updates=int(concurrent),
+        ),
+    )

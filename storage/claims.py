@@ -1,0 +1,204 @@
+"""Claiming and releasing places on shifts: capacity is never exceeded, refusals say why.
+
+The reasons a claim can fail are a closed, ordered set checked in one function (after
+Engelsystem's ShiftSignupStatus): gone, started, already on it, clash, full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.models import Claim, ClaimKind, ClaimStatus, Person, Shift, ShiftStatus
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The person is on the shift."""
+
+    shift: Shift
+    claim: Claim
+
+
+@dataclass(frozen=True)
+class AlreadyOn:
+    """They were on it already."""
+
+    shift: Shift
+
+
+@dataclass(frozen=True)
+class Full:
+    """Every place is taken."""
+
+    shift: Shift
+
+
+@dataclass(frozen=True)
+class Clash:
+    """They are on another shift at the same time (in any group)."""
+
+    shift: Shift
+    other: Shift
+
+
+@dataclass(frozen=True)
+class Started:
+    """The shift has already started."""
+
+    shift: Shift
+
+
+@dataclass(frozen=True)
+class ShiftGone:
+    """No such shift in this group, or it was cancelled."""
+
+
+ClaimResult = Claimed | AlreadyOn | Full | Clash | Started | ShiftGone
+
+
+async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:
+    """Read a shift of this group and lock its row for the rest of the transaction.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the transaction already holds the write
+    lock (BEGIN IMMEDIATE), so claims are serialised there too.
+    """
+    shift = await session.scalar(
+        select(Shift).where(Shift.id == shift_id).with_for_update()
+    )
+    if shift is None or shift.group_id != group_id:
+        return None
+    return shift
+
+
+async def live_claims(session: AsyncSession, shift_id: int) -> list[Claim]:
+    """Active claims of a shift, earliest first."""
+    rows = await session.scalars(
+        select(Claim)
+        .where(Claim.shift_id == shift_id, Claim.status == ClaimStatus.ACTIVE)
+        .order_by(Claim.created_at, Claim.id)
+    )
+    return list(rows.all())
+
+
+async def clashing_shift(
+    session: AsyncSession, person_id: int, shift: Shift
+) -> Shift | None:
+    """Another open shift the person holds that overlaps this one."""
+    return await session.scalar(
+        select(Shift)
+        .join(Claim, Claim.shift_id == Shift.id)
+        .where(
+            Claim.person_id == person_id,
+            Claim.status == ClaimStatus.ACTIVE,
+            Shift.id != shift.id,
+            Shift.status == ShiftStatus.OPEN,
+            Shift.start_at < shift.end_at,
+            Shift.end_at > shift.start_at,
+        )
+        .limit(1)
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    shift_id: int,
+    person: Person,
+    *,
+    group_id: int,
+    now: datetime,
+    kind: ClaimKind = ClaimKind.SELF,
+    force: bool = False,
+    actor: int | None = None,
+) -> ClaimResult:
+    """Put a person on a shift if every rule allows it; one transaction decides."""
+    shift = await lock_shift(session, shift_id, group_id)
+    if shift is None or shift.status is not ShiftStatus.OPEN:
+        return ShiftGone()
+    if shift.start_at <= now:
+        return Started(shift)
+    # Lock the person too: two claims by one person for overlapping shifts must not both pass.
+    await session.scalar(select(Person.id).where(Person.id == person.id).with_for_update())
+    taken = await live_claims(session, shift.id)
+    if any(c.person_id == person.id for c in taken):
+        return AlreadyOn(shift)
+    other = await clashing_shift(session, person.id, shift)
+    if other is not None:
+        return Clash(shift, other)
+    if len(taken) >= shift.need_max and not force:
+        return Full(shift)
+    new = Claim(
+        shift_id=shift.id, person_id=person.id, kind=kind, status=ClaimStatus.ACTIVE,
+        created_at=now,
+    )
+    session.add(new)
+    await session.flush()
+    audit.record(
+        session, at=now, action="claim.add", object_type="claim", object_id=new.id,
+        actor=actor if actor is not None else person.telegram_user_id, group_id=group_id,
+        after={"shift": shift.id, "person": person.id, "kind": kind.value},
+    )
+    return Claimed(shift, new)
+
+
+@dataclass(frozen=True)
+class Released:
+    """The place is free again; `late` when inside the drop-out cutoff."""
+
+    shift: Shift
+    late: bool
+    still_needed: int
+
+
+@dataclass(frozen=True)
+class NotOnShift:
+    """They had no place on that shift."""
+
+
+ReleaseResult = Released | NotOnShift | Started | ShiftGone
+
+
+async def release(
+    session: AsyncSession,
+    shift_id: int,
+    person: Person,
+    *,
+    group_id: int,
+    now: datetime,
+    cutoff: timedelta,
+    actor: int | None = None,
+    reason: str = "released",
+) -> ReleaseResult:
+    """Take a person off a shift (their choice, or a leader's)."""
+    shift = await lock_shift(session, shift_id, group_id)
+    if shift is None or shift.status is not ShiftStatus.OPEN:
+        return ShiftGone()
+    if shift.start_at <= now:
+        return Started(shift)
+    mine = [c for c in await live_claims(session, shift.id) if c.person_id == person.id]
+    if not mine:
+        return NotOnShift()
+    for held in mine:
+        held.status = ClaimStatus.RELEASED
+        held.ended_at = now
+        held.ended_reason = reason
+        audit.record(
+            session, at=now, action="claim.release", object_type="claim", object_id=held.id,
+            actor=actor if actor is not None else person.telegram_user_id, group_id=group_id,
+            before={"status": "active"}, after={"status": "released", "reason": reason},
+        )
+    await session.flush()
+    remaining = await session.scalar(
+        select(func.count()).select_from(Claim).where(
+            Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE
+        )
+    )
+    return Released(
+        shift,
+        late=shift.start_at - now < cutoff,
+        still_needed=max(0, shift.need_min - int(remaining or 0)),
+    )

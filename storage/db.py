@@ -1,0 +1,142 @@
+"""Engine and session factory, SQLite tuning, and Alembic migrations applied at start."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or opened; the message says which and why."""
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, search_path: str | None = None) -> AsyncEngine:
+    """Create the async engine: SQLite gets WAL and write transactions that lock at BEGIN."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("postgresql") and search_path:
+        kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
+        # cannot deadlock against another one (SQLite would fail it with "database is locked").
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any exception."""
+    async with factory() as session, session.begin():
+        yield session
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this code."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _backup_sqlite(path: Path, stamp: str) -> Path:
+    target = path.with_name(f"{path.name}.before-{stamp}.bak")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+async def migrate(engine: AsyncEngine, now: datetime) -> Path | None:
+    """Bring the schema to the newest revision; copy an existing SQLite file first.
+
+    Returns the path of the backup copy, if one was made.
+    """
+    try:
+        async with engine.connect() as conn:
+            current = await conn.run_sync(_current_revision)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DatabaseUnavailable(f"cannot open {safe_url(str(engine.url))}: {reason}") from None
+    head = head_revision()
+    backup: Path | None = None
+    if current == head:
+        return None
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and current is not None and database:
+        path = Path(database)
+        if path.exists():
+            stamp = f"{current}-{now.strftime('%Y%m%dT%H%M%SZ')}"
+            backup = await asyncio.to_thread(_backup_sqlite, path, stamp)
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+    return backup

@@ -1,0 +1,213 @@
+"""Duties and their shifts: describe once, materialise occurrences ahead, edit in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.recurrence import Occurrence, Rule, Window, occurrences
+from storage import audit
+from storage.models import Claim, ClaimStatus, Duty, DutyStatus, Group, Shift, ShiftStatus
+
+HORIZON_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DutyDraft:
+    """A duty as parsed from a leader's words, before it is stored."""
+
+    name: str
+    rrule: str | None
+    first_date: date
+    window: Window
+    need_min: int
+    need_max: int
+    place: str | None = None
+
+
+@dataclass
+class Materialised:
+    """What bringing a duty's shifts up to date changed."""
+
+    created: list[Shift] = field(default_factory=list)
+    moved: list[Shift] = field(default_factory=list)
+    cancelled: list[Shift] = field(default_factory=list)
+
+
+def rule_of(duty: Duty) -> Rule:
+    """The duty's recurrence as the recurrence module understands it."""
+    return Rule(
+        rrule=duty.rrule,
+        first_date=duty.first_date,
+        exdates=frozenset(date.fromisoformat(d) for d in duty.exdates),
+        rdates=frozenset(date.fromisoformat(d) for d in duty.rdates),
+    )
+
+
+def window_of(duty: Duty) -> Window:
+    """The duty's local wall-clock window."""
+    return Window(duty.start_time, duty.end_time)
+
+
+def local_today(zone: str, now: datetime) -> date:
+    """Today's date where the group lives."""
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def _snapshot(duty: Duty) -> dict[str, object]:
+    return {
+        "name": duty.name,
+        "rrule": duty.rrule,
+        "first_date": duty.first_date.isoformat(),
+        "start": duty.start_time.strftime("%H:%M"),
+        "end": duty.end_time.strftime("%H:%M"),
+        "need": [duty.need_min, duty.need_max],
+        "place": duty.place,
+        "exdates": list(duty.exdates),
+        "rdates": list(duty.rdates),
+        "status": duty.status.value,
+    }
+
+
+async def add_duty(
+    session: AsyncSession, group: Group, draft: DutyDraft, *, by: int | None, now: datetime
+) -> tuple[Duty, Materialised]:
+    """Store a new duty and materialise its shifts for the coming days."""
+    duty = Duty(
+        group_id=group.id,
+        name=draft.name,
+        rrule=draft.rrule,
+        first_date=draft.first_date,
+        start_time=draft.window.start,
+        end_time=draft.window.end,
+        need_min=draft.need_min,
+        need_max=draft.need_max,
+        place=draft.place,
+        exdates=[],
+        rdates=[],
+        status=DutyStatus.ACTIVE,
+        created_at=now,
+        created_by=by,
+    )
+    session.add(duty)
+    await session.flush()
+    audit.record(
+        session, at=now, action="duty.add", object_type="duty", object_id=duty.id, actor=by,
+        group_id=group.id, after=_snapshot(duty),
+    )
+    changes = await materialise(session, duty, group.timezone, now=now)
+    return duty, changes
+
+
+async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:
+    """A group's duties that are not archived, oldest first."""
+    rows = await session.scalars(
+        select(Duty)
+        .where(Duty.group_id == group_id, Duty.status != DutyStatus.ARCHIVED)
+        .order_by(Duty.id)
+    )
+    return list(rows.all())
+
+
+async def duty_in_group(session: AsyncSession, group_id: int, duty_id: int) -> Duty | None:
+    """A duty, only if it belongs to this group (ids come from users)."""
+    duty = await session.get(Duty, duty_id)
+    if duty is None or duty.group_id != group_id:
+        return None
+    return duty
+
+
+async def materialise(
+    session: AsyncSession,
+    duty: Duty,
+    zone: str,
+    *,
+    now: datetime,
+    horizon_days: int = HORIZON_DAYS,
+) -> Materialised:
+    """Make the duty's future shifts match its rule: idempotent, keyed by (duty, date).
+
+    Existing shifts are edited in place (claims stay); occurrences that disappeared are
+    cancelled; shifts that already started are never touched.
+    """
+    result = Materialised()
+    today = local_today(zone, now)
+    until = today + timedelta(days=horizon_days)
+    wanted: dict[date, Occurrence] = {}
+    if duty.status is DutyStatus.ACTIVE:
+        wanted = {
+            o.local_date: o for o in occurrences(rule_of(duty), window_of(duty), zone, today, until)
+        }
+    rows = await session.scalars(
+        select(Shift).where(
+            Shift.duty_id == duty.id, Shift.local_date >= today, Shift.local_date <= until
+        )
+    )
+    existing = {s.local_date: s for s in rows.all()}
+    for day, occurrence in sorted(wanted.items()):
+        shift = existing.pop(day, None)
+        if occurrence.start <= now:
+            continue
+        if shift is None:
+            shift = Shift(
+                duty_id=duty.id, group_id=duty.group_id, local_date=day,
+                start_at=occurrence.start, end_at=occurrence.end,
+                need_min=duty.need_min, need_max=duty.need_max, status=ShiftStatus.OPEN,
+            )
+            session.add(shift)
+            result.created.append(shift)
+            continue
+        if shift.start_at <= now:
+            continue
+        if shift.status is ShiftStatus.CANCELLED and shift.cancel_reason in (None, "rule"):
+            shift.status = ShiftStatus.OPEN
+            shift.cancel_reason = None
+        if (shift.start_at, shift.end_at) != (occurrence.start, occurrence.end):
+            shift.start_at, shift.end_at = occurrence.start, occurrence.end
+            result.moved.append(shift)
+        shift.need_min, shift.need_max = duty.need_min, duty.need_max
+    for shift in existing.values():
+        if shift.status is ShiftStatus.OPEN and shift.start_at > now:
+            shift.status = ShiftStatus.CANCELLED
+            shift.cancel_reason = "rule"
+            result.cancelled.append(shift)
+    await session.flush()
+    return result
+
+
+async def upcoming_shifts(
+    session: AsyncSession, group_id: int, *, now: datetime, days: int
+) -> list[tuple[Shift, list[Claim]]]:
+    """Open shifts that have not ended, in the next `days` days, each with its live claims."""
+    shifts = (
+        await session.scalars(
+            select(Shift)
+            .where(
+                Shift.group_id == group_id,
+                Shift.status == ShiftStatus.OPEN,
+                Shift.end_at > now,
+                Shift.start_at < now + timedelta(days=days),
+            )
+            .order_by(Shift.start_at, Shift.id)
+        )
+    ).all()
+    if not shifts:
+        return []
+    claims = (
+        await session.scalars(
+            select(Claim)
+            .where(
+                Claim.shift_id.in_([s.id for s in shifts]),
+                Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+            )
+            .order_by(Claim.created_at, Claim.id)
+        )
+    ).all()
+    by_shift: dict[int, list[Claim]] = {s.id: [] for s in shifts}
+    for claim in claims:
+        by_shift[claim.shift_id].append(claim)
+    return [(s, by_shift[s.id]) for s in shifts]

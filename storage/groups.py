@@ -1,0 +1,185 @@
+"""Groups: first contact, approval, leaving, and the chat id changing under us."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.models import AuditEntry, Group, GroupStatus, Membership
+
+
+@dataclass(frozen=True)
+class GroupDefaults:
+    """What a newly seen group starts with."""
+
+    timezone: str
+    language: str
+
+
+async def by_chat_id(session: AsyncSession, chat_id: int) -> Group | None:
+    """The group behind a Telegram chat id, if known."""
+    return await session.scalar(select(Group).where(Group.telegram_chat_id == chat_id))
+
+
+async def by_id(session: AsyncSession, group_id: int) -> Group | None:
+    """The group with this internal id."""
+    return await session.get(Group, group_id)
+
+
+async def see_group(
+    session: AsyncSession,
+    chat_id: int,
+    title: str,
+    *,
+    now: datetime,
+    defaults: GroupDefaults,
+    preapproved: bool,
+) -> tuple[Group, bool]:
+    """Find or create the group for a chat; returns (group, created).
+
+    A new group is pending unless approved in advance. A group the bot had left comes back
+    as it was: active if it was ever approved, else pending.
+    """
+    group = await by_chat_id(session, chat_id)
+    if group is None:
+        group = Group(
+            telegram_chat_id=chat_id,
+            title=title,
+            timezone=defaults.timezone,
+            language=defaults.language,
+            status=GroupStatus.ACTIVE if preapproved else GroupStatus.PENDING,
+            created_at=now,
+            approved_at=now if preapproved else None,
+        )
+        session.add(group)
+        await session.flush()
+        audit.record(
+            session, at=now, action="group.seen", object_type="group", object_id=group.id,
+            actor=None, group_id=group.id, after={"status": group.status.value, "title": title},
+        )
+        return group, True
+    if title and group.title != title:
+        group.title = title
+    if group.status == GroupStatus.LEFT:
+        back = GroupStatus.ACTIVE if (group.approved_at or preapproved) else GroupStatus.PENDING
+        audit.record(
+            session, at=now, action="group.rejoined", object_type="group", object_id=group.id,
+            actor=None, group_id=group.id, before={"status": "left"}, after={"status": back.value},
+        )
+        group.status = back
+    elif group.status == GroupStatus.PENDING and preapproved:
+        group.status = GroupStatus.ACTIVE
+        group.approved_at = now
+    return group, False
+
+
+@dataclass(frozen=True)
+class Approved:
+    """The group may now use the bot."""
+
+    group: Group
+
+
+@dataclass(frozen=True)
+class AlreadyApproved:
+    """Someone approved it earlier."""
+
+    group: Group
+
+
+@dataclass(frozen=True)
+class GroupGone:
+    """No such group (or the bot has left it)."""
+
+
+ApproveResult = Approved | AlreadyApproved | GroupGone
+
+
+async def approve(session: AsyncSession, group_id: int, *, by: int, now: datetime) -> ApproveResult:
+    """A bot administrator approves a pending group."""
+    group = await by_id(session, group_id)
+    if group is None or group.status == GroupStatus.LEFT:
+        return GroupGone()
+    if group.status == GroupStatus.ACTIVE:
+        return AlreadyApproved(group)
+    group.status = GroupStatus.ACTIVE
+    group.approved_at = now
+    group.approved_by = by
+    audit.record(
+        session, at=now, action="group.approved", object_type="group", object_id=group.id,
+        actor=by, group_id=group.id, before={"status": "pending"}, after={"status": "active"},
+    )
+    return Approved(group)
+
+
+async def mark_left(session: AsyncSession, chat_id: int, *, by: int | None, now: datetime) -> None:
+    """The bot was removed from the chat: keep everything, stop talking there."""
+    group = await by_chat_id(session, chat_id)
+    if group is None or group.status == GroupStatus.LEFT:
+        return
+    audit.record(
+        session, at=now, action="group.left", object_type="group", object_id=group.id,
+        actor=by, group_id=group.id, before={"status": group.status.value},
+        after={"status": "left"},
+    )
+    group.status = GroupStatus.LEFT
+
+
+async def mark_pending_notice_sent(session: AsyncSession, group_id: int) -> bool:
+    """Claim the one explanation a pending group gets; False if it was already sent."""
+    group = await by_id(session, group_id)
+    if group is None or group.pending_notice_sent:
+        return False
+    group.pending_notice_sent = True
+    return True
+
+
+async def migrate_chat(
+    session: AsyncSession, old_chat_id: int, new_chat_id: int, *, now: datetime
+) -> Group | None:
+    """A group became a supergroup: move it to its new chat id, keeping everything.
+
+    Idempotent; both service messages (in the old and the new chat) may trigger it. A
+    placeholder row created for the new id before the migration was seen is folded in.
+    """
+    old = await by_chat_id(session, old_chat_id)
+    new = await by_chat_id(session, new_chat_id)
+    if old is None:
+        return new
+    if new is not None:
+        has_members = await session.scalar(
+            select(exists().where(Membership.group_id == new.id))
+        )
+        if has_members:
+            return new  # both have history: keep them apart rather than guess
+        await session.execute(delete(AuditEntry).where(AuditEntry.group_id == new.id))
+        await session.delete(new)
+        await session.flush()
+    old.telegram_chat_id = new_chat_id
+    audit.record(
+        session, at=now, action="group.migrated", object_type="group", object_id=old.id,
+        actor=None, group_id=old.id, before={"chat_id": old_chat_id},
+        after={"chat_id": new_chat_id},
+    )
+    return old
+
+
+async def set_language(
+    session: AsyncSession, group_id: int, language: str, *, by: int, now: datetime
+) -> Group | None:
+    """Change the language the bot speaks in a group."""
+    group = await by_id(session, group_id)
+    if group is None:
+        return None
+    if group.language != language:
+        audit.record(
+            session, at=now, action="group.language", object_type="group", object_id=group.id,
+            actor=by, group_id=group.id, before={"language": group.language},
+            after={"language": language},
+        )
+        group.language = language
+    return group

@@ -1,0 +1,269 @@
+"""People and their team memberships: signing up, changing a profile, leaving."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.models import Membership, Person
+
+MAX_NAME = 32
+MAX_BUILDING = 64
+MAX_SKILLS = 200
+# Invisible characters that make two names look the same; ZWJ stays (emoji sequences).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad"))
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """Who a Telegram user is, as far as storage cares (no telegram import here)."""
+
+    telegram_user_id: int
+    full_name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+class TextProblem(enum.StrEnum):
+    """Why a piece of user text cannot be stored."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    CONTROL = "control"
+
+
+def clean_text(raw: str, limit: int) -> str | TextProblem:
+    """Normalise user text (NFKC, one space between words) or say what is wrong with it."""
+    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text):
+        return TextProblem.CONTROL
+    text = " ".join(text.split())
+    if not text:
+        return TextProblem.EMPTY
+    if len(text) > limit:
+        return TextProblem.TOO_LONG
+    return text
+
+
+def name_key(name: str) -> str:
+    """The form two display names are compared in: case and spacing do not make a new name."""
+    return "".join(name.casefold().split())
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What /signup asks to store; None leaves a field as it is."""
+
+    display_name: str
+    building: str | None = None
+    skills: str | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A new member (or a former one back)."""
+
+    membership: Membership
+    rejoined: bool = False
+
+
+@dataclass(frozen=True)
+class Updated:
+    """An existing member's profile changed."""
+
+    membership: Membership
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Already registered exactly like this."""
+
+    membership: Membership
+
+
+@dataclass(frozen=True)
+class NameTaken:
+    """Another active member of the group uses this display name."""
+
+    name: str
+
+
+SignupResult = Registered | Updated | Unchanged | NameTaken
+
+
+async def upsert_person(session: AsyncSession, user: UserRef, *, now: datetime) -> Person:
+    """Find or create the person for a Telegram user and refresh what Telegram says of them."""
+    person = await session.scalar(
+        select(Person).where(Person.telegram_user_id == user.telegram_user_id)
+    )
+    if person is None:
+        person = Person(
+            telegram_user_id=user.telegram_user_id,
+            telegram_name=user.full_name,
+            username=user.username,
+            language_code=user.language_code,
+            created_at=now,
+        )
+        session.add(person)
+        await session.flush()
+        return person
+    person.telegram_name = user.full_name
+    person.username = user.username
+    if user.language_code:
+        person.language_code = user.language_code
+    return person
+
+
+async def membership_of(
+    session: AsyncSession, group_id: int, telegram_user_id: int
+) -> Membership | None:
+    """A user's membership in a group, active or not."""
+    return await session.scalar(
+        select(Membership)
+        .join(Person)
+        .where(Membership.group_id == group_id, Person.telegram_user_id == telegram_user_id)
+    )
+
+
+async def active_members(session: AsyncSession, group_id: int) -> list[Membership]:
+    """A group's active members, in the order they joined."""
+    rows = await session.scalars(
+        select(Membership)
+        .where(Membership.group_id == group_id, Membership.active)
+        .order_by(Membership.joined_at, Membership.id)
+    )
+    return list(rows.all())
+
+
+def _snapshot(m: Membership) -> dict[str, str | bool | None]:
+    return {
+        "display_name": m.display_name,
+        "building": m.building,
+        "skills": m.skills,
+        "active": m.active,
+    }
+
+
+async def _name_holder(
+    session: AsyncSession, group_id: int, key: str, except_id: int | None
+) -> Membership | None:
+    query = select(Membership).where(
+        Membership.group_id == group_id, Membership.name_key == key, Membership.active
+    )
+    if except_id is not None:
+        query = query.where(Membership.id != except_id)
+    return await session.scalar(query)
+
+
+async def signup(
+    session: AsyncSession, group_id: int, user: UserRef, profile: Profile, *, now: datetime
+) -> SignupResult:
+    """Register a user in a group, or update their profile; display names are unique."""
+    person = await upsert_person(session, user, now=now)
+    membership = await membership_of(session, group_id, user.telegram_user_id)
+    key = name_key(profile.display_name)
+    if await _name_holder(session, group_id, key, membership.id if membership else None):
+        return NameTaken(profile.display_name)
+    if membership is None:
+        membership = Membership(
+            group_id=group_id,
+            person_id=person.id,
+            display_name=profile.display_name,
+            name_key=key,
+            building=profile.building,
+            skills=profile.skills,
+            joined_at=now,
+            active=True,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(membership)
+        except IntegrityError:
+            return NameTaken(profile.display_name)  # someone took it a moment ago
+        audit.record(
+            session, at=now, action="member.signup", object_type="membership",
+            object_id=membership.id, actor=user.telegram_user_id, group_id=group_id,
+            after=_snapshot(membership),
+        )
+        return Registered(membership)
+
+    before = _snapshot(membership)
+    rejoined = not membership.active
+    membership.display_name = profile.display_name
+    membership.name_key = key
+    if profile.building is not None:
+        membership.building = profile.building
+    if profile.skills is not None:
+        membership.skills = profile.skills
+    if rejoined:
+        membership.active = True
+        membership.left_at = None
+        membership.joined_at = now
+    after = _snapshot(membership)
+    changed = tuple(k for k in after if after[k] != before[k])
+    if not changed:
+        return Unchanged(membership)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return NameTaken(profile.display_name)
+    audit.record(
+        session, at=now, action="member.rejoin" if rejoined else "member.update",
+        object_type="membership", object_id=membership.id, actor=user.telegram_user_id,
+        group_id=group_id, before=before, after=after,
+    )
+    if rejoined:
+        return Registered(membership, rejoined=True)
+    return Updated(membership, changed)
+
+
+@dataclass(frozen=True)
+class Left:
+    """The membership is inactive now; its history stays."""
+
+    membership: Membership
+
+
+@dataclass(frozen=True)
+class NotMember:
+    """The user was not an active member of the group."""
+
+
+LeaveResult = Left | NotMember
+
+
+async def leave(
+    session: AsyncSession, group_id: int, telegram_user_id: int, *, actor: int | None,
+    now: datetime,
+) -> LeaveResult:
+    """Deactivate a membership (by the member, or because they left the Telegram group)."""
+    membership = await membership_of(session, group_id, telegram_user_id)
+    if membership is None or not membership.active:
+        return NotMember()
+    before = _snapshot(membership)
+    membership.active = False
+    membership.left_at = now
+    audit.record(
+        session, at=now, action="member.leave", object_type="membership",
+        object_id=membership.id, actor=actor, group_id=group_id, before=before,
+        after=_snapshot(membership),
+    )
+    return Left(membership)
+
+
+async def note_private_chat(
+    session: AsyncSession, user: UserRef, *, now: datetime, started: bool = True
+) -> Person:
+    """Remember that a user has (or no longer has) a private chat open with the bot."""
+    person = await upsert_person(session, user, now=now)
+    person.private_chat = started
+    return person

@@ -1,0 +1,316 @@
+"""The data model: SQLAlchemy 2 typed declarative models, one module.
+
+Every table refers to a group by its internal id: a Telegram chat id changes when a group
+becomes a supergroup. People are apart from their team memberships.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the naming convention Alembic needs on SQLite."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class GroupStatus(enum.StrEnum):
+    """Where a group stands with the bot."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class Group(Base):
+    """A volunteer team's Telegram group."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[GroupStatus] = mapped_column(
+        Enum(
+            GroupStatus, native_enum=False, length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    approved_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    pending_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="group")
+
+
+class Person(Base):
+    """A human, across every team they serve in; hours and clashes belong here."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_name: Mapped[str] = mapped_column(String(255), default="")
+    username: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    language_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    real_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    volunteer_number: Mapped[str | None] = mapped_column(String(32), default=None)
+    private_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+
+
+class Membership(Base):
+    """A person's place in one team: the name the team knows them by, where they serve."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        Index("uq_memberships_group_person", "group_id", "person_id", unique=True),
+        # Display names are unique among a group's active members; former members keep
+        # their name in the history without blocking it.
+        Index(
+            "uq_memberships_active_name",
+            "group_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    display_name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str | None] = mapped_column(String(64), default=None)
+    skills: Mapped[str | None] = mapped_column(String(200), default=None)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
+
+
+class AuditEntry(Base):
+    """One change someone made: who, what, on which object, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class DutyStatus(enum.StrEnum):
+    """A duty runs, is paused (no new shifts), or is archived (removed; history kept)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Duty(Base):
+    """A recurring duty as a leader described it: an RRULE over local wall-clock times."""
+
+    __tablename__ = "duties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    rrule: Mapped[str | None] = mapped_column(String(200), default=None)
+    first_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    need_min: Mapped[int] = mapped_column(Integer)
+    need_max: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(64), default=None)
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rdates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reminder_lead: Mapped[int | None] = mapped_column(Integer, default=None)
+    status: Mapped[DutyStatus] = mapped_column(_enum(DutyStatus), default=DutyStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class ShiftStatus(enum.StrEnum):
+    """An occurrence happens, or was cancelled (nobody gets hours or a no-show for it)."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class Shift(Base):
+    """One materialised occurrence of a duty: unique per (duty, local date), edited in place."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (Index("uq_shifts_duty_date", "duty_id", "local_date", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    duty_id: Mapped[int] = mapped_column(ForeignKey("duties.id", ondelete="RESTRICT"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    need_min: Mapped[int] = mapped_column(Integer)
+    need_max: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ShiftStatus] = mapped_column(_enum(ShiftStatus), default=ShiftStatus.OPEN)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    duty: Mapped[Duty] = relationship()
+
+
+class ClaimKind(enum.StrEnum):
+    """How a person came to be on a shift."""
+
+    SELF = "self"
+    STANDING = "standing"
+    ASSIGNED = "assigned"
+    WAITLIST = "waitlist"
+    COVER = "cover"
+
+
+class ClaimStatus(enum.StrEnum):
+    """Where a claim stands; only ACTIVE ones count against capacity."""
+
+    ACTIVE = "active"
+    WAITING = "waiting"
+    RELEASED = "released"
+    DROPPED = "dropped"
+
+
+class Claim(Base):
+    """A person on (or waiting for) a shift: who, when, how."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index(
+            "uq_claims_live",
+            "shift_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'waiting')"),
+            postgresql_where=text("status IN ('active', 'waiting')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(
+        ForeignKey("shifts.id", ondelete="RESTRICT"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[ClaimKind] = mapped_column(_enum(ClaimKind))
+    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+
+    person: Mapped[Person] = relationship()
+
+
+class StandingSlot(Base):
+    """A person holds a duty's slot on every occurrence (or one weekday) until released.
+
+    "Tuesday nights are Mrs. Chen's."
+    """
+
+    __tablename__ = "standing_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    duty_id: Mapped[int] = mapped_column(ForeignKey("duties.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0 = Monday
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class CoverStatus(enum.StrEnum):
+    """A request for someone to take over a place."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    WITHDRAWN = "withdrawn"
+
+
+class CoverRequest(Base):
+    """X needs someone for their place; X stays on the shift until someone takes it."""
+
+    __tablename__ = "cover_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="RESTRICT"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="RESTRICT"))
+    status: Mapped[CoverStatus] = mapped_column(_enum(CoverStatus), default=CoverStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), default=None
+    )
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RosterMessage(Base):
+    """The latest roster message in a group: the only one edited when claims change."""
+
+    __tablename__ = "roster_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), unique=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
