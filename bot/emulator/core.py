@@ -1,0 +1,226 @@
+"""The emulator: world state plus one entry point, `handle(method, params)`, for both transports."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.emulator import chats, messages
+from bot.emulator.model import (
+    JSON,
+    ApiError,
+    Call,
+    ConnectionDropped,
+    Fault,
+    FaultRule,
+)
+from bot.emulator.params import Params
+from bot.emulator.world import World
+from scheduler.clock import Clock
+
+log = logging.getLogger(__name__)
+
+Method = Callable[[World, Params], Any | Awaitable[Any]]
+
+METHODS: dict[str, Method] = {
+    "getMe": chats.get_me,
+    "logOut": chats.ok,
+    "close": chats.ok,
+    "sendChatAction": chats.ok,
+    "setWebhook": chats.set_webhook,
+    "deleteWebhook": chats.delete_webhook,
+    "getWebhookInfo": chats.get_webhook_info,
+    "getUpdates": chats.get_updates,
+    "getChat": chats.get_chat,
+    "getChatMember": chats.get_chat_member,
+    "getChatAdministrators": chats.get_chat_administrators,
+    "getChatMemberCount": chats.get_chat_member_count,
+    "leaveChat": chats.leave_chat,
+    "setMyCommands": chats.set_my_commands,
+    "getMyCommands": chats.get_my_commands,
+    "deleteMyCommands": chats.delete_my_commands,
+    "sendMessage": messages.send_message,
+    "editMessageText": messages.edit_message_text,
+    "editMessageCaption": messages.edit_message_caption,
+    "editMessageReplyMarkup": messages.edit_message_reply_markup,
+    "deleteMessage": messages.delete_message,
+    "answerCallbackQuery": messages.answer_callback_query,
+    "sendPhoto": messages.send_photo,
+    "sendDocument": messages.send_document,
+    "sendMediaGroup": messages.send_media_group,
+}
+_BY_LOWER = {name.lower(): (name, method) for name, method in METHODS.items()}
+
+# Calls that put something into a chat, counted by the per-group flood limit.
+FLOOD_COUNTED = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText",
+    "editMessageCaption", "editMessageReplyMarkup", "copyMessage", "forwardMessage",
+    "sendAnimation", "sendAudio", "sendVideo", "sendVoice", "sendSticker", "sendPoll",
+    "sendLocation", "sendContact", "sendDice",
+})
+FLOOD_WINDOW = 60.0
+
+
+class Emulator(World):
+    """An offline Telegram Bot API: world state, method implementations, flood limit, faults.
+
+    Build the world with the synchronous methods (add_user, add_group, send, tap, ...); a bot
+    reaches `handle` over HTTP (FakeBotApiServer) or in process (EmulatorRequest).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        token: str = "123456:TEST-TOKEN",
+        bot_id: int | None = None,
+        bot_username: str = "dutybot_test_bot",
+        bot_first_name: str = "DutyBot",
+    ) -> None:
+        super().__init__(clock, token=token, bot_id=bot_id, bot_username=bot_username,
+                         bot_first_name=bot_first_name)
+        self.group_rate_limit: int | None = None
+        self.flood_errors = 0
+        self.internal_errors: list[BaseException] = []
+        self._flood: dict[int, deque[float]] = {}
+        self._faults: list[FaultRule] = []
+        self._hanging: list[asyncio.Future[None]] = []
+
+    # ----------------------------------------------------------------------------- faults
+
+    def inject(
+        self,
+        method: str | None,
+        fault: Fault,
+        count: int | None = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Make the next `count` matching calls fail (count None: until `clear_faults`).
+
+        `method=None` matches every method except getUpdates; `chat_id` narrows to one chat.
+        A fault is an ApiError (answered instead of applying) or "drop_before", "drop_after",
+        "hang".
+        """
+        if isinstance(fault, str) and fault not in ("drop_before", "drop_after", "hang"):
+            raise ValueError(f"unknown fault {fault!r}")
+        if count is not None and count < 1:
+            raise ValueError("count must be at least 1 (or None)")
+        self._faults.append(FaultRule(method, fault, count, chat_id))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault and let hanging calls go (their clients see a drop)."""
+        self._faults.clear()
+        self.release_hangs()
+
+    def release_hangs(self) -> None:
+        """End every hanging call: the transport closes its connection without answering."""
+        hanging, self._hanging = self._hanging, []
+        for future in hanging:
+            if not future.done():
+                future.set_result(None)
+
+    def _take_fault(self, method: str, params: JSON) -> Fault | None:
+        for rule in self._faults:
+            if rule.method is None and method == "getUpdates":
+                continue
+            if rule.method is not None and rule.method.lower() != method.lower():
+                continue
+            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
+                continue
+            if rule.remaining is not None:
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._faults.remove(rule)
+            return rule.fault
+        return None
+
+    # ----------------------------------------------------------------------------- flood
+
+    def _flood_chat(self, method: str, params: JSON) -> int | None:
+        if self.group_rate_limit is None or method not in FLOOD_COUNTED:
+            return None
+        try:
+            chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        return chat_id if chat_id < 0 else None
+
+    def _check_flood(self, chat_id: int) -> None:
+        assert self.group_rate_limit is not None
+        now = time.monotonic()
+        sent = self._flood.setdefault(chat_id, deque())
+        while sent and now - sent[0] >= FLOOD_WINDOW:
+            sent.popleft()
+        if len(sent) >= self.group_rate_limit:
+            self.flood_errors += 1
+            wait = max(1, math.ceil(FLOOD_WINDOW - (now - sent[0])))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+
+    # ----------------------------------------------------------------------------- requests
+
+    def check_token(self, token: str) -> bool:
+        """Is this the bot's token?"""
+        return token == self.token
+
+    async def handle(self, method: str, params: JSON) -> tuple[int, JSON]:
+        """Answer one Bot API call: (HTTP status, JSON body).
+
+        Raises ConnectionDropped when an injected fault says the connection must close.
+        """
+        entry = _BY_LOWER.get(method.lower())
+        name = entry[0] if entry else method
+        call = Call(name, dict(params), self.clock.now())
+        self.calls.append(call)
+        try:
+            fault = self._take_fault(name, params)
+            if isinstance(fault, ApiError):
+                raise fault
+            if fault in ("drop_before", "hang"):
+                call.outcome = "hang" if fault == "hang" else "dropped_before"
+                if fault == "hang":
+                    await self._hang()
+                raise ConnectionDropped(name, applied=False)
+            if entry is None:
+                raise ApiError(404, "Not Found")
+            flood_chat = self._flood_chat(name, params)
+            if flood_chat is not None:
+                self._check_flood(flood_chat)
+            result = entry[1](self, Params(params))
+            if inspect.isawaitable(result):
+                result = await result
+            call.status, call.result, call.outcome = 200, result, "ok"
+            if flood_chat is not None:
+                self._flood[flood_chat].append(time.monotonic())
+            if fault == "drop_after":
+                call.outcome = "dropped_after"
+                raise ConnectionDropped(name, applied=True)
+            return 200, {"ok": True, "result": result}
+        except ApiError as exc:
+            call.status, call.error, call.outcome = exc.status, exc.description, "error"
+            return exc.status, exc.body()
+        except (ConnectionDropped, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a bug in the emulator or a malformed request
+            log.exception("emulator failed on %s", name)
+            self.internal_errors.append(exc)
+            call.status, call.error, call.outcome = 500, repr(exc), "error"
+            return 500, ApiError(500, f"Internal Server Error: {exc!r}").body()
+        finally:
+            if call.outcome == "pending":
+                call.outcome = "cancelled"
+            self.notify()
+
+    async def _hang(self) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._hanging.append(future)
+        try:
+            await future
+        finally:
+            if future in self._hanging:
+                self._hanging.remove(future)
