@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -55,8 +56,14 @@ async def see_group(
             created_at=now,
             approved_at=now if preapproved else None,
         )
-        session.add(group)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(group)
+        except IntegrityError:
+            # Another update from the same new chat created it a moment ago.
+            found = await by_chat_id(session, chat_id)
+            assert found is not None
+            return found, False
         audit.record(
             session, at=now, action="group.seen", object_type="group", object_id=group.id,
             actor=None, group_id=group.id, after={"status": group.status.value, "title": title},
@@ -131,11 +138,14 @@ async def mark_left(session: AsyncSession, chat_id: int, *, by: int | None, now:
 
 async def mark_pending_notice_sent(session: AsyncSession, group_id: int) -> bool:
     """Claim the one explanation a pending group gets; False if it was already sent."""
-    group = await by_id(session, group_id)
-    if group is None or group.pending_notice_sent:
-        return False
-    group.pending_notice_sent = True
-    return True
+    # A conditional UPDATE, so two updates arriving together cannot both claim it.
+    result = await session.execute(
+        update(Group)
+        .where(Group.id == group_id, Group.pending_notice_sent.is_(False))
+        .values(pending_notice_sent=True)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def migrate_chat(
@@ -146,10 +156,15 @@ async def migrate_chat(
     Idempotent; both service messages (in the old and the new chat) may trigger it. A
     placeholder row created for the new id before the migration was seen is folded in.
     """
-    old = await by_chat_id(session, old_chat_id)
+    # Lock the old row: the two service messages and a ChatMigrated answer may race here.
+    old = await session.scalar(
+        select(Group).where(Group.telegram_chat_id == old_chat_id).with_for_update()
+    )
     new = await by_chat_id(session, new_chat_id)
     if old is None:
         return new
+    if new is not None and new.id == old.id:
+        return old
     if new is not None:
         has_members = await session.scalar(
             select(exists().where(Membership.group_id == new.id))

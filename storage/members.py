@@ -112,8 +112,16 @@ async def upsert_person(session: AsyncSession, user: UserRef, *, now: datetime) 
             language_code=user.language_code,
             created_at=now,
         )
-        session.add(person)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(person)
+        except IntegrityError:
+            # The same user's other update created them a moment ago.
+            found = await session.scalar(
+                select(Person).where(Person.telegram_user_id == user.telegram_user_id)
+            )
+            assert found is not None
+            return found
         return person
     person.telegram_name = user.full_name
     person.username = user.username
@@ -267,3 +275,21 @@ async def note_private_chat(
     person = await upsert_person(session, user, now=now)
     person.private_chat = started
     return person
+
+
+async def ensure_member(
+    session: AsyncSession, group_id: int, user: UserRef, fallback_name: str, *, now: datetime
+) -> tuple[Membership, bool]:
+    """The user's active membership, signing them up under their Telegram name if needed.
+
+    Returns (membership, joined_now). A taken name gets a number: "Alice 2".
+    """
+    existing = await membership_of(session, group_id, user.telegram_user_id)
+    if existing is not None and existing.active:
+        return existing, False
+    for suffix in range(1, 100):
+        name = fallback_name if suffix == 1 else f"{fallback_name[: MAX_NAME - 3]} {suffix}"
+        result = await signup(session, group_id, user, Profile(name), now=now)
+        if isinstance(result, Registered | Updated | Unchanged):
+            return result.membership, True
+    raise RuntimeError("no free display name")  # 99 namesakes in one group: a bug elsewhere

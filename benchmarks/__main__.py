@@ -1,0 +1,22 @@
+"""Run every benchmark and print a Markdown table to paste into docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import sys
+from datetime import UTC, datetime
+
+from benchmarks import signup_burst
+
+
+def main() -> int:
+    """Print the machine, the date and each benchmark's table."""
+    print(f"# {datetime.now(UTC):%Y-%m-%d} on {platform.node()} ({platform.machine()}, "
+          f"{platform.processor() or 'cpu'}), Python {sys.version.split()[0]}\n")
+    asyncio.run(signup_burst.main())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The group's message budget: coalesce acknowledgements that arrive together.
+
+Telegram lets a bot post about 20 messages a minute into one group. When a leader asks forty
+members to /signup, answering each would queue replies for minutes. The first
+acknowledgement of a kind goes out at once; those that follow within `window` seconds are
+collected and posted as one message naming everyone. Every later command uses this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.render import chunk_lines
+
+log = logging.getLogger(__name__)
+
+SendFn = Callable[[int, int | None, str, int | None], Awaitable[object]]
+"""Post (chat_id, thread_id, text, reply_to message id)."""
+
+
+@dataclass(frozen=True)
+class AckKey:
+    """Acknowledgements that may share a message: same chat, same topic, same kind."""
+
+    chat_id: int
+    thread_id: int | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class Ack:
+    """One acknowledgement: its own full text, and the name it adds to a combined one."""
+
+    text: str
+    reply_to: int | None
+    name: str = ""
+    render_many: Callable[[Sequence[Ack]], list[str]] | None = None
+
+
+@dataclass
+class _Batch:
+    items: list[Ack] = field(default_factory=list)
+
+
+def join_texts(acks: Sequence[Ack]) -> list[str]:
+    """The plain way to combine acknowledgements: each text, split to fit a message."""
+    return chunk_lines([a.text + "\n" for a in acks])
+
+
+class AckCoalescer:
+    """Collects acknowledgements per (chat, topic, kind) and posts them in as few messages."""
+
+    def __init__(self, window: float, send: SendFn) -> None:
+        self._window = window
+        self._send = send
+        self._quiet_at: dict[AckKey, float] = {}
+        self._batches: dict[AckKey, _Batch] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing collected and nothing being posted."""
+        return not self._batches and not self._tasks
+
+    async def add(self, key: AckKey, ack: Ack) -> None:
+        """Acknowledge now if the kind was quiet, else join the batch that goes out next."""
+        now = time.monotonic()
+        batch = self._batches.get(key)
+        if batch is None and self._quiet_at.get(key, 0.0) <= now:
+            self._quiet_at[key] = now + self._window
+            await self._send(key.chat_id, key.thread_id, ack.text, ack.reply_to)
+            return
+        if batch is None:
+            batch = self._batches[key] = _Batch()
+            task = asyncio.create_task(self._flush_later(key))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        batch.items.append(ack)
+
+    async def _flush_later(self, key: AckKey) -> None:
+        delay = max(0.0, self._quiet_at.get(key, 0.0) - time.monotonic())
+        await asyncio.sleep(delay)
+        batch = self._batches.pop(key)
+        self._quiet_at[key] = time.monotonic() + self._window
+        try:
+            if len(batch.items) == 1:
+                only = batch.items[0]
+                await self._send(key.chat_id, key.thread_id, only.text, only.reply_to)
+                return
+            render_many = batch.items[-1].render_many or join_texts
+            for text in render_many(batch.items):
+                await self._send(key.chat_id, key.thread_id, text, None)
+        except Exception:
+            log.exception("could not post %d acknowledgements in chat %s",
+                          len(batch.items), key.chat_id)
+
+    async def drain(self) -> None:
+        """Post everything still collected (at shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,128 @@
+"""Building the PTB Application: services, rate limiter, and all handler wiring in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import menu
+from bot.acks import AckCoalescer
+from bot.config import Settings
+from bot.context import DutyContext, Services
+from bot.errors import on_error
+from bot.gate import bot_membership_changed, chat_migrated, gate, member_left_chat
+from bot.i18n import translator
+from bot.outgoing import Outgoing
+from bot.ratelimit import DutyRateLimiter
+from commands import admin, signup, start
+from scheduler.clock import Clock
+from storage.db import SessionFactory
+
+log = logging.getLogger(__name__)
+
+DutyApplication = Application[Any, DutyContext, Any, Any, Any, Any]
+
+# Handler groups run in this order; a stop in an earlier group ends the update there.
+SERVICE_MESSAGES = -20
+GATE = -10
+COMMANDS = 0
+
+# Only new messages carry commands: an edited /signup must do nothing.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+
+def build_application(
+    settings: Settings,
+    sessions: SessionFactory,
+    clock: Clock,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> DutyApplication:
+    """Assemble the bot: the same Application serves Telegram, the console and the tests."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram.token)
+        .base_url(settings.telegram.api_base_url)
+        .context_types(ContextTypes(context=DutyContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(DutyRateLimiter())
+        .concurrent_updates(settings.bot.concurrent_updates)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: DutyApplication = builder.build()
+    outgoing = Outgoing(app.bot, sessions, clock)
+
+    async def send_ack(
+        chat_id: int, thread_id: int | None, text: str, reply_to: int | None
+    ) -> None:
+        await outgoing.to_group(chat_id, text, thread_id=thread_id, reply_to=reply_to)
+
+    app.bot_data["services"] = Services(
+        settings=settings,
+        sessions=sessions,
+        clock=clock,
+        outgoing=outgoing,
+        acks=AckCoalescer(settings.bot.ack_window, send_ack),
+    )
+    _wire(app)
+    return app
+
+
+def _wire(app: DutyApplication) -> None:
+    app.add_handler(
+        ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        group=SERVICE_MESSAGES,
+    )
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated), group=SERVICE_MESSAGES
+    )
+    app.add_handler(TypeHandler(Update, gate), group=GATE)
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left_chat), group=COMMANDS
+    )
+    app.add_handler(CommandHandler("start", start.start, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(
+        CommandHandler("help", start.help_command, filters=NEW_MESSAGES), group=COMMANDS
+    )
+    app.add_handler(
+        CommandHandler("signup", signup.signup, filters=NEW_MESSAGES), group=COMMANDS
+    )
+    app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
+    app.add_error_handler(on_error)
+
+
+async def register_commands(app: DutyApplication) -> None:
+    """Register the command menu: Chinese by default, English for English-speaking users."""
+    await app.bot.set_my_commands(
+        menu.bot_commands(translator("zh_CN")), scope=BotCommandScopeDefault()
+    )
+    await app.bot.set_my_commands(
+        menu.bot_commands(translator("en")), scope=BotCommandScopeDefault(), language_code="en"
+    )

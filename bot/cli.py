@@ -1,0 +1,154 @@
+"""The `dutybot` command: run, migrate, console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.config import ConfigError, Settings, load_settings
+from scheduler.clock import SystemClock
+from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
+
+log = logging.getLogger("dutybot")
+
+
+class _RedactToken(logging.Filter):
+    """Keeps the bot token out of every log line, whatever logged it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._token and self._token in record.getMessage():
+            record.msg = record.getMessage().replace(self._token, "<token>")
+            record.args = ()
+        return True
+
+
+def setup_logging(token: str, level: int = logging.INFO) -> None:
+    """Log to stderr; httpx logs request URLs (which contain the token) only at WARNING."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+class StartupError(Exception):
+    """Start-up cannot continue; the message is the one line the operator sees."""
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Apply migrations (with a copy of an SQLite file taken first)."""
+    engine = make_engine(settings.database.url)
+    try:
+        backup = await migrate(engine, SystemClock().now())
+    except DatabaseUnavailable as exc:
+        raise StartupError(f"database error: {exc} — check [database] url") from None
+    finally:
+        await engine.dispose()
+    if backup is not None:
+        log.info("copied the database to %s before upgrading it", backup)
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run against Telegram (or any Bot API server at api_base_url) until stopped."""
+    from bot.app import build_application, register_commands
+
+    await prepare_database(settings)
+    engine = make_engine(settings.database.url)
+    clock = SystemClock()
+    app = build_application(settings, make_session_factory(engine), clock)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.initialize()
+    except InvalidToken:
+        raise StartupError(
+            "telegram error: the token was rejected — check [telegram] token "
+            "(or DUTYBOT_TELEGRAM_TOKEN)"
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"telegram error: cannot reach {settings.telegram.api_base_url} ({exc.message}) — "
+            "check [telegram] api_base_url and the network"
+        ) from None
+    try:
+        await register_commands(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        me = app.bot.username
+        log.info("dutybot is running as @%s, database %s", me, safe_url(settings.database.url))
+        await stop.wait()
+        log.info("stopping")
+        await app.updater.stop()
+        await app.bot_data["services"].acks.drain()
+        await app.stop()
+    finally:
+        try:
+            await app.shutdown()
+        except TelegramError:
+            log.warning("shutdown could not reach Telegram")
+        await engine.dispose()
+
+
+def _load(args: argparse.Namespace) -> Settings:
+    return load_settings(Path(args.config) if args.config else None, os.environ)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `dutybot` console script."""
+    parser = argparse.ArgumentParser(prog="dutybot", description="Volunteer duty roster bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot against Telegram")
+    run.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    mig = sub.add_parser("migrate", help="bring the database schema up to date")
+    mig.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    con = sub.add_parser("console", help="play a sample community offline, no token needed")
+    con.add_argument("--db", default="dutybot-console.db", help="SQLite file for the console")
+    con.add_argument("--fresh", action="store_true", help="start from an empty database")
+    con.add_argument("--script", help="read console lines from this file instead of stdin")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "console":
+            from bot.console import run_console
+
+            return asyncio.run(run_console(Path(args.db), fresh=args.fresh, script=args.script))
+        settings = _load(args)
+        setup_logging(settings.telegram.token)
+        if args.command == "migrate":
+            asyncio.run(prepare_database(settings))
+            print("database is up to date:", safe_url(settings.database.url))
+            return 0
+        asyncio.run(run_bot(settings))
+        return 0
+    except ConfigError as exc:
+        print(f"dutybot: config error: {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"dutybot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

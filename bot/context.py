@@ -1,0 +1,128 @@
+"""The services every handler reaches through its context, and the per-update group view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.acks import Ack, AckCoalescer, AckKey
+from bot.config import Settings
+from bot.i18n import Translator, language_for_user, translator
+from bot.leaders import AdminCache, is_leader, is_telegram_admin
+from scheduler.clock import Clock
+from storage.db import SessionFactory
+from storage.models import Group, GroupStatus
+
+if TYPE_CHECKING:
+    from bot.outgoing import Outgoing
+
+
+@dataclass
+class Services:
+    """What the shell hands to handlers: no globals, everything injected."""
+
+    settings: Settings
+    sessions: SessionFactory
+    clock: Clock
+    outgoing: Outgoing
+    acks: AckCoalescer
+    admin_cache: AdminCache = field(default_factory=AdminCache)
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A snapshot of the group an update came from (read once by the gate)."""
+
+    id: int
+    chat_id: int
+    title: str
+    timezone: str
+    language: str
+    status: GroupStatus
+
+    @classmethod
+    def of(cls, group: Group) -> GroupInfo:
+        """Snapshot a Group row."""
+        return cls(
+            id=group.id, chat_id=group.telegram_chat_id, title=group.title,
+            timezone=group.timezone, language=group.language, status=group.status,
+        )
+
+
+class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context plus typed access to our services and the update's group."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.group: GroupInfo | None = None
+
+    @property
+    def services(self) -> Services:
+        """The injected services."""
+        services = self.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+    async def reply(
+        self,
+        update: Update,
+        text: str,
+        *,
+        kind: str = "reply",
+        name: str = "",
+        render_many: Callable[[Sequence[Ack]], list[str]] | None = None,
+    ) -> None:
+        """Answer a command: in a group through the acknowledgement coalescer, else directly."""
+        message = update.effective_message
+        if message is None:
+            return
+        if self.group is None:
+            await message.reply_text(text)
+            return
+        key = AckKey(self.group.chat_id, thread_of(update), kind)
+        ack = Ack(text=text, reply_to=message.message_id, name=name, render_many=render_many)
+        await self.services.acks.add(key, ack)
+
+    async def is_group_admin(self, user_id: int) -> bool:
+        """Is the user a Telegram administrator of this update's group (or a bot admin)?"""
+        if self.group is None:
+            return False
+        return await is_telegram_admin(
+            self.bot, self.services.admin_cache, self.services.settings, self.group.chat_id,
+            user_id,
+        )
+
+    async def is_leader(self, user_id: int) -> bool:
+        """May the user run leader commands in this update's group?"""
+        if self.group is None:
+            return False
+        services = self.services
+        return await is_leader(
+            self.bot, services.admin_cache, services.settings, services.sessions,
+            chat_id=self.group.chat_id, group_id=self.group.id, user_id=user_id,
+        )
+
+    def translator_for(self, update: Update | None) -> Translator:
+        """The language to answer in: the group's, else the user's own."""
+        if self.group is not None:
+            return translator(self.group.language)
+        default = self.services.settings.bot.language
+        user = update.effective_user if update else None
+        return translator(language_for_user(user.language_code if user else None, default))
+
+
+def thread_of(update: Update) -> int | None:
+    """The forum topic an update came from, so replies land in the same topic."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None

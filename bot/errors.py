@@ -1,0 +1,38 @@
+"""One error handler: the user gets a short apology in their language, the log gets the rest."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot import render
+from bot.context import DutyContext, thread_of
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: DutyContext) -> None:
+    """Log the update id and traceback; apologise where the user will see it."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        t = context.translator_for(update)
+        if update.callback_query is not None:
+            await update.callback_query.answer(render.apology(t))
+            return
+        message = update.effective_message
+        if message is None:
+            return
+        if context.group is not None:
+            await context.services.outgoing.to_group(
+                context.group.chat_id, render.apology(t), thread_id=thread_of(update),
+                reply_to=message.message_id,
+            )
+        else:
+            await message.reply_text(render.apology(t))
+    except TelegramError:
+        log.exception("could not apologise for update %s", update_id)

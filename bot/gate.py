@@ -1,0 +1,126 @@
+"""The gate every update passes: group approval, the bot joining or leaving, chat migration.
+
+Anyone can add a bot to any group, so a new group stays pending, gets one explanation, and
+nothing else, until a bot administrator approves it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, Update, User
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot import render
+from bot.context import DutyContext, GroupInfo
+from bot.i18n import translator
+from storage import groups, members
+from storage.db import transaction
+from storage.groups import GroupDefaults
+from storage.members import UserRef
+from storage.models import GroupStatus
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def user_ref(user: User) -> UserRef:
+    """Storage's view of a Telegram user."""
+    return UserRef(
+        telegram_user_id=user.id,
+        full_name=user.full_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def gate(update: Update, context: DutyContext) -> None:
+    """Let an update through only from an approved group (or a private chat)."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in GROUP_TYPES:
+        return
+    services = context.services
+    settings = services.settings
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        group, _created = await groups.see_group(
+            session, chat.id, chat.title or "", now=now,
+            defaults=GroupDefaults(settings.bot.timezone, settings.bot.language),
+            preapproved=chat.id in settings.bot.allowed_groups,
+        )
+        info = GroupInfo.of(group)
+        explain = info.status is GroupStatus.PENDING and await groups.mark_pending_notice_sent(
+            session, group.id
+        )
+    context.group = info
+    if info.status is GroupStatus.ACTIVE:
+        return
+    if explain:
+        await _explain_and_ask(context, info)
+    raise ApplicationHandlerStop
+
+
+async def _explain_and_ask(context: DutyContext, info: GroupInfo) -> None:
+    services = context.services
+    t = translator(info.language)
+    await services.outgoing.to_group(info.chat_id, render.pending_notice(t))
+    for admin_id in services.settings.bot.admins:
+        admin = UserRef(telegram_user_id=admin_id, full_name="")
+        ta = translator(services.settings.bot.language)
+        sent = await services.outgoing.to_person(
+            admin, render.approval_request(ta, info.title, info.chat_id),
+            markup=render.approve_keyboard(ta, info.id),
+        )
+        if sent is None:
+            log.warning("bot admin %s has not started the bot; cannot ask for approval", admin_id)
+
+
+async def bot_membership_changed(update: Update, context: DutyContext) -> None:
+    """The bot was added to or removed from a group."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type not in GROUP_TYPES:
+        return
+    services = context.services
+    now = services.clock.now()
+    status = change.new_chat_member.status
+    if status in ("left", "kicked"):
+        async with transaction(services.sessions) as session:
+            await groups.mark_left(session, change.chat.id, by=change.from_user.id, now=now)
+        raise ApplicationHandlerStop
+    # Added (or promoted): the gate decides what the group may do; the welcome follows.
+    context.group = None
+    await gate(update, context)
+    if context.group is not None and context.group.status is GroupStatus.ACTIVE:
+        t = translator(context.group.language)
+        await services.outgoing.to_group(change.chat.id, render.approved_notice(t))
+    raise ApplicationHandlerStop
+
+
+async def chat_migrated(update: Update, context: DutyContext) -> None:
+    """A group became a supergroup: its chat id changes, its data stays."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    async with transaction(context.services.sessions) as session:
+        await groups.migrate_chat(session, old, new, now=context.services.clock.now())
+    raise ApplicationHandlerStop
+
+
+async def member_left_chat(update: Update, context: DutyContext) -> None:
+    """Someone left the Telegram group: they leave the roster too (history kept)."""
+    message = update.effective_message
+    if message is None or message.left_chat_member is None or context.group is None:
+        return
+    gone = message.left_chat_member
+    async with transaction(context.services.sessions) as session:
+        await members.leave(
+            session, context.group.id, gone.id, actor=None, now=context.services.clock.now()
+        )

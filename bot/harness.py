@@ -1,0 +1,93 @@
+"""The real Application wired to the Bot API emulator: the console and the tests share it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+from telegram import Update
+
+from bot.app import DutyApplication, build_application, register_commands
+from bot.config import Settings
+from bot.context import Services
+from bot.emulator import Emulator, EmulatorRequest
+from scheduler.clock import Clock
+from storage.db import SessionFactory
+
+
+class Harness:
+    """Runs the bot (polling, concurrent updates, rate limiter) against an emulator.
+
+    With `base_url` the bot talks HTTP to a FakeBotApiServer; without, it calls the
+    emulator in process (the offline console).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory,
+        clock: Clock,
+        emulator: Emulator,
+        *,
+        base_url: str | None = None,
+    ) -> None:
+        self.emulator = emulator
+        if base_url is not None:
+            settings = dataclasses.replace(
+                settings,
+                telegram=dataclasses.replace(settings.telegram, api_base_url=base_url),
+            )
+            self.app: DutyApplication = build_application(settings, sessions, clock)
+        else:
+            self.app = build_application(
+                settings, sessions, clock,
+                request=EmulatorRequest(emulator),
+                get_updates_request=EmulatorRequest(emulator),
+            )
+
+    @property
+    def services(self) -> Services:
+        """The services the handlers use."""
+        services = self.app.bot_data["services"]
+        assert isinstance(services, Services)
+        return services
+
+    async def start(self) -> None:
+        """Initialise, start, and begin long polling."""
+        await self.app.initialize()
+        await register_commands(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def stop(self) -> None:
+        """Stop polling, post what is still collected, shut down."""
+        assert self.app.updater is not None
+        if self.app.updater.running:
+            await self.app.updater.stop()
+        await self.services.acks.drain()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    def busy(self) -> bool:
+        """Anything queued, being handled, or waiting to be posted?"""
+        return (
+            not self.emulator.all_updates_confirmed
+            or not self.app.update_queue.empty()
+            or self.app.update_processor.current_concurrent_updates > 0
+            or not self.services.acks.idle
+        )
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every update sent so far has been handled and answered."""
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not settle")
+            quiet = 0 if self.busy() else quiet + 1
+            await asyncio.sleep(0.01)

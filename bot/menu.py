@@ -1,0 +1,71 @@
+"""The command list: one registry feeds /help and Telegram's command menu (setMyCommands)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from telegram import BotCommand
+
+from bot.i18n import N_, Translator
+
+
+class Audience(enum.IntEnum):
+    """Who may use a command; higher values include the lower ones."""
+
+    EVERYONE = 0
+    GROUP_ADMIN = 1
+
+
+class Where(enum.Flag):
+    """Where a command works."""
+
+    GROUP = enum.auto()
+    PRIVATE = enum.auto()
+    ANY = GROUP | PRIVATE
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command as users see it."""
+
+    name: str
+    description: str  # a msgid, translated when shown
+    audience: Audience = Audience.EVERYONE
+    where: Where = Where.ANY
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", N_("Start talking to the bot"), where=Where.PRIVATE),
+    CommandSpec("help", N_("What I can do for you")),
+    CommandSpec("signup", N_("Join this team's roster (or change your name)"), where=Where.GROUP),
+    CommandSpec("leave", N_("Leave this team's roster"), where=Where.GROUP),
+    CommandSpec("lang", N_("Change the group's language: /lang zh_CN or en"),
+                audience=Audience.GROUP_ADMIN, where=Where.GROUP),
+)
+
+
+def visible_commands(audience: Audience, in_group: bool) -> list[CommandSpec]:
+    """The commands someone may use here."""
+    where = Where.GROUP if in_group else Where.PRIVATE
+    return [c for c in COMMANDS if c.audience <= audience and where in c.where]
+
+
+def help_text(t: Translator, audience: Audience, in_group: bool) -> str:
+    """/help: the commands the caller may use, in the chat's language."""
+    lines = [t.gettext("What I can do here:")]
+    lines += [
+        f"/{c.name} — {t.gettext(c.description)}" for c in visible_commands(audience, in_group)
+    ]
+    if not in_group:
+        lines.append(t.gettext("Most commands work in your team's group chat."))
+    return "\n".join(lines)
+
+
+def bot_commands(t: Translator) -> list[BotCommand]:
+    """The menu Telegram shows next to the message box (everyone's commands)."""
+    return [
+        BotCommand(c.name, t.gettext(c.description))
+        for c in COMMANDS
+        if c.audience is Audience.EVERYONE
+    ]

@@ -1,0 +1,51 @@
+"""Sending within Telegram's limits: 30 messages/s overall, 20 a minute into one group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+# Calls that read state or answer a tap: they post nothing into a chat, so they do not spend
+# the group's 20-messages-a-minute budget.
+READ_ONLY = frozenset(
+    {
+        "getChat",
+        "getChatMember",
+        "getChatAdministrators",
+        "getChatMemberCount",
+        "getMe",
+        "getUpdates",
+        "answerCallbackQuery",
+        "getMyCommands",
+        "setMyCommands",
+        "deleteMyCommands",
+        "getFile",
+    }
+)
+
+MAX_RETRIES = 3
+
+
+class DutyRateLimiter(AIORateLimiter):
+    """AIORateLimiter that retries 429s and lets read-only calls bypass the group budget."""
+
+    def __init__(self, max_retries: int = MAX_RETRIES) -> None:
+        super().__init__(max_retries=max_retries)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Apply the limits, except the per-chat ones for read-only calls."""
+        if endpoint in READ_ONLY:
+            data = {k: v for k, v in data.items() if k != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )

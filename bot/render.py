@@ -1,0 +1,222 @@
+"""Rendering: model → text (Telegram HTML) + inline keyboards. All user text is escaped here.
+
+Every message kind has one function; each takes a Translator, so every word passes through
+the catalog, and every piece of user-provided text passes through `esc`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from storage.members import TextProblem
+
+MAX_MESSAGE = 4096
+
+
+def esc(text: str) -> str:
+    """Escape user-provided text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def mention(user_id: int, name: str) -> str:
+    """A mention that works for users without a username (text mention by id)."""
+    return f'<a href="tg://user?id={int(user_id)}">{esc(name)}</a>'
+
+
+def join_names(t: Translator, names: Sequence[str]) -> str:
+    """Names (escaped) joined the way the language lists things."""
+    return t.gettext(", ").join(esc(n) for n in names)
+
+
+def chunk_lines(lines: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Split lines into as few messages as fit Telegram's length limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit and current:
+            chunks.append(current)
+            current = line[:limit]
+        else:
+            current = candidate[:limit]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# ---- groups and approval -------------------------------------------------------------------
+
+def pending_notice(t: Translator) -> str:
+    """The one explanation a group gets until a bot administrator approves it."""
+    return t.gettext(
+        "👋 Hello! This group is not yet approved to use dutybot. The bot's administrators "
+        "have been asked; once one approves, I will say so here. Until then I will not answer "
+        "commands."
+    )
+
+
+def approval_request(t: Translator, title: str, chat_id: int) -> str:
+    """Sent privately to each bot administrator when a new group appears."""
+    return t.gettext(
+        "A new group wants to use dutybot:\n<b>{title}</b> (chat id <code>{chat_id}</code>)\n"
+        "Approve it only if you know this team."
+    ).format(title=esc(title), chat_id=chat_id)
+
+
+def approve_keyboard(t: Translator, group_id: int) -> InlineKeyboardMarkup:
+    """The Approve button under an approval request."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("✅ Approve"), callback_data=f"approve:{group_id}")]]
+    )
+
+
+def approved_notice(t: Translator) -> str:
+    """Posted in a group once it is approved."""
+    return t.gettext(
+        "✅ This group may now use dutybot. Send /signup to join the roster, /help for the "
+        "commands."
+    )
+
+
+def approval_done(t: Translator, title: str) -> str:
+    """The administrator's approval request, after approving."""
+    return t.gettext("✅ Approved: <b>{title}</b>").format(title=esc(title))
+
+
+# ---- signing up ----------------------------------------------------------------------------
+
+def text_problem(t: Translator, field: str, problem: TextProblem, limit: int) -> str:
+    """Why a name, building or skills text was refused."""
+    if problem is TextProblem.EMPTY:
+        return t.gettext("The {field} is empty.").format(field=field)
+    if problem is TextProblem.TOO_LONG:
+        return t.gettext("The {field} is too long: at most {limit} characters.").format(
+            field=field, limit=limit
+        )
+    return t.gettext("The {field} contains control characters; please type it again.").format(
+        field=field
+    )
+
+
+def signup_usage(t: Translator) -> str:
+    """How /signup is written."""
+    return t.gettext(
+        "Usage: /signup [display name] [building=…] [skills=…]\n"
+        "Example: /signup Auntie Wang building=Block 3 skills=first aid"
+    )
+
+
+def storage_note(t: Translator) -> str:
+    """What signing up stores, said every time someone signs up."""
+    return t.gettext(
+        "Stored: your Telegram id, your display name, and the building and skills you give "
+        "(only leaders see those). Chat messages are never stored. /leave takes you off the "
+        "roster."
+    )
+
+
+def signed_up(t: Translator, name: str, rejoined: bool) -> str:
+    """A member registered (or came back)."""
+    if rejoined:
+        head = t.gettext("✅ Welcome back, {name}! You are on the roster again.")
+    else:
+        head = t.gettext("✅ {name} has joined the roster.")
+    return head.format(name=esc(name)) + "\n" + storage_note(t)
+
+
+def profile_updated(t: Translator, name: str, changed: Sequence[str]) -> str:
+    """A member's profile changed."""
+    labels = {
+        "display_name": t.gettext("display name"),
+        "building": t.gettext("building"),
+        "skills": t.gettext("skills"),
+    }
+    fields = t.gettext(", ").join(labels[c] for c in changed if c in labels)
+    return t.gettext("✅ Updated {name}: {fields}.").format(name=esc(name), fields=fields)
+
+
+def already_signed_up(t: Translator, name: str) -> str:
+    """Nothing changed."""
+    return t.gettext("{name} is already on the roster.").format(name=esc(name))
+
+
+def name_taken(t: Translator, name: str) -> str:
+    """Display names are unique within a group."""
+    return t.gettext(
+        "The name “{name}” is already used by another member of this group. Please choose "
+        "another, for example /signup {name} 2"
+    ).format(name=esc(name))
+
+
+def signed_up_many(t: Translator, names: Sequence[str]) -> list[str]:
+    """One acknowledgement for many sign-ups at once (names, no mentions)."""
+    names = list(dict.fromkeys(names))
+    head = t.ngettext(
+        "✅ {n} person joined the roster:", "✅ {n} people joined the roster:", len(names)
+    ).format(n=len(names))
+    lines = [head, join_names(t, names), storage_note(t)]
+    return chunk_lines(lines)
+
+
+def signup_in_private(t: Translator) -> str:
+    """/signup only makes sense in a team's group."""
+    return t.gettext(
+        "/signup works in your team's group chat: open the group and send /signup there."
+    )
+
+
+def left_roster(t: Translator, name: str) -> str:
+    """A member left the roster."""
+    return t.gettext("{name} has left the roster. Their service history is kept.").format(
+        name=esc(name)
+    )
+
+
+def not_on_roster(t: Translator) -> str:
+    """/leave from someone who is not a member."""
+    return t.gettext("You are not on this group's roster.")
+
+
+# ---- general -------------------------------------------------------------------------------
+
+def apology(t: Translator) -> str:
+    """An unexpected error: short, polite, no traceback."""
+    return t.gettext("😔 Sorry, something went wrong. Please try again in a moment.")
+
+
+def welcome_private(t: Translator, name: str) -> str:
+    """/start in a private chat."""
+    return t.gettext(
+        "👋 Hello {name}! I help your volunteer team run its duty roster. I can now send "
+        "you reminders and personal information here."
+    ).format(name=esc(name))
+
+
+def language_changed(t: Translator) -> str:
+    """/lang succeeded (said in the new language)."""
+    return t.gettext("✅ From now on I speak English in this group.")
+
+
+def language_usage(t: Translator) -> str:
+    """How /lang is written."""
+    return t.gettext("Usage: /lang zh_CN or /lang en")
+
+
+def admins_only(t: Translator) -> str:
+    """A command for the group's Telegram administrators."""
+    return t.gettext("Only this group's administrators can do that.")
+
+
+def approve_toast(t: Translator, outcome: str) -> str:
+    """The toast after tapping Approve."""
+    texts = {
+        "approved": t.gettext("Approved."),
+        "already": t.gettext("This group was already approved."),
+        "gone": t.gettext("This group is no longer there."),
+        "denied": t.gettext("Only the bot's administrators can approve groups."),
+    }
+    return texts[outcome]

@@ -1,0 +1,34 @@
+"""The group's message budget: forty sign-ups at once fit in a few messages, with no 429."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.emulator import html_to_plain
+from tests.e2e.conftest import World
+
+
+@pytest.fixture
+def bot_options() -> dict[str, object]:
+    return {"ack_window": 2.0}
+
+
+async def test_forty_signups_are_stored_and_named_in_at_most_three_messages(
+    world: World,
+) -> None:
+    em = world.emulator
+    em.group_rate_limit = 20
+    people = [world.user(f"Vol{i:02d}") for i in range(40)]
+    await world.settle()
+    before = len(em.bot_messages(world.group))
+    for person in people:
+        em.send(world.group, person, f"/signup Volunteer{person.first_name[3:]}")
+    await world.settle(timeout=30)
+
+    posted = em.bot_messages(world.group)[before:]
+    assert 1 <= len(posted) <= 3, [m.text for m in posted]
+    text = "\n".join(html_to_plain(m.text or "") for m in posted)
+    for i in range(40):
+        assert f"Volunteer{i:02d}" in text
+    assert em.flood_errors == 0
+    assert len(await world.roster()) == 40

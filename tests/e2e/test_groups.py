@@ -1,0 +1,112 @@
+"""Groups: approval before use, the bot leaving and coming back, chat migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.emulator import html_to_plain
+from storage import groups
+from storage.models import Group, GroupStatus
+from tests.e2e.conftest import World
+
+
+async def group_row(world: World, chat_id: int) -> Group | None:
+    async with world.database.sessions() as session:
+        return await groups.by_chat_id(session, chat_id)
+
+
+async def test_a_new_group_waits_for_approval_and_hears_only_one_explanation(
+    world: World,
+) -> None:
+    em = world.emulator
+    leader = em.add_user("Leader")
+    stranger_group = em.add_group("Unknown team", members=[leader], bot_member=False)
+    em.send(em.private_chat(world.admin), world.admin, "/start")  # the admin can be written to
+    await world.settle()
+    em.add_bot(stranger_group, by=leader)
+    await world.settle()
+    em.send(stranger_group, leader, "/signup Leader")
+    em.send(stranger_group, leader, "/help")
+    await world.settle()
+
+    said = em.bot_messages(stranger_group)
+    assert len(said) == 1, [m.text for m in said]
+    assert "批准" in html_to_plain(said[0].text or "")
+    row = await group_row(world, stranger_group.id)
+    assert row is not None and row.status is GroupStatus.PENDING
+    assert await world.roster(stranger_group.id) == []
+
+    request = em.last_bot_message(em.private_chat(world.admin))
+    assert request is not None and "Unknown team" in (request.text or "")
+
+    # Someone who is not a bot administrator cannot approve, even with the right data.
+    query = em.tap_raw(request, request.reply_markup["inline_keyboard"][0][0]["callback_data"],
+                       leader)
+    await world.settle()
+    assert em.callback_answers[query].get("show_alert")
+    assert (await group_row(world, stranger_group.id)).status is GroupStatus.PENDING  # type: ignore[union-attr]
+
+    query = em.tap(request, 0, world.admin)
+    await world.settle()
+    assert "Approved" in em.callback_answers[query]["text"]
+    assert (await group_row(world, stranger_group.id)).status is GroupStatus.ACTIVE  # type: ignore[union-attr]
+    assert "/signup" in html_to_plain(em.last_bot_message(stranger_group).text or "")  # type: ignore[union-attr]
+
+    replies = await world.say(leader, "/signup Leader", chat=stranger_group)
+    assert "Leader" in html_to_plain(replies[0].text or "")
+
+
+async def test_a_group_that_removes_the_bot_keeps_its_data_and_resumes(world: World) -> None:
+    em = world.emulator
+    alice = world.user("Alice")
+    await world.say(alice, "/signup Alice")
+    em.remove_bot(world.group, by=alice)
+    await world.settle()
+    row = await group_row(world, world.group.id)
+    assert row is not None and row.status is GroupStatus.LEFT
+    em.add_bot(world.group, by=alice)
+    await world.settle()
+    row = await group_row(world, world.group.id)
+    assert row is not None and row.status is GroupStatus.ACTIVE
+    assert await world.roster() == ["Alice"]
+
+
+async def test_a_chat_migration_keeps_the_members(world: World) -> None:
+    em = world.emulator
+    basic = em.add_group("Basic team", supergroup=False, chat_id=-4000111)
+    alice, bob = world.user("Alice"), world.user("Bob")
+    em.add_member(basic, alice)
+    em.add_member(basic, bob)
+    # approve the basic group through its admin flow: list it as allowed is simpler
+    async with world.database.sessions() as session, session.begin():
+        group, _ = await groups.see_group(
+            session, basic.id, "Basic team", now=world.clock.now(),
+            defaults=groups.GroupDefaults("Asia/Shanghai", "zh_CN"), preapproved=True,
+        )
+        gid = group.id
+    await world.say(alice, "/signup Alice", chat=basic)
+    super_chat = em.migrate(basic)
+    await world.settle()
+    await world.say(bob, "/signup Bob", chat=super_chat)
+    async with world.database.sessions() as session:
+        rows = (await session.scalars(select(Group).where(Group.id == gid))).all()
+    assert [r.telegram_chat_id for r in rows] == [super_chat.id]
+    assert await world.roster(super_chat.id) == ["Alice", "Bob"]
+    assert await group_row(world, basic.id) is None
+
+
+async def test_a_send_to_the_old_chat_id_follows_the_migration(world: World) -> None:
+    em = world.emulator
+    basic = em.add_group("Basic team", supergroup=False, chat_id=-4000222)
+    async with world.database.sessions() as session, session.begin():
+        await groups.see_group(
+            session, basic.id, "Basic team", now=world.clock.now(),
+            defaults=groups.GroupDefaults("Asia/Shanghai", "zh_CN"), preapproved=True,
+        )
+    super_chat = em.migrate(basic)
+    # The bot posts before it has read the migration notice: Telegram answers ChatMigrated.
+    sent = await world.harness.services.outgoing.to_group(basic.id, "hello")
+    assert sent is not None and sent.chat.id == super_chat.id
+    assert [m.text for m in em.bot_messages(super_chat)] == ["hello"]
+    row = await group_row(world, super_chat.id)
+    assert row is not None
