@@ -30,7 +30,7 @@ from bot.gate import bot_membership_changed, chat_migrated, gate, member_left_ch
 from bot.i18n import translator
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
-from commands import admin, signup, start
+from commands import admin, duty, shift, signup, start
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 
@@ -114,7 +114,11 @@ def _wire(app: DutyApplication) -> None:
     )
     app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("duty", duty.duty, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("shift", shift.shift, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 
 

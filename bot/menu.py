@@ -40,6 +40,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", N_("What I can do for you")),
     CommandSpec("signup", N_("Join this team's roster (or change your name)"), where=Where.GROUP),
     CommandSpec("leave", N_("Leave this team's roster"), where=Where.GROUP),
+    CommandSpec("shift", N_("The roster: claim a shift with one tap"), where=Where.GROUP),
+    CommandSpec("duty", N_("Duties: /duty list, /duty add (leaders)"), where=Where.GROUP),
     CommandSpec("lang", N_("Change the group's language: /lang zh_CN or en"),
                 audience=Audience.GROUP_ADMIN, where=Where.GROUP),
 )

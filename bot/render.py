@@ -220,3 +220,8 @@ def approve_toast(t: Translator, outcome: str) -> str:
         "denied": t.gettext("Only the bot's administrators can approve groups."),
     }
     return texts[outcome]
+
+
+def stale_button(t: Translator) -> str:
+    """A button whose data we do not recognise (old, or made up)."""
+    return t.gettext("This button is no longer valid.")

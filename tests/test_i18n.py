@@ -13,7 +13,7 @@ from bot.i18n import LANGUAGES, po_path, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
-TAG = re.compile(r"</?[a-z]+")
+TAG = re.compile(r"</?(?:b|i|u|s|a|em|strong|code|pre|blockquote|span|tg-spoiler)\b")
 
 
 def code_messages() -> set[str | tuple[str, ...]]:

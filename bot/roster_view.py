@@ -1,0 +1,210 @@
+"""Rendering the roster: duties, shifts grouped by day, claim buttons, refusals that say why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.render import chunk_lines, esc, join_names
+from storage import claims
+from storage.models import Duty, Shift
+
+MAX_BUTTONS = 40  # a keyboard longer than this is hard to use on a phone; page instead
+
+
+def locale_of(t: Translator) -> str:
+    """Babel's name for the translator's language."""
+    return "zh_Hans_CN" if t.language == "zh_CN" else "en"
+
+
+def day_label(t: Translator, day: date) -> str:
+    """`11月24日周二` / `Tue, Nov 24`."""
+    return format_skeleton("MMMEd", day, locale=locale_of(t))
+
+
+def weekday_label(t: Translator, day: date) -> str:
+    """`周二` / `Tue`."""
+    return format_skeleton("E", day, locale=locale_of(t))
+
+
+def clock_label(t: Translator, moment: time) -> str:
+    """`19:00`."""
+    return format_time(moment, "HH:mm", locale=locale_of(t))
+
+
+def window_label(t: Translator, start: datetime, end: datetime, zone: str) -> str:
+    """`19:00–21:00` in the group's time zone."""
+    tz = ZoneInfo(zone)
+    first = clock_label(t, start.astimezone(tz).time())
+    return f"{first}–{clock_label(t, end.astimezone(tz).time())}"
+
+
+@dataclass(frozen=True)
+class ShiftLine:
+    """A shift with the names of the people on it (display names in this group)."""
+
+    shift: Shift
+    duty: Duty
+    names: Sequence[str]
+    waiting: int = 0
+
+
+def roster_text(
+    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int
+) -> list[str]:
+    """The roster grouped by day; split into several messages if it is long."""
+    if not lines:
+        return [t.gettext("📋 No shifts in the next {days} days.").format(days=days)]
+    out = [t.gettext("📋 Roster for the next {days} days").format(days=days)]
+    current: date | None = None
+    for line in lines:
+        shift = line.shift
+        if shift.local_date != current:
+            current = shift.local_date
+            out.append(f"\n<b>{esc(day_label(t, current))}</b>")
+        place = f" @{esc(line.duty.place)}" if line.duty.place else ""
+        who = join_names(t, line.names) if line.names else t.gettext("nobody yet")
+        free = max(0, shift.need_max - len(line.names))
+        short = max(0, shift.need_min - len(line.names))
+        if short:
+            status = t.gettext("needs {n} more").format(n=short)
+        elif free:
+            status = t.gettext("{n} places left").format(n=free)
+        else:
+            status = t.gettext("full")
+        out.append(
+            f"#{shift.id} {window_label(t, shift.start_at, shift.end_at, zone)} "
+            f"{esc(line.duty.name)}{place} — {who} ({status})"
+        )
+    return chunk_lines(out)
+
+
+def claim_keyboard(
+    t: Translator, lines: Sequence[ShiftLine], zone: str
+) -> InlineKeyboardMarkup | None:
+    """One Claim button per shift: `周二 19:00 督导 2/4`."""
+    tz = ZoneInfo(zone)
+    rows = []
+    for line in lines[:MAX_BUTTONS]:
+        shift = line.shift
+        label = (
+            f"{weekday_label(t, shift.local_date)} "
+            f"{clock_label(t, shift.start_at.astimezone(tz).time())} {line.duty.name[:12]} "
+            f"{len(line.names)}/{shift.need_max}"
+        )
+        rows.append([InlineKeyboardButton(label, callback_data=f"claim:{shift.id}")])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def claim_outcome(t: Translator, result: claims.ClaimResult, zone: str) -> str:
+    """What happened when someone tried to claim: a toast or a reply."""
+    match result:
+        case claims.Claimed(shift, _claim):
+            return t.gettext("✅ You are on {day} {window}.").format(
+                day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            )
+        case claims.AlreadyOn():
+            return t.gettext("You are already on this shift.")
+        case claims.Full():
+            return t.gettext("Sorry, this shift is full.")
+        case claims.Clash(_shift, other):
+            text = t.gettext("You are already on another shift at that time ({day} {window}).")
+            return text.format(
+                day=day_label(t, other.local_date),
+                window=window_label(t, other.start_at, other.end_at, zone),
+            )
+        case claims.Started():
+            return t.gettext("This shift has already started.")
+        case claims.ShiftGone():
+            return t.gettext("This shift no longer exists.")
+
+
+def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail: str) -> str:
+    """Why `/duty add` was refused, what was understood, and the right form."""
+    reasons = {
+        "empty": t.gettext("Tell me the duty's name, days and time."),
+        "name_missing": t.gettext("The duty needs a name."),
+        "name_too_long": t.gettext("The name is too long (at most 40 characters)."),
+        "name_control": t.gettext("The name contains control characters."),
+        "when_missing": t.gettext("Which days? For example daily, weekdays, mon,wed,fri."),
+        "when_unknown": t.gettext("I do not understand the days “{detail}”."),
+        "date_invalid": t.gettext("“{detail}” is not a real date."),
+        "date_past": t.gettext("The date {detail} has already passed."),
+        "time_missing": t.gettext("What time? For example 19:00-21:00."),
+        "time_invalid": t.gettext("I do not understand the time “{detail}”."),
+        "time_empty_window": t.gettext("The duty starts and ends at the same time."),
+        "time_backwards": t.gettext("The duty ends before it starts ({detail})."),
+        "need_invalid": t.gettext(
+            "“{detail}” is not a head count: use need 3 or need 2-4 (1 to 100)."
+        ),
+        "place_too_long": t.gettext("The place is too long (at most 60 characters)."),
+        "unexpected": t.gettext("I did not understand “{detail}”."),
+    }
+    lines = [reasons.get(problem, reasons["unexpected"]).format(detail=esc(detail))]
+    if understood:
+        lines.append(t.gettext("Understood so far: {parts}").format(
+            parts=t.gettext(", ").join(f"{esc(k)}={esc(v)}" for k, v in understood.items())
+        ))
+    lines.append(duty_usage(t))
+    return "\n".join(lines)
+
+
+def duty_usage(t: Translator) -> str:
+    """How `/duty add` is written (escaped: the form itself has angle brackets)."""
+    return esc(t.gettext(
+        "Usage: /duty add <name> <days> <time> [need N or N-M] [at <place>]\n"
+        "Example: /duty add 垃圾分类督导 daily 19:00-21:00 need 2-4 at 3号投放点"
+    ))
+
+
+def duty_added(
+    t: Translator, duty: Duty, upcoming: Sequence[date], weekdays_note: bool
+) -> str:
+    """What was understood, and the next dates."""
+    place = f" @{esc(duty.place)}" if duty.place else ""
+    head = t.gettext("✅ Duty #{id} added: <b>{name}</b>{place}, {start}–{end}, need {low}-{high}.")
+    lines = [head.format(
+        id=duty.id, name=esc(duty.name), place=place, start=clock_label(t, duty.start_time),
+        end=clock_label(t, duty.end_time), low=duty.need_min, high=duty.need_max,
+    )]
+    if upcoming:
+        lines.append(t.gettext("Next dates: {dates}").format(
+            dates=t.gettext(", ").join(day_label(t, d) for d in upcoming)
+        ))
+    if weekdays_note:
+        lines.append(t.gettext(
+            "Weekdays means Monday to Friday; official working-day swaps are not known."
+        ))
+    lines.append(t.gettext("Volunteers can claim places with /shift."))
+    return "\n".join(lines)
+
+
+def duty_list(t: Translator, found: Sequence[Duty]) -> str:
+    """/duty list."""
+    if not found:
+        return t.gettext("No duties yet. A leader adds one with /duty add.")
+    lines = [t.gettext("Duties:")]
+    for duty in found:
+        place = f" @{esc(duty.place)}" if duty.place else ""
+        lines.append(
+            f"#{duty.id} <b>{esc(duty.name)}</b>{place} {clock_label(t, duty.start_time)}–"
+            f"{clock_label(t, duty.end_time)} ({duty.need_min}-{duty.need_max})"
+        )
+    return "\n".join(lines)
+
+
+def leaders_only(t: Translator) -> str:
+    """A leader command from someone who is not a leader."""
+    return t.gettext("Only the team's leaders can do that.")
+
+
+def shift_usage(t: Translator) -> str:
+    """How /shift is written."""
+    return esc(t.gettext("Usage: /shift (the roster) or /shift claim <shift number>"))

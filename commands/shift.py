@@ -1,0 +1,161 @@
+"""/shift (the roster with claim buttons), claiming by tap or text, releasing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot import render, roster_view
+from bot.context import DutyContext, thread_of
+from bot.gate import user_ref
+from bot.roster_view import ShiftLine
+from commands.signup import command_args
+from storage import claims, duties, members
+from storage.db import transaction
+from storage.models import Claim, ClaimStatus, Duty, Membership, Person
+
+ROSTER_DAYS = 7
+RELEASE_CUTOFF = timedelta(hours=3)
+
+
+async def roster_lines(context: DutyContext, days: int = ROSTER_DAYS) -> list[ShiftLine]:
+    """The upcoming shifts of this update's group with the names on them."""
+    assert context.group is not None
+    group = context.group
+    now = context.services.clock.now()
+    async with transaction(context.services.sessions) as session:
+        for duty in await duties.duties_of(session, group.id):
+            await duties.materialise(session, duty, group.timezone, now=now)
+        found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
+        duty_ids = {s.duty_id for s, _ in found}
+        by_id = {
+            d.id: d for d in (await session.scalars(select(Duty).where(Duty.id.in_(duty_ids))))
+        }
+        names = await _display_names(session, group.id, [c for _, cs in found for c in cs])
+    lines = []
+    for shift, shift_claims in found:
+        active = [c for c in shift_claims if c.status is ClaimStatus.ACTIVE]
+        waiting = len(shift_claims) - len(active)
+        lines.append(
+            ShiftLine(shift, by_id[shift.duty_id], [names.get(c.person_id, "?") for c in active],
+                      waiting)
+        )
+    return lines
+
+
+async def _display_names(
+    session: AsyncSession, group_id: int, found: list[Claim]
+) -> dict[int, str]:
+    person_ids = {c.person_id for c in found}
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.person_id, Membership.display_name).where(
+            Membership.group_id == group_id, Membership.person_id.in_(person_ids)
+        )
+    )
+    return {pid: name for pid, name in rows.all()}
+
+
+async def shift(update: Update, context: DutyContext) -> None:
+    """/shift (the roster) or /shift claim <id>."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    verb = command_args(message).strip().partition(" ")[0].casefold()
+    if verb == "claim":
+        await claim_by_text(update, context)
+    elif verb:
+        t = context.translator_for(update)
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+    else:
+        await show(update, context)
+
+
+async def show(update: Update, context: DutyContext) -> None:
+    """/shift: the next days' shifts grouped by day, one Claim button per shift."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    lines = await roster_lines(context)
+    texts = roster_view.roster_text(t, lines, context.group.timezone, ROSTER_DAYS)
+    keyboard = roster_view.claim_keyboard(t, lines, context.group.timezone)
+    outgoing = context.services.outgoing
+    for i, text in enumerate(texts):
+        last = i == len(texts) - 1
+        await outgoing.to_group(
+            context.group.chat_id, text, thread_id=thread_of(update),
+            reply_to=message.message_id if i == 0 else None,
+            markup=keyboard if last else None,
+        )
+
+
+async def tap_claim(update: Update, context: DutyContext) -> None:
+    """A Claim button: the server re-reads everything; the client only names a shift."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.translator_for(update)
+    if context.group is None:
+        await query.answer()
+        return
+    try:
+        shift_id = int(query.data.split(":", 1)[1])
+    except (IndexError, ValueError):
+        await query.answer(roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"))
+        return
+    result = await _claim(context, update, shift_id)
+    await query.answer(roster_view.claim_outcome(t, result, context.group.timezone))
+
+
+async def claim_by_text(update: Update, context: DutyContext) -> None:
+    """/shift claim <shift id>."""
+    if context.group is None:
+        return
+    t = context.translator_for(update)
+    args = command_args_after(update, "claim")
+    if not args.isdigit():
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        return
+    result = await _claim(context, update, int(args))
+    await context.reply(
+        update, roster_view.claim_outcome(t, result, context.group.timezone), kind="shift.claim"
+    )
+
+
+def command_args_after(update: Update, verb: str) -> str:
+    """The text after `/shift <verb>`."""
+    message = update.effective_message
+    if message is None:
+        return ""
+    rest = command_args(message).strip()
+    head, _, tail = rest.partition(" ")
+    return tail.strip() if head.casefold() == verb else ""
+
+
+async def _claim(context: DutyContext, update: Update, shift_id: int) -> claims.ClaimResult:
+    assert context.group is not None and update.effective_user is not None
+    user = update.effective_user
+    now = context.services.clock.now()
+    async with transaction(context.services.sessions) as session:
+        membership, _joined = await members.ensure_member(
+            session, context.group.id, user_ref(user), user.full_name[:32] or str(user.id),
+            now=now,
+        )
+        person = await session.get(Person, membership.person_id)
+        assert person is not None
+        result = await claims.claim(
+            session, shift_id, person, group_id=context.group.id, now=now
+        )
+    return result
+
+
+async def unknown_button(update: Update, context: DutyContext) -> None:
+    """Any other callback data (stale or forged): a polite toast, nothing changes."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(render.stale_button(context.translator_for(update)))

@@ -1,0 +1,109 @@
+"""Duties and the roster end to end: a leader adds duties, volunteers claim by tap and text."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.emulator import html_to_plain
+from storage.models import Claim, ClaimStatus, Duty, Shift
+from tests.e2e.conftest import World
+
+
+def plain(messages: list) -> str:  # type: ignore[type-arg]
+    return "\n".join(html_to_plain(m.text or "") for m in messages)
+
+
+async def count(world: World, model: type, *where: object) -> int:
+    async with world.database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where))
+                   or 0)
+
+
+async def leader(world: World) -> object:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    return boss
+
+
+async def test_a_leader_adds_duties_in_chinese_and_english(world: World) -> None:
+    boss = await leader(world)
+    zh_add = "/duty add 垃圾分类督导 每天 晚上7点-9点 需要2-4人 在 3号投放点"
+    zh = plain(await world.say(boss, zh_add))
+    assert "已添加值班" in zh and "19:00–21:00" in zh and "11月25日" in zh
+    en = plain(await world.say(boss, "/duty add Patrol mon,wed,fri 06:30-08:30 need 3"))
+    assert "Patrol" in en and "06:30–08:30" in en
+    assert await count(world, Duty) == 2
+    listed = plain(await world.say(boss, "/duty list"))
+    assert "垃圾分类督导" in listed and "Patrol" in listed
+
+
+async def test_non_leaders_cannot_add_duties(world: World) -> None:
+    alice = world.user("Alice")
+    said = plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
+    assert "组长" in said
+    assert await count(world, Duty) == 0
+
+
+async def test_bad_duty_input_shows_what_was_understood_and_stores_nothing(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    said = plain(await world.say(boss, "/duty add 督导 daily 19:00-18:00"))
+    assert "结束时间早于开始时间" in said and "/duty add" in said
+    said = plain(await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 5-2"))
+    assert "5-2" in said
+    assert await count(world, Duty) == 0 and await count(world, Shift) == 0
+
+
+async def test_volunteers_claim_by_tap_and_by_text(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1-2")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    roster = (await world.say(alice, "/shift"))[-1]
+    assert "督导" in html_to_plain(roster.text or "") and roster.reply_markup is not None
+    # Alice has never signed up: one tap signs her up and claims.
+    query = world.emulator.tap(roster, 0, alice)
+    await world.settle()
+    assert "你已认领" in world.emulator.callback_answers[query]["text"]
+    assert await world.roster() == ["Alice"]
+    again = world.emulator.tap(roster, 0, alice)
+    await world.settle()
+    assert "已经在这个班次上" in world.emulator.callback_answers[again]["text"]
+    first_shift = roster.reply_markup["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    said = plain(await world.say(bob, f"/shift claim {first_shift}"))
+    assert "你已认领" in said
+    third = world.user("Carol")
+    said = plain(await world.say(third, f"/shift claim {first_shift}"))
+    assert "满员" in said
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 2
+
+
+async def test_forged_buttons_change_nothing(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1-2")
+    roster = (await world.say(boss, "/shift"))[-1]
+    mallory = world.user("Mallory")
+    answers = []
+    for data in ("claim:999999", "claim:abc", "garbage", "x" * 64, "claim:-1"):
+        answers.append(world.emulator.tap_raw(roster, data, mallory))
+    await world.settle()
+    for query in answers:
+        assert world.emulator.callback_answers[query]["text"]
+    assert await count(world, Claim) == 0
+
+
+async def test_fifty_simultaneous_taps_on_four_places(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    roster = (await world.say(boss, "/shift"))[-1]
+    people = [world.user(f"V{i:02d}") for i in range(50)]
+    await world.settle()
+    queries = [world.emulator.tap(roster, 0, p) for p in people]
+    await world.settle(timeout=60)
+    toasts = [world.emulator.callback_answers[q]["text"] for q in queries]
+    assert sum("你已认领" in t for t in toasts) == 4
+    assert sum("满员" in t for t in toasts) == 46
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 4
+    await asyncio.sleep(0)
