@@ -135,6 +135,7 @@ class Console:
             self.out(f"no user {rest!r} — :users lists them")
             return
         self.emulator.set_admin(self.group, user)
+        self.harness.services.admin_cache.forget(self.group.id)
         self.out(f"({rest} is now an administrator of the group)")
 
     async def cmd_users(self, _rest: str) -> None:

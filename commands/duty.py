@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 
 from bot import roster_view
 from bot.context import DutyContext
 from commands.duty_syntax import DutySyntaxError, parse_duty
 from commands.signup import command_args
-from scheduler.recurrence import next_dates
+from scheduler.recurrence import occurrences
 from storage import duties, groups
 from storage.db import transaction
 from storage.duties import DutyDraft
@@ -48,9 +50,15 @@ async def duty(update: Update, context: DutyContext) -> None:
         group = await groups.by_id(session, context.group.id)
         assert group is not None
         created, _ = await duties.add_duty(session, group, draft, by=user.id, now=now)
-        upcoming = next_dates(
-            duties.rule_of(created), duties.window_of(created), group.timezone, today
-        )
+        # Dates whose shift has not started yet: tonight is gone if 19:00 has passed.
+        upcoming = [
+            o.local_date
+            for o in occurrences(
+                duties.rule_of(created), duties.window_of(created), group.timezone, today,
+                today + timedelta(days=400),
+            )
+            if o.start > now
+        ][:3]
     await context.reply(
         update, roster_view.duty_added(t, created, upcoming, spec.weekdays_note), kind="duty.add"
     )
