@@ -25,6 +25,7 @@ from bot import menu
 from bot.acks import AckCoalescer
 from bot.config import Settings
 from bot.context import DutyContext, Services
+from bot.debounce import Debouncer
 from bot.errors import on_error
 from bot.gate import bot_membership_changed, chat_migrated, gate, member_left_chat
 from bot.i18n import translator
@@ -88,6 +89,7 @@ def build_application(
         clock=clock,
         outgoing=outgoing,
         acks=AckCoalescer(settings.bot.ack_window, send_ack),
+        roster_edits=Debouncer(settings.bot.ack_window),
     )
     _wire(app)
     return app

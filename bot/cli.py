@@ -99,6 +99,7 @@ async def run_bot(settings: Settings) -> None:
         await stop.wait()
         log.info("stopping")
         await app.updater.stop()
+        await app.bot_data["services"].roster_edits.drain()
         await app.bot_data["services"].acks.drain()
         await app.stop()
     finally:

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.acks import Ack, AckCoalescer, AckKey
 from bot.config import Settings
+from bot.debounce import Debouncer
 from bot.i18n import Translator, language_for_user, translator
 from bot.leaders import AdminCache, is_leader, is_telegram_admin
 from scheduler.clock import Clock
@@ -31,6 +32,7 @@ class Services:
     outgoing: Outgoing
     acks: AckCoalescer
     admin_cache: AdminCache = field(default_factory=AdminCache)
+    roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ class Harness:
         assert self.app.updater is not None
         if self.app.updater.running:
             await self.app.updater.stop()
+        await self.services.roster_edits.drain()
         await self.services.acks.drain()
         if self.app.running:
             await self.app.stop()
@@ -80,6 +81,7 @@ class Harness:
             or not self.app.update_queue.empty()
             or self.app.update_processor.current_concurrent_updates > 0
             or not self.services.acks.idle
+            or not self.services.roster_edits.idle
         )
 
     async def settle(self, timeout: float = 10.0) -> None:

@@ -47,6 +47,26 @@ class Outgoing:
                 await groups.mark_left(session, chat_id, by=None, now=self._clock.now())
             return None
 
+    async def edit_in_group(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Edit a message of ours; "not modified" counts as done. False if it is gone."""
+        try:
+            await self._bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "not modified" in reason:
+                return True
+            if "not found" in reason or "can't be edited" in reason:
+                return False
+            raise
+        except Forbidden as exc:
+            log.warning("cannot edit in chat %s: %s", chat_id, exc.message)
+            return False
+        return True
+
     async def to_person(
         self, user: UserRef, text: str, *, markup: InlineKeyboardMarkup | None = None
     ) -> Message | None:

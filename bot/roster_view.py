@@ -207,4 +207,36 @@ def leaders_only(t: Translator) -> str:
 
 def shift_usage(t: Translator) -> str:
     """How /shift is written."""
-    return esc(t.gettext("Usage: /shift (the roster) or /shift claim <shift number>"))
+    return esc(t.gettext(
+        "Usage: /shift (the roster), /shift claim <shift number>, /shift release <shift number>"
+    ))
+
+
+def release_outcome(t: Translator, result: claims.ReleaseResult, zone: str) -> str:
+    """What happened when someone released a place."""
+    match result:
+        case claims.Released(shift, _late, _needed):
+            return t.gettext("You are off {day} {window}.").format(
+                day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            )
+        case claims.NotOnShift():
+            return t.gettext("You are not on this shift.")
+        case claims.Started():
+            return t.gettext("This shift has already started.")
+        case claims.ShiftGone():
+            return t.gettext("This shift no longer exists.")
+
+
+def late_drop_out(
+    t: Translator, name: str, duty_name: str, result: claims.Released, zone: str
+) -> str:
+    """Told in the group when someone drops out inside the cutoff and the shift is short."""
+    shift = result.shift
+    return t.gettext(
+        "⚠️ Leaders: {name} dropped out of {duty} on {day} {window}; it needs {n} more. "
+        "Tap /shift to fill it."
+    ).format(
+        name=esc(name), duty=esc(duty_name), day=day_label(t, shift.local_date),
+        window=window_label(t, shift.start_at, shift.end_at, zone), n=result.still_needed,
+    )

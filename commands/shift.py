@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, thread_of
+from bot.context import DutyContext, GroupInfo, Services, thread_of
 from bot.gate import user_ref
+from bot.i18n import translator
 from bot.roster_view import ShiftLine
 from commands.signup import command_args
-from storage import claims, duties, members
+from storage import claims, duties, members, roster
 from storage.db import transaction
 from storage.models import Claim, ClaimStatus, Duty, Membership, Person
 
@@ -21,12 +22,12 @@ ROSTER_DAYS = 7
 RELEASE_CUTOFF = timedelta(hours=3)
 
 
-async def roster_lines(context: DutyContext, days: int = ROSTER_DAYS) -> list[ShiftLine]:
-    """The upcoming shifts of this update's group with the names on them."""
-    assert context.group is not None
-    group = context.group
-    now = context.services.clock.now()
-    async with transaction(context.services.sessions) as session:
+async def roster_lines(
+    services: Services, group: GroupInfo, days: int = ROSTER_DAYS
+) -> list[ShiftLine]:
+    """The upcoming shifts of a group with the names on them."""
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
         for duty in await duties.duties_of(session, group.id):
             await duties.materialise(session, duty, group.timezone, now=now)
         found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
@@ -68,6 +69,8 @@ async def shift(update: Update, context: DutyContext) -> None:
     verb = command_args(message).strip().partition(" ")[0].casefold()
     if verb == "claim":
         await claim_by_text(update, context)
+    elif verb == "release":
+        await release_by_text(update, context)
     elif verb:
         t = context.translator_for(update)
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
@@ -81,17 +84,52 @@ async def show(update: Update, context: DutyContext) -> None:
     if message is None or context.group is None:
         return
     t = context.translator_for(update)
-    lines = await roster_lines(context)
-    texts = roster_view.roster_text(t, lines, context.group.timezone, ROSTER_DAYS)
-    keyboard = roster_view.claim_keyboard(t, lines, context.group.timezone)
-    outgoing = context.services.outgoing
+    group, services = context.group, context.services
+    lines = await roster_lines(services, group)
+    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS)
+    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
+    sent = None
     for i, text in enumerate(texts):
         last = i == len(texts) - 1
-        await outgoing.to_group(
-            context.group.chat_id, text, thread_id=thread_of(update),
+        sent = await services.outgoing.to_group(
+            group.chat_id, text, thread_id=thread_of(update),
             reply_to=message.message_id if i == 0 else None,
             markup=keyboard if last else None,
         )
+    if sent is not None and keyboard is not None:
+        async with transaction(services.sessions) as session:
+            await roster.remember(
+                session, group.id, chat_id=sent.chat_id, message_id=sent.message_id,
+                thread_id=thread_of(update), now=services.clock.now(),
+            )
+
+
+def refresh_roster(context: DutyContext) -> None:
+    """Ask for the group's latest roster message to be re-rendered (coalesced)."""
+    if context.group is None:
+        return
+    group, services = context.group, context.services
+    context.services.roster_edits.request(
+        ("roster", group.id), lambda: _edit_roster(services, group)
+    )
+
+
+async def _edit_roster(services: Services, group: GroupInfo) -> None:
+    async with services.sessions() as session:
+        latest = await roster.latest(session, group.id)
+    if latest is None:
+        return
+    t = translator(group.language)
+    lines = await roster_lines(services, group)
+    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS)
+    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
+    # A roster that grew past one message is reposted by /shift; here we edit the last part.
+    alive = await services.outgoing.edit_in_group(
+        latest.chat_id, int(latest.message_id), texts[-1], keyboard
+    )
+    if not alive:
+        async with transaction(services.sessions) as session:
+            await roster.forget(session, group.id)
 
 
 async def tap_claim(update: Update, context: DutyContext) -> None:
@@ -110,6 +148,8 @@ async def tap_claim(update: Update, context: DutyContext) -> None:
         return
     result = await _claim(context, update, shift_id)
     await query.answer(roster_view.claim_outcome(t, result, context.group.timezone))
+    if isinstance(result, claims.Claimed):
+        refresh_roster(context)
 
 
 async def claim_by_text(update: Update, context: DutyContext) -> None:
@@ -125,6 +165,47 @@ async def claim_by_text(update: Update, context: DutyContext) -> None:
     await context.reply(
         update, roster_view.claim_outcome(t, result, context.group.timezone), kind="shift.claim"
     )
+    if isinstance(result, claims.Claimed):
+        refresh_roster(context)
+
+
+async def release_by_text(update: Update, context: DutyContext) -> None:
+    """/shift release <shift id>: a deliberate release; late ones tell the leaders."""
+    user = update.effective_user
+    if context.group is None or user is None:
+        return
+    t = context.translator_for(update)
+    args = command_args_after(update, "release")
+    if not args.isdigit():
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        return
+    group, services = context.group, context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership = await members.membership_of(session, group.id, user.id)
+        person = await session.get(Person, membership.person_id) if membership else None
+        if person is None or membership is None:
+            result: claims.ReleaseResult = claims.NotOnShift()
+        else:
+            result = await claims.release(
+                session, int(args), person, group_id=group.id, now=now, cutoff=RELEASE_CUTOFF
+            )
+        name = membership.display_name if membership else user.full_name
+        duty_name = ""
+        if isinstance(result, claims.Released):
+            duty = await session.get(Duty, result.shift.duty_id)
+            duty_name = duty.name if duty else ""
+    await context.reply(
+        update, roster_view.release_outcome(t, result, group.timezone), kind="shift.release"
+    )
+    if isinstance(result, claims.Released):
+        refresh_roster(context)
+        if result.late and result.still_needed:
+            await services.outgoing.to_group(
+                group.chat_id,
+                roster_view.late_drop_out(t, name, duty_name, result, group.timezone),
+                thread_id=thread_of(update),
+            )
 
 
 def command_args_after(update: Update, verb: str) -> str:

@@ -107,3 +107,46 @@ async def test_fifty_simultaneous_taps_on_four_places(world: World) -> None:
     assert sum("满员" in t for t in toasts) == 46
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 4
     await asyncio.sleep(0)
+
+
+async def test_the_roster_message_is_edited_in_place_after_taps(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    roster = (await world.say(boss, "/shift"))[-1]
+    posted_before = len(world.emulator.bot_messages(world.group))
+    alice = world.user("Alice")
+    world.emulator.tap(roster, 0, alice)
+    await world.settle()
+    assert "Alice" in html_to_plain(roster.text or "")
+    assert roster.reply_markup["inline_keyboard"][0][0]["text"].endswith("1/4")
+    # The tap was answered with a toast and an edit: no new message in the group.
+    assert len(world.emulator.bot_messages(world.group)) == posted_before
+    edits_before = roster.edit_count
+    people = [world.user(f"P{i}") for i in range(3)]
+    for p in people:
+        world.emulator.tap(roster, 1, p)
+    await world.settle()
+    assert roster.edit_count - edits_before <= 2  # a burst of taps, coalesced
+    assert all(p.first_name in html_to_plain(roster.text or "") for p in people)
+
+
+async def test_release_frees_the_place_and_a_late_one_tells_the_leaders(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    roster = (await world.say(boss, "/shift"))[-1]
+    tonight, tomorrow = (
+        roster.reply_markup["inline_keyboard"][i][0]["callback_data"].split(":")[1]
+        for i in (0, 1)
+    )
+    alice = world.user("Alice")
+    await world.say(alice, f"/shift claim {tomorrow}")
+    said = plain(await world.say(alice, f"/shift release {tomorrow}"))
+    assert "你已退出" in said and "组长" not in said  # a day ahead: not late
+    await world.say(alice, f"/shift claim {tonight}")
+    said = plain(await world.say(alice, f"/shift release {tonight}"))  # 30 minutes before
+    assert "你已退出" in said
+    assert "组长请注意" in said and "还差 2 人" in said
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
+    bob = world.user("Bob")
+    said = plain(await world.say(bob, f"/shift release {tonight}"))
+    assert "你不在这个班次上" in said

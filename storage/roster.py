@@ -1,0 +1,44 @@
+"""The latest roster message per group: the one message edited when claims change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RosterMessage
+
+
+async def remember(
+    session: AsyncSession,
+    group_id: int,
+    *,
+    chat_id: int,
+    message_id: int,
+    thread_id: int | None,
+    now: datetime,
+) -> None:
+    """A new roster message was posted: it becomes the one to keep up to date."""
+    row = await session.scalar(select(RosterMessage).where(RosterMessage.group_id == group_id))
+    if row is None:
+        session.add(
+            RosterMessage(
+                group_id=group_id, chat_id=chat_id, message_id=message_id, thread_id=thread_id,
+                page=0, updated_at=now,
+            )
+        )
+        return
+    row.chat_id, row.message_id, row.thread_id, row.updated_at = (
+        chat_id, message_id, thread_id, now,
+    )
+
+
+async def latest(session: AsyncSession, group_id: int) -> RosterMessage | None:
+    """The group's current roster message, if any."""
+    return await session.scalar(select(RosterMessage).where(RosterMessage.group_id == group_id))
+
+
+async def forget(session: AsyncSession, group_id: int) -> None:
+    """The roster message is gone (deleted in the chat): stop editing it."""
+    await session.execute(delete(RosterMessage).where(RosterMessage.group_id == group_id))
