@@ -120,6 +120,7 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CommandHandler("shift", shift.shift, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 

@@ -98,7 +98,11 @@ def claim_keyboard(
             f"{clock_label(t, shift.start_at.astimezone(tz).time())} {line.duty.name[:12]} "
             f"{len(line.names)}/{shift.need_max}"
         )
-        rows.append([InlineKeyboardButton(label, callback_data=f"claim:{shift.id}")])
+        if len(line.names) >= shift.need_max:
+            label = t.gettext("{shift} · waitlist").format(shift=label)
+            rows.append([InlineKeyboardButton(label, callback_data=f"wait:{shift.id}")])
+        else:
+            rows.append([InlineKeyboardButton(label, callback_data=f"claim:{shift.id}")])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -124,6 +128,23 @@ def claim_outcome(t: Translator, result: claims.ClaimResult, zone: str) -> str:
             return t.gettext("This shift has already started.")
         case claims.ShiftGone():
             return t.gettext("This shift no longer exists.")
+
+
+def wait_outcome(t: Translator, result: claims.WaitResult, zone: str) -> str:
+    """What happened when someone asked to wait for a place."""
+    if isinstance(result, claims.Waitlisted):
+        return t.gettext(
+            "⏳ You are number {n} on the waitlist; I will tell you if a place opens."
+        ).format(n=result.position)
+    return claim_outcome(t, result, zone)
+
+
+def promoted_from_waitlist(t: Translator, name: str, shift: Shift, zone: str) -> str:
+    """Told in the group when a released place goes to the first on the waitlist."""
+    return t.gettext("✅ {name}: a place opened on {day} {window} and it is yours now.").format(
+        name=esc(name), day=day_label(t, shift.local_date),
+        window=window_label(t, shift.start_at, shift.end_at, zone),
+    )
 
 
 def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail: str) -> str:

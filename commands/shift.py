@@ -200,6 +200,8 @@ async def release_by_text(update: Update, context: DutyContext) -> None:
     )
     if isinstance(result, claims.Released):
         refresh_roster(context)
+        if result.promoted is not None:
+            await _tell_promoted(context, update, result)
         if result.late and result.still_needed:
             await services.outgoing.to_group(
                 group.chat_id,
@@ -233,6 +235,53 @@ async def _claim(context: DutyContext, update: Update, shift_id: int) -> claims.
             session, shift_id, person, group_id=context.group.id, now=now
         )
     return result
+
+
+async def _tell_promoted(
+    context: DutyContext, update: Update, result: claims.Released
+) -> None:
+    assert context.group is not None and result.promoted is not None
+    group = context.group
+    async with context.services.sessions() as session:
+        membership = await members.membership_of(
+            session, group.id, result.promoted.telegram_user_id
+        )
+    name = membership.display_name if membership else result.promoted.telegram_name
+    t = translator(group.language)
+    await context.reply(
+        update, roster_view.promoted_from_waitlist(t, name, result.shift, group.timezone),
+        kind="waitlist.promoted",
+    )
+
+
+async def tap_wait(update: Update, context: DutyContext) -> None:
+    """The Waitlist button on a full shift."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    t = context.translator_for(update)
+    if context.group is None:
+        await query.answer()
+        return
+    try:
+        shift_id = int(query.data.split(":", 1)[1])
+    except (IndexError, ValueError):
+        await query.answer(render.stale_button(t))
+        return
+    group, services = context.group, context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, _ = await members.ensure_member(
+            session, group.id, user_ref(user), user.full_name[:32] or str(user.id), now=now
+        )
+        person = await session.get(Person, membership.person_id)
+        assert person is not None
+        result = await claims.join_waitlist(
+            session, shift_id, person, group_id=group.id, now=now
+        )
+    await query.answer(roster_view.wait_outcome(t, result, group.timezone))
+    if isinstance(result, claims.Claimed):
+        refresh_roster(context)
 
 
 async def unknown_button(update: Update, context: DutyContext) -> None:

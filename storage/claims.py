@@ -147,11 +147,15 @@ async def claim(
 
 @dataclass(frozen=True)
 class Released:
-    """The place is free again; `late` when inside the drop-out cutoff."""
+    """The place is free again; `late` when inside the drop-out cutoff.
+
+    `promoted` is the first person from the waitlist who took the place, if any.
+    """
 
     shift: Shift
     late: bool
     still_needed: int
+    promoted: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ async def release(
             before={"status": "active"}, after={"status": "released", "reason": reason},
         )
     await session.flush()
+    promoted = await _promote_waiting(session, shift, group_id=group_id, now=now)
     remaining = await session.scalar(
         select(func.count()).select_from(Claim).where(
             Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE
@@ -201,4 +206,87 @@ async def release(
         shift,
         late=shift.start_at - now < cutoff,
         still_needed=max(0, shift.need_min - int(remaining or 0)),
+        promoted=promoted,
     )
+
+
+async def _promote_waiting(
+    session: AsyncSession, shift: Shift, *, group_id: int, now: datetime
+) -> Person | None:
+    """Move the first waiting person (who has no clash by now) onto a freed place."""
+    if len(await live_claims(session, shift.id)) >= shift.need_max:
+        return None
+    waiting = await session.scalars(
+        select(Claim)
+        .where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.WAITING)
+        .order_by(Claim.created_at, Claim.id)
+    )
+    for entry in waiting.all():
+        if await clashing_shift(session, entry.person_id, shift) is not None:
+            continue
+        entry.status = ClaimStatus.ACTIVE
+        entry.kind = ClaimKind.WAITLIST
+        audit.record(
+            session, at=now, action="claim.promote", object_type="claim", object_id=entry.id,
+            actor=None, group_id=group_id, before={"status": "waiting"},
+            after={"status": "active"},
+        )
+        await session.flush()
+        return await session.get(Person, entry.person_id)
+    return None
+
+
+@dataclass(frozen=True)
+class Waitlisted:
+    """On the waitlist, at this position (1 = next in line)."""
+
+    shift: Shift
+    position: int
+
+
+WaitResult = Waitlisted | ClaimResult
+
+
+async def join_waitlist(
+    session: AsyncSession, shift_id: int, person: Person, *, group_id: int, now: datetime
+) -> WaitResult:
+    """Wait for a place on a full shift; a shift with room is simply claimed."""
+    shift = await lock_shift(session, shift_id, group_id)
+    if shift is None or shift.status is not ShiftStatus.OPEN:
+        return ShiftGone()
+    if shift.start_at <= now:
+        return Started(shift)
+    rows = (
+        await session.scalars(
+            select(Claim)
+            .where(
+                Claim.shift_id == shift.id,
+                Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+            )
+            .order_by(Claim.created_at, Claim.id)
+        )
+    ).all()
+    active = [c for c in rows if c.status is ClaimStatus.ACTIVE]
+    queue = [c for c in rows if c.status is ClaimStatus.WAITING]
+    if any(c.person_id == person.id for c in active):
+        return AlreadyOn(shift)
+    for i, entry in enumerate(queue, start=1):
+        if entry.person_id == person.id:
+            return Waitlisted(shift, i)
+    if len(active) < shift.need_max:
+        return await claim(session, shift.id, person, group_id=group_id, now=now)
+    other = await clashing_shift(session, person.id, shift)
+    if other is not None:
+        return Clash(shift, other)
+    entry = Claim(
+        shift_id=shift.id, person_id=person.id, kind=ClaimKind.WAITLIST,
+        status=ClaimStatus.WAITING, created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    audit.record(
+        session, at=now, action="claim.wait", object_type="claim", object_id=entry.id,
+        actor=person.telegram_user_id, group_id=group_id,
+        after={"shift": shift.id, "person": person.id, "status": "waiting"},
+    )
+    return Waitlisted(shift, len(queue) + 1)

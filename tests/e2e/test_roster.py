@@ -150,3 +150,29 @@ async def test_release_frees_the_place_and_a_late_one_tells_the_leaders(world: W
     bob = world.user("Bob")
     said = plain(await world.say(bob, f"/shift release {tonight}"))
     assert "你不在这个班次上" in said
+
+
+async def test_a_release_moves_the_first_waiting_volunteer_up(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    roster = (await world.say(boss, "/shift"))[-1]
+    shift_id = roster.reply_markup["inline_keyboard"][1][0]["callback_data"].split(":")[1]
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    await world.say(alice, f"/shift claim {shift_id}")
+    button = roster.reply_markup["inline_keyboard"][1][0]
+    assert button["callback_data"] == f"wait:{shift_id}" and "候补" in button["text"]
+    first = world.emulator.tap(roster, 1, bob)
+    await world.settle()
+    second = world.emulator.tap(roster, 1, carol)
+    await world.settle()
+    assert "第 1 位" in world.emulator.callback_answers[first]["text"]
+    assert "第 2 位" in world.emulator.callback_answers[second]["text"]
+    said = plain(await world.say(alice, f"/shift release {shift_id}"))
+    assert "Bob：" in said and "现在归你了" in said
+    async with world.database.sessions() as session:
+        rows = (await session.execute(
+            select(Claim.person_id, Claim.status, Claim.kind).order_by(Claim.id)
+        )).all()
+    assert [(s.value, k.value) for _, s, k in rows] == [
+        ("released", "self"), ("active", "waitlist"), ("waiting", "waitlist"),
+    ]
