@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.context import DutyContext, Services
 from bot.debounce import Debouncer
 from bot.errors import on_error
-from bot.gate import bot_membership_changed, chat_migrated, gate, member_left_chat
+from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
@@ -105,7 +105,8 @@ def _wire(app: DutyApplication) -> None:
     )
     app.add_handler(TypeHandler(Update, gate), group=GATE)
     app.add_handler(
-        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left_chat), group=COMMANDS
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, signup.member_left_chat),
+        group=COMMANDS,
     )
     app.add_handler(CommandHandler("start", start.start, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import render
 from bot.context import DutyContext, GroupInfo
 from bot.i18n import translator
-from storage import groups, members
+from storage import groups
 from storage.db import transaction
 from storage.groups import GroupDefaults
 from storage.members import UserRef
@@ -112,15 +112,3 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
     async with transaction(context.services.sessions) as session:
         await groups.migrate_chat(session, old, new, now=context.services.clock.now())
     raise ApplicationHandlerStop
-
-
-async def member_left_chat(update: Update, context: DutyContext) -> None:
-    """Someone left the Telegram group: they leave the roster too (history kept)."""
-    message = update.effective_message
-    if message is None or message.left_chat_member is None or context.group is None:
-        return
-    gone = message.left_chat_member
-    async with transaction(context.services.sessions) as session:
-        await members.leave(
-            session, context.group.id, gone.id, actor=None, now=context.services.clock.now()
-        )

@@ -147,6 +147,16 @@ def promoted_from_waitlist(t: Translator, name: str, shift: Shift, zone: str) ->
     )
 
 
+def places_freed(t: Translator, name: str, shifts: Sequence[Shift], zone: str) -> str:
+    """Told to the leaders when someone leaves with places on coming shifts."""
+    when = t.gettext(", ").join(
+        f"{day_label(t, s.local_date)} {window_label(t, s.start_at, s.end_at, zone)}"
+        for s in shifts
+    )
+    text = t.gettext("⚠️ Leaders: {name} left the roster; these places are free again: {when}")
+    return text.format(name=esc(name), when=when)
+
+
 def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail: str) -> str:
     """Why `/duty add` was refused, what was understood, and the right form."""
     reasons = {

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from telegram import Message, Update
 
-from bot import render
+from bot import render, roster_view
 from bot.context import DutyContext
 from bot.gate import user_ref
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from storage import members
 from storage.db import transaction
 from storage.members import MAX_BUILDING, MAX_NAME, MAX_SKILLS, Profile, TextProblem
@@ -185,5 +185,47 @@ async def leave(update: Update, context: DutyContext) -> None:
         await context.reply(
             update, render.left_roster(t, result.membership.display_name), kind="leave"
         )
+        await announce_freed(context, update, result)
     else:
         await context.reply(update, render.not_on_roster(t), kind="leave.not")
+
+
+async def announce_freed(context: DutyContext, update: Update, left: members.Left) -> None:
+    """Tell the leaders which places a departing member freed, and who moved up."""
+    if context.group is None or not left.released:
+        return
+    group = context.group
+    t = translator(group.language)
+    await context.reply(
+        update,
+        roster_view.places_freed(
+            t, left.membership.display_name, [r.shift for r in left.released], group.timezone
+        ),
+        kind="leave.freed",
+    )
+    for released in left.released:
+        if released.promoted is None:
+            continue
+        async with context.services.sessions() as session:
+            moved = await members.membership_of(
+                session, group.id, released.promoted.telegram_user_id
+            )
+        name = moved.display_name if moved else released.promoted.telegram_name
+        await context.reply(
+            update, roster_view.promoted_from_waitlist(t, name, released.shift, group.timezone),
+            kind="waitlist.promoted",
+        )
+
+
+async def member_left_chat(update: Update, context: DutyContext) -> None:
+    """Someone left the Telegram group: they leave the roster too (history kept)."""
+    message = update.effective_message
+    if message is None or message.left_chat_member is None or context.group is None:
+        return
+    gone = message.left_chat_member
+    async with transaction(context.services.sessions) as session:
+        result = await members.leave(
+            session, context.group.id, gone.id, actor=None, now=context.services.clock.now()
+        )
+    if isinstance(result, members.Left):
+        await announce_freed(context, update, result)

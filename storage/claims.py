@@ -290,3 +290,39 @@ async def join_waitlist(
         after={"shift": shift.id, "person": person.id, "status": "waiting"},
     )
     return Waitlisted(shift, len(queue) + 1)
+
+
+async def release_future(
+    session: AsyncSession, group_id: int, person: Person, *, actor: int | None, now: datetime
+) -> list[Released]:
+    """Give back every place (and waitlist spot) a person holds on this group's coming shifts."""
+    shift_ids = (
+        await session.scalars(
+            select(Claim.shift_id)
+            .join(Shift, Shift.id == Claim.shift_id)
+            .where(
+                Claim.person_id == person.id,
+                Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+                Shift.group_id == group_id,
+                Shift.start_at > now,
+            )
+            .order_by(Shift.start_at)
+        )
+    ).all()
+    released: list[Released] = []
+    for shift_id in shift_ids:
+        waiting = await session.scalars(
+            select(Claim).where(
+                Claim.shift_id == shift_id, Claim.person_id == person.id,
+                Claim.status == ClaimStatus.WAITING,
+            )
+        )
+        for entry in waiting.all():
+            entry.status, entry.ended_at, entry.ended_reason = ClaimStatus.RELEASED, now, "left"
+        result = await release(
+            session, shift_id, person, group_id=group_id, now=now, cutoff=timedelta(0),
+            actor=actor, reason="left",
+        )
+        if isinstance(result, Released):
+            released.append(result)
+    return released

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
+from storage.claims import Released, release_future
 from storage.models import Membership, Person
 
 MAX_NAME = 32
@@ -236,9 +237,10 @@ async def signup(
 
 @dataclass(frozen=True)
 class Left:
-    """The membership is inactive now; its history stays."""
+    """The membership is inactive now; its history stays; future places were given back."""
 
     membership: Membership
+    released: tuple[Released, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,10 @@ async def leave(
         object_id=membership.id, actor=actor, group_id=group_id, before=before,
         after=_snapshot(membership),
     )
-    return Left(membership)
+    person = await session.get(Person, membership.person_id)
+    assert person is not None
+    released = await release_future(session, group_id, person, actor=actor, now=now)
+    return Left(membership, tuple(released))
 
 
 async def note_private_chat(

@@ -176,3 +176,27 @@ async def test_a_release_moves_the_first_waiting_volunteer_up(world: World) -> N
     assert [(s.value, k.value) for _, s, k in rows] == [
         ("released", "self"), ("active", "waitlist"), ("waiting", "waitlist"),
     ]
+
+
+async def test_leave_and_leaving_the_chat_free_future_places(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    roster = (await world.say(boss, "/shift"))[-1]
+    ids = [row[0]["callback_data"].split(":")[1] for row in roster.reply_markup["inline_keyboard"]]
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    await world.say(alice, f"/shift claim {ids[1]}")
+    await world.say(alice, f"/shift claim {ids[2]}")
+    world.emulator.tap_raw(roster, f"wait:{ids[1]}", bob)
+    await world.settle()
+    said = plain(await world.say(alice, "/leave"))
+    assert "组长请注意" in said and "11月25日" in said and "11月26日" in said
+    assert "Bob：" in said  # moved up from the waitlist
+    await world.say(carol, f"/shift claim {ids[3]}")
+    world.emulator.remove_member(world.group, carol)
+    await world.settle()
+    assert await world.roster() == ["Bob"]
+    async with world.database.sessions() as session:
+        active = (await session.execute(
+            select(Claim.shift_id).where(Claim.status == ClaimStatus.ACTIVE)
+        )).scalars().all()
+    assert [str(s) for s in active] == [ids[1]]
