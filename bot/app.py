@@ -117,6 +117,7 @@ def _wire(app: DutyApplication) -> None:
     )
     app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("leader", admin.leader, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("duty", duty.duty, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("shift", shift.shift, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)

@@ -42,6 +42,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("leave", N_("Leave this team's roster"), where=Where.GROUP),
     CommandSpec("shift", N_("The roster: claim a shift with one tap"), where=Where.GROUP),
     CommandSpec("duty", N_("Duties: /duty list, /duty add (leaders)"), where=Where.GROUP),
+    CommandSpec("leader", N_("Make a member a leader: reply to them with /leader add"),
+                audience=Audience.GROUP_ADMIN, where=Where.GROUP),
     CommandSpec("lang", N_("Change the group's language: /lang zh_CN or en"),
                 audience=Audience.GROUP_ADMIN, where=Where.GROUP),
 )

@@ -225,3 +225,44 @@ def approve_toast(t: Translator, outcome: str) -> str:
 def stale_button(t: Translator) -> str:
     """A button whose data we do not recognise (old, or made up)."""
     return t.gettext("This button is no longer valid.")
+
+
+def leader_usage(t: Translator) -> str:
+    """How /leader is written (escaped: the form has angle brackets)."""
+    return esc(t.gettext(
+        "Usage: reply to someone's message with /leader add or /leader remove "
+        "(or pick them from the @ list after the command)."
+    ))
+
+
+def name_someone(t: Translator) -> str:
+    """The person could not be identified."""
+    return t.gettext(
+        "I cannot tell who you mean: reply to one of their messages with the command instead."
+    )
+
+
+def leader_changed(t: Translator, name: str, leader: bool) -> str:
+    """Announced in the group."""
+    if leader:
+        return t.gettext("⭐ {name} is now a leader of this team.").format(name=esc(name))
+    return t.gettext("{name} is no longer a leader of this team.").format(name=esc(name))
+
+
+def leader_unchanged(t: Translator, name: str, leader: bool) -> str:
+    """Nothing to change."""
+    if leader:
+        return t.gettext("{name} is already a leader.").format(name=esc(name))
+    return t.gettext("{name} is not a leader.").format(name=esc(name))
+
+
+def leader_not_member(t: Translator) -> str:
+    """Only roster members can be leaders."""
+    return t.gettext("They are not on the roster yet: ask them to send /signup first.")
+
+
+def telegram_admin_stays(t: Translator) -> str:
+    """Telegram administrators are always leaders."""
+    return t.gettext(
+        "Telegram administrators of this group are always leaders; that cannot be removed here."
+    )

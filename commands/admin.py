@@ -8,8 +8,9 @@ from bot import render
 from bot.context import DutyContext
 from bot.i18n import LANGUAGES, translator
 from bot.permissions import is_bot_admin
+from commands.people import named_person
 from commands.signup import command_args
-from storage import groups
+from storage import groups, members
 from storage.db import transaction
 
 LANGUAGE_ALIASES = {
@@ -68,3 +69,39 @@ async def approve(update: Update, context: DutyContext) -> None:
             await query.answer(render.approve_toast(t, "already"))
         case groups.GroupGone():
             await query.answer(render.approve_toast(t, "gone"))
+
+
+async def leader(update: Update, context: DutyContext) -> None:
+    """/leader add|remove <person>: Telegram admins and bot admins promote members."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    if not await context.is_group_admin(user.id):
+        await context.reply(update, render.admins_only(t), kind="refused")
+        return
+    verb = command_args(message).strip().partition(" ")[0].casefold()
+    if verb not in ("add", "remove"):
+        await context.reply(update, render.leader_usage(t), kind="leader.usage")
+        return
+    named = await named_person(message, services.sessions, group.id)
+    if named is None:
+        await context.reply(update, render.name_someone(t), kind="leader.who")
+        return
+    target = named.user.telegram_user_id
+    if verb == "remove" and target in await services.admin_cache.admins(context.bot, group.chat_id):
+        await context.reply(update, render.telegram_admin_stays(t), kind="refused")
+        return
+    async with transaction(services.sessions) as session:
+        result = await members.set_leader(
+            session, group.id, target, verb == "add", by=user.id, now=services.clock.now()
+        )
+    match result:
+        case members.LeaderChanged(membership, is_leader):
+            text = render.leader_changed(t, membership.display_name, is_leader)
+        case members.LeaderUnchanged(membership, is_leader):
+            text = render.leader_unchanged(t, membership.display_name, is_leader)
+        case members.NotMember():
+            text = render.leader_not_member(t)
+    await context.reply(update, text, kind="leader")

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -298,3 +298,50 @@ async def ensure_member(
         if isinstance(result, Registered | Updated | Unchanged):
             return result.membership, True
     raise RuntimeError("no free display name")  # 99 namesakes in one group: a bug elsewhere
+
+
+async def by_username(session: AsyncSession, group_id: int, username: str) -> Person | None:
+    """A person this group has seen with that @username (the Bot API cannot look one up)."""
+    return await session.scalar(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.group_id == group_id, func.lower(Person.username) == username.lower())
+    )
+
+
+@dataclass(frozen=True)
+class LeaderChanged:
+    """The member became (or stopped being) a leader."""
+
+    membership: Membership
+    leader: bool
+
+
+@dataclass(frozen=True)
+class LeaderUnchanged:
+    """They already were (or were not) a leader."""
+
+    membership: Membership
+    leader: bool
+
+
+LeaderResult = LeaderChanged | LeaderUnchanged | NotMember
+
+
+async def set_leader(
+    session: AsyncSession, group_id: int, telegram_user_id: int, leader: bool, *, by: int,
+    now: datetime,
+) -> LeaderResult:
+    """Promote a member to leader, or take it back; audited."""
+    membership = await membership_of(session, group_id, telegram_user_id)
+    if membership is None or not membership.active:
+        return NotMember()
+    if membership.is_leader == leader:
+        return LeaderUnchanged(membership, leader)
+    membership.is_leader = leader
+    audit.record(
+        session, at=now, action="leader.add" if leader else "leader.remove",
+        object_type="membership", object_id=membership.id, actor=by, group_id=group_id,
+        before={"is_leader": not leader}, after={"is_leader": leader},
+    )
+    return LeaderChanged(membership, leader)

@@ -1,0 +1,47 @@
+"""Leaders: Telegram admins promote members; promoted leaders run duties but not promotions."""
+
+from __future__ import annotations
+
+from bot.emulator import html_to_plain
+from storage import audit
+from tests.e2e.conftest import World
+
+
+def plain(messages: list) -> str:  # type: ignore[type-arg]
+    return "\n".join(html_to_plain(m.text or "") for m in messages)
+
+
+async def test_an_admin_promotes_a_member_who_then_leads(world: World) -> None:
+    boss, alice, bob = world.user("Boss"), world.user("Alice"), world.user("Bob")
+    world.emulator.set_admin(world.group, boss)
+    hello = world.emulator.send(world.group, alice, "/signup Alice")
+    await world.settle()
+    await world.say(bob, "/signup Bob")
+    assert "组长" in plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
+    said = plain(await world.say(boss, "/leader add", reply_to=hello))
+    assert "Alice 现在是本队组长" in said
+    assert "已添加值班" in plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
+    # A promoted leader cannot promote, nor remove a Telegram admin.
+    refused = plain(await world.say(alice, "/leader remove Boss", mentions={"Boss": boss}))
+    assert "管理员" in refused
+    refused = plain(await world.say(alice, "/leader add Bob", mentions={"Bob": bob}))
+    assert "管理员" in refused
+    async with world.database.sessions() as session:
+        actions = [e.action for e in await audit.entries(session, action="leader.add")]
+    assert actions == ["leader.add"]
+
+
+async def test_naming_someone_by_text_mention_and_refusing_a_telegram_admin(
+    world: World,
+) -> None:
+    boss, alice = world.user("Boss"), world.user("Alice")
+    world.emulator.set_admin(world.group, boss)
+    await world.say(alice, "/signup Alice")
+    said = plain(await world.say(boss, "/leader add Alice", mentions={"Alice": alice}))
+    assert "Alice 现在是本队组长" in said
+    said = plain(await world.say(boss, "/leader remove Alice", mentions={"Alice": alice}))
+    assert "不再是本队组长" in said
+    said = plain(await world.say(boss, "/leader remove Boss", mentions={"Boss": boss}))
+    assert "始终是组长" in said
+    said = plain(await world.say(boss, "/leader add somebody"))
+    assert "回复对方的一条消息" in said
