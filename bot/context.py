@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.debounce import Debouncer
 from bot.i18n import Translator, language_for_user, translator
 from bot.leaders import AdminCache, is_leader, is_telegram_admin
+from bot.throttle import CommandThrottle
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 from storage.models import Group, GroupStatus
@@ -33,6 +34,7 @@ class Services:
     acks: AckCoalescer
     admin_cache: AdminCache = field(default_factory=AdminCache)
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
+    throttle: CommandThrottle = field(default_factory=CommandThrottle)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot import render
 from bot.context import DutyContext, GroupInfo
 from bot.i18n import translator
+from bot.permissions import ANONYMOUS_ADMIN_ID
+from bot.throttle import Verdict
 from storage import groups
 from storage.db import transaction
 from storage.groups import GroupDefaults
@@ -56,6 +58,7 @@ async def gate(update: Update, context: DutyContext) -> None:
         )
     context.group = info
     if info.status is GroupStatus.ACTIVE:
+        await _check_sender(update, context, info)
         return
     if explain:
         await _explain_and_ask(context, info)
@@ -112,3 +115,45 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
     async with transaction(context.services.sessions) as session:
         await groups.migrate_chat(session, old, new, now=context.services.clock.now())
     raise ApplicationHandlerStop
+
+
+PERSONAL = {"signup", "leave"}
+PERSONAL_SHIFT_VERBS = {"claim", "release"}
+
+
+def _command_of(update: Update, bot_username: str) -> tuple[str, str] | None:
+    """(command, first argument) if the message is a command for this bot."""
+    message = update.message
+    text = message.text if message and message.text else ""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text.partition(" ")
+    name, _, target = head[1:].partition("@")
+    if target and target.casefold() != bot_username.casefold():
+        return None
+    return name.casefold(), rest.strip().partition(" ")[0].casefold()
+
+
+async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -> None:
+    """Per-member rate limit, channels, and anonymous admins on personal commands."""
+    command = _command_of(update, context.bot.username)
+    message, user = update.message, update.effective_user
+    if command is None or message is None or user is None:
+        return
+    t = translator(info.language)
+    services = context.services
+    verdict = services.throttle.check(info.chat_id, user.id)
+    if verdict is Verdict.IGNORE:
+        raise ApplicationHandlerStop
+    if verdict is Verdict.SLOW_DOWN:
+        await context.reply(update, render.slow_down(t), kind="slow_down")
+        raise ApplicationHandlerStop
+    sender = message.sender_chat
+    if sender is not None and sender.id != info.chat_id:
+        await context.reply(update, render.channel_refused(t), kind="refused.channel")
+        raise ApplicationHandlerStop
+    name, verb = command
+    anonymous = user.id == ANONYMOUS_ADMIN_ID or (sender is not None and sender.id == info.chat_id)
+    if anonymous and (name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS)):
+        await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
+        raise ApplicationHandlerStop

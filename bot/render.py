@@ -266,3 +266,21 @@ def telegram_admin_stays(t: Translator) -> str:
     return t.gettext(
         "Telegram administrators of this group are always leaders; that cannot be removed here."
     )
+
+
+def slow_down(t: Translator) -> str:
+    """One member sent too many commands in a minute."""
+    return t.gettext("🙏 Please slow down: I will answer you again in a minute.")
+
+
+def channel_refused(t: Translator) -> str:
+    """A command sent on behalf of a channel."""
+    return t.gettext("Please send commands as yourself, not on behalf of a channel.")
+
+
+def anonymous_personal(t: Translator) -> str:
+    """An anonymous admin tried a command that needs to know who they are."""
+    return t.gettext(
+        "You are posting as the group (anonymous admin), so I cannot tell who you are. "
+        "Leader commands work; for your own roster use your personal account."
+    )

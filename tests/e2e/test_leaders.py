@@ -45,3 +45,32 @@ async def test_naming_someone_by_text_mention_and_refusing_a_telegram_admin(
     assert "始终是组长" in said
     said = plain(await world.say(boss, "/leader add somebody"))
     assert "回复对方的一条消息" in said
+
+
+async def test_anonymous_admins_lead_but_cannot_sign_up_and_channels_are_refused(
+    world: World,
+) -> None:
+    em = world.emulator
+    as_group = await world.say(None, "/duty add 督导 daily 19:00-21:00",  # type: ignore[arg-type]
+                               sender_chat=world.group)
+    assert "已添加值班" in plain(as_group)
+    refused = plain(await world.say(None, "/signup Boss", sender_chat=world.group))  # type: ignore[arg-type]
+    assert "匿名管理员" in refused
+    channel = em.add_channel("Some channel")
+    refused = plain(await world.say(None, "/signup Chan", sender_chat=channel))  # type: ignore[arg-type]
+    assert "频道" in refused
+    assert await world.roster() == []
+
+
+async def test_a_member_who_spams_commands_is_slowed_down(world: World) -> None:
+    alice = world.user("Alice")
+    before = len(world.emulator.bot_messages(world.group))
+    for _ in range(9):
+        world.emulator.send(world.group, alice, "/help")
+    await world.settle()
+    said = world.emulator.bot_messages(world.group)[before:]
+    texts = plain(said)
+    assert texts.count("请慢一点") == 1
+    assert texts.count("我在这里能做的事") == 5
+    # Someone else is still answered.
+    assert "我在这里能做的事" in plain(await world.say(world.user("Bob"), "/help"))
