@@ -11,8 +11,9 @@ from babel.dates import format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.render import chunk_lines, esc, join_names
+from bot.render import chunk_lines, esc, join_names, mention
 from storage import claims
+from storage.duties import Materialised
 from storage.models import Duty, Shift
 
 MAX_BUTTONS = 40  # a keyboard longer than this is hard to use on a phone; page instead
@@ -271,3 +272,77 @@ def late_drop_out(
         name=esc(name), duty=esc(duty_name), day=day_label(t, shift.local_date),
         window=window_label(t, shift.start_at, shift.end_at, zone), n=result.still_needed,
     )
+
+
+def duty_change_usage(t: Translator) -> str:
+    """How the /duty change commands are written."""
+    return esc(t.gettext(
+        "Usage: /duty edit <id> time=19:00-21:00 need=2-4 place=… name=… when=…\n"
+        "/duty skip <id> <date>[,<date>] · /duty extra <id> <date>\n"
+        "/duty pause <id> · /duty resume <id> · /duty remove <id>"
+    ))
+
+
+def duty_bad_value(t: Translator, detail: str) -> str:
+    """A value in a /duty change command that could not be read."""
+    return t.gettext("I did not understand “{detail}”.").format(detail=esc(detail)) + "\n" + (
+        duty_change_usage(t)
+    )
+
+
+def duty_gone(t: Translator) -> str:
+    """No such duty in this group."""
+    return t.gettext("There is no such duty in this group. /duty list shows the numbers.")
+
+
+def _mentions(t: Translator, people: Sequence[tuple[int, str]]) -> str:
+    return t.gettext(", ").join(mention(uid, name) for uid, name in people)
+
+
+def duty_changed(
+    t: Translator,
+    duty: Duty,
+    verb: str,
+    made: Materialised,
+    told: dict[int, list[tuple[int, str]]],
+    zone: str,
+) -> str:
+    """One message per change: what changed, and the volunteers it concerns, by mention."""
+    heads = {
+        "edit": t.gettext("✏️ Duty #{id} <b>{name}</b> was changed."),
+        "skip": t.gettext("⏭ Duty #{id} <b>{name}</b>: dates skipped."),
+        "extra": t.gettext("➕ Duty #{id} <b>{name}</b>: extra date added."),
+        "pause": t.gettext("⏸ Duty #{id} <b>{name}</b> is paused."),
+        "resume": t.gettext("▶️ Duty #{id} <b>{name}</b> runs again."),
+        "remove": t.gettext("🗑 Duty #{id} <b>{name}</b> was removed; its history is kept."),
+    }
+    lines = [heads[verb].format(id=duty.id, name=esc(duty.name))]
+    moved = sorted(made.moved, key=lambda s: s.start_at)
+    if moved:
+        lines.append(t.gettext("From {day}: {window}").format(
+            day=day_label(t, moved[0].local_date),
+            window=window_label(t, moved[0].start_at, moved[0].end_at, zone),
+        ))
+    for shift in moved:
+        people = told.get(shift.id, [])
+        if people:
+            lines.append(t.gettext("{day}: now {window}").format(
+                day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            ) + f" — {_mentions(t, people)}")
+    cancelled = {s.id for s in made.cancelled}
+    for shift in sorted(made.cancelled, key=lambda s: s.start_at):
+        people = told.get(shift.id, [])
+        line = t.gettext("{day} is cancelled").format(day=day_label(t, shift.local_date))
+        if people:
+            line += " — " + t.gettext("{people}: you are free that day.").format(
+                people=_mentions(t, people)
+            )
+        lines.append(line)
+    for shift in made.kept:
+        people = told.get(shift.id, []) if shift.id in made.dropped else []
+        if people and shift.id not in cancelled:
+            lines.append(t.gettext(
+                "{day}: fewer places now — {people}, you are off this shift (newest first)."
+            ).format(day=day_label(t, shift.local_date), people=_mentions(t, people)))
+    return "\n".join(lines)

@@ -1,19 +1,26 @@
-"""/duty: leaders describe recurring duties once (add, list)."""
+"""/duty: leaders describe recurring duties once, then edit, skip, pause or remove them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+import unicodedata
+from dataclasses import replace
+from datetime import date, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import roster_view
 from bot.context import DutyContext
-from commands.duty_syntax import DutySyntaxError, parse_duty
+from commands.duty_syntax import DutySyntaxError, parse_duty, parse_need, parse_when, parse_window
+from commands.shift import refresh_roster
 from commands.signup import command_args
 from scheduler.recurrence import occurrences
-from storage import duties, groups
+from storage import claims, duties, groups
 from storage.db import transaction
-from storage.duties import DutyDraft
+from storage.duties import DutyDraft, DutyEdit
+from storage.models import DutyStatus, Membership, Person
 
 
 async def duty(update: Update, context: DutyContext) -> None:
@@ -28,6 +35,9 @@ async def duty(update: Update, context: DutyContext) -> None:
         async with context.services.sessions() as session:
             found = await duties.duties_of(session, context.group.id)
         await context.reply(update, roster_view.duty_list(t, found), kind="duty.list")
+        return
+    if verb in ("edit", "skip", "extra", "pause", "resume", "remove"):
+        await change(update, context, verb, rest)
         return
     if verb != "add":
         await context.reply(update, roster_view.duty_usage(t), kind="duty.usage")
@@ -62,3 +72,126 @@ async def duty(update: Update, context: DutyContext) -> None:
     await context.reply(
         update, roster_view.duty_added(t, created, upcoming, spec.weekdays_note), kind="duty.add"
     )
+
+
+_KEYS = re.compile(r"(?:^|\s)(name|when|time|need|place|名称|日期|时间|人数|地点)\s*=", re.I)
+_KEY_ALIASES = {"名称": "name", "日期": "when", "时间": "time", "人数": "need", "地点": "place"}
+
+
+def parse_edit(text: str, today: date) -> DutyEdit | str:
+    """`key=value ...` for /duty edit; a problem comes back as a short detail string."""
+    text = unicodedata.normalize("NFKC", text)
+    found = list(_KEYS.finditer(text))
+    if not found or text[: found[0].start()].strip():
+        return text.strip() or "="
+    edit = DutyEdit()
+    for i, match in enumerate(found):
+        key = _KEY_ALIASES.get(match.group(1), match.group(1).casefold())
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[match.end() : end].strip()
+        if not value:
+            return f"{key}="
+        if key == "name":
+            edit = replace(edit, name=value[:40])
+        elif key == "place":
+            edit = replace(edit, place=value[:60])
+        elif key == "when":
+            when = parse_when(value, today)
+            if isinstance(when, DutySyntaxError):
+                return value
+            edit = replace(edit, rrule=(when[0], when[1]))
+        elif key == "time":
+            window = parse_window(value)
+            if isinstance(window, DutySyntaxError):
+                return value
+            edit = replace(edit, window=window)
+        else:
+            need = parse_need(value)
+            if isinstance(need, DutySyntaxError):
+                return value
+            edit = replace(edit, need=need)
+    return edit
+
+
+def parse_dates(text: str, today: date) -> list[date] | str:
+    """`2026-12-05,2026-12-06` (any date form the duty parser knows); else the bad token."""
+    found: list[date] = []
+    for token in re.split(r"[,，、\s]+", unicodedata.normalize("NFKC", text).strip()):
+        if not token:
+            continue
+        when = parse_when(token, today)
+        if isinstance(when, DutySyntaxError) or when[0] is not None:
+            return token
+        found.append(when[1])
+    return found or text
+
+
+async def change(update: Update, context: DutyContext, verb: str, rest: str) -> None:
+    """/duty edit|skip|extra|pause|resume|remove <id> ...: leaders only; volunteers are told."""
+    user = update.effective_user
+    assert context.group is not None and user is not None
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    if not await context.is_leader(user.id):
+        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        return
+    head, _, args = rest.strip().partition(" ")
+    now = services.clock.now()
+    today = duties.local_today(group.timezone, now)
+    if not head.isdigit():
+        await context.reply(update, roster_view.duty_change_usage(t), kind="duty.usage")
+        return
+    options: dict[str, object] = {}
+    if verb == "edit":
+        edit = parse_edit(args, today)
+        if isinstance(edit, str):
+            await context.reply(update, roster_view.duty_bad_value(t, edit), kind="duty.bad")
+            return
+        options["edit"] = edit
+    elif verb in ("skip", "extra"):
+        dates = parse_dates(args, today)
+        if isinstance(dates, str):
+            await context.reply(update, roster_view.duty_bad_value(t, dates), kind="duty.bad")
+            return
+        options[verb] = tuple(dates)
+    else:
+        options["status"] = {
+            "pause": DutyStatus.PAUSED, "resume": DutyStatus.ACTIVE, "remove": DutyStatus.ARCHIVED,
+        }[verb]
+    made: duties.Materialised | None = None
+    async with transaction(services.sessions) as session:
+        duty = await duties.duty_in_group(session, group.id, int(head))
+        if duty is not None and duty.status is not DutyStatus.ARCHIVED:
+            made = await duties.change_duty(
+                session, duty, group.timezone, by=user.id, now=now,
+                **options,  # type: ignore[arg-type]
+            )
+            told = await who_is_affected(session, group.id, made)
+    if duty is None or made is None:
+        await context.reply(update, roster_view.duty_gone(t), kind="duty.gone")
+        return
+    await context.reply(
+        update, roster_view.duty_changed(t, duty, verb, made, told, group.timezone),
+        kind="duty.change",
+    )
+    refresh_roster(context)
+
+
+async def who_is_affected(
+    session: AsyncSession, group_id: int, made: duties.Materialised
+) -> dict[int, list[tuple[int, str]]]:
+    """Per shift id: (telegram id, display name) of people dropped, or still on a moved shift."""
+    wanted: dict[int, list[int]] = {k: list(v) for k, v in made.dropped.items()}
+    for shift in made.moved:
+        live = await claims.live_claims(session, shift.id)
+        wanted.setdefault(shift.id, []).extend(c.person_id for c in live)
+    ids = {p for people in wanted.values() for p in people}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.telegram_user_id, Membership.display_name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.group_id == group_id, Person.id.in_(ids))
+    )
+    names = {pid: (tid, name) for pid, tid, name in rows.all()}
+    return {sid: [names[p] for p in people if p in names] for sid, people in wanted.items()}

@@ -36,6 +36,9 @@ class Materialised:
     created: list[Shift] = field(default_factory=list)
     moved: list[Shift] = field(default_factory=list)
     cancelled: list[Shift] = field(default_factory=list)
+    kept: list[Shift] = field(default_factory=list)  # future open shifts still wanted
+    # person ids taken off a shift: because it was cancelled, or because `need` went down
+    dropped: dict[int, list[int]] = field(default_factory=dict)
 
 
 def rule_of(duty: Duty) -> Rule:
@@ -170,13 +173,46 @@ async def materialise(
             shift.start_at, shift.end_at = occurrence.start, occurrence.end
             result.moved.append(shift)
         shift.need_min, shift.need_max = duty.need_min, duty.need_max
+        result.kept.append(shift)
     for shift in existing.values():
         if shift.status is ShiftStatus.OPEN and shift.start_at > now:
             shift.status = ShiftStatus.CANCELLED
             shift.cancel_reason = "rule"
             result.cancelled.append(shift)
     await session.flush()
+    await _drop_claims(session, result, now=now)
     return result
+
+
+async def _drop_claims(session: AsyncSession, result: Materialised, *, now: datetime) -> None:
+    """Cancelled shifts lose all their claims; shifts whose `need` went down lose the newest."""
+    cancelled = {s.id for s in result.cancelled}
+    for shift_id in cancelled:
+        await _drop(session, shift_id, keep=0, reason="cancelled", now=now, into=result)
+    for shift in result.kept:
+        await _drop(session, shift.id, keep=shift.need_max, reason="need", now=now, into=result)
+
+
+async def _drop(
+    session: AsyncSession, shift_id: int, *, keep: int, reason: str, now: datetime,
+    into: Materialised,
+) -> None:
+    live = (
+        await session.scalars(
+            select(Claim)
+            .where(Claim.shift_id == shift_id, Claim.status == ClaimStatus.ACTIVE)
+            .order_by(Claim.created_at, Claim.id)
+        )
+    ).all()
+    for claim in live[keep:]:
+        claim.status, claim.ended_at, claim.ended_reason = ClaimStatus.DROPPED, now, reason
+        into.dropped.setdefault(shift_id, []).append(claim.person_id)
+    if keep == 0:
+        waiting = await session.scalars(
+            select(Claim).where(Claim.shift_id == shift_id, Claim.status == ClaimStatus.WAITING)
+        )
+        for claim in waiting.all():
+            claim.status, claim.ended_at, claim.ended_reason = ClaimStatus.DROPPED, now, reason
 
 
 async def upcoming_shifts(
@@ -211,3 +247,55 @@ async def upcoming_shifts(
     for claim in claims:
         by_shift[claim.shift_id].append(claim)
     return [(s, by_shift[s.id]) for s in shifts]
+
+
+@dataclass(frozen=True)
+class DutyEdit:
+    """Fields a leader changes with /duty edit; None leaves a field as it is."""
+
+    name: str | None = None
+    rrule: tuple[str | None, date] | None = None
+    window: Window | None = None
+    need: tuple[int, int] | None = None
+    place: str | None = None
+
+
+async def change_duty(
+    session: AsyncSession,
+    duty: Duty,
+    zone: str,
+    *,
+    by: int,
+    now: datetime,
+    edit: DutyEdit | None = None,
+    skip: tuple[date, ...] = (),
+    extra: tuple[date, ...] = (),
+    status: DutyStatus | None = None,
+) -> Materialised:
+    """Edit, skip dates (EXDATE), add dates (RDATE), pause/resume/remove; shifts follow."""
+    before = _snapshot(duty)
+    if edit is not None:
+        if edit.name is not None:
+            duty.name = edit.name
+        if edit.rrule is not None:
+            duty.rrule, duty.first_date = edit.rrule
+        if edit.window is not None:
+            duty.start_time, duty.end_time = edit.window.start, edit.window.end
+        if edit.need is not None:
+            duty.need_min, duty.need_max = edit.need
+        if edit.place is not None:
+            duty.place = edit.place
+    if skip:
+        duty.exdates = sorted({*duty.exdates, *(d.isoformat() for d in skip)})
+        duty.rdates = [d for d in duty.rdates if date.fromisoformat(d) not in skip]
+    if extra:
+        duty.rdates = sorted({*duty.rdates, *(d.isoformat() for d in extra)})
+        duty.exdates = [d for d in duty.exdates if date.fromisoformat(d) not in extra]
+    if status is not None:
+        duty.status = status
+    after = _snapshot(duty)
+    audit.record(
+        session, at=now, action="duty.change", object_type="duty", object_id=duty.id, actor=by,
+        group_id=duty.group_id, before=before, after=after,
+    )
+    return await materialise(session, duty, zone, now=now)

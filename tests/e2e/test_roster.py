@@ -200,3 +200,56 @@ async def test_leave_and_leaving_the_chat_free_future_places(world: World) -> No
             select(Claim.shift_id).where(Claim.status == ClaimStatus.ACTIVE)
         )).scalars().all()
     assert [str(s) for s in active] == [ids[1]]
+
+
+async def duty_with_people(world: World, need: str = "2-4") -> tuple[object, list[str]]:
+    boss = await leader(world)
+    await world.say(boss, f"/duty add 督导 daily 19:00-21:00 need {need}")
+    roster = (await world.say(boss, "/shift"))[-1]
+    ids = [row[0]["callback_data"].split(":")[1] for row in roster.reply_markup["inline_keyboard"]]
+    return boss, ids
+
+
+async def test_a_time_change_keeps_claims_and_tells_the_volunteers(world: World) -> None:
+    boss, ids = await duty_with_people(world)
+    alice = world.user("Alice")
+    await world.say(alice, f"/shift claim {ids[1]}")
+    said = await world.say(boss, "/duty edit 1 time=18:00-20:00")
+    text = plain(said)
+    assert "已修改" in text and "11月25日周三：改为 18:00–20:00 — Alice" in text
+    assert "11月26日周四：改为" not in text  # nobody there to tell: one line for all
+    assert f"tg://user?id={alice.id}" in (said[-1].text or "")  # Alice is mentioned
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 1
+    async with world.database.sessions() as session:
+        shift = await session.get(Shift, int(ids[1]))
+    assert shift is not None and shift.start_at.hour == 10  # 18:00 in Shanghai
+
+
+async def test_lowering_need_drops_the_newest_and_skipping_frees_people(world: World) -> None:
+    boss, ids = await duty_with_people(world)
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    for person in (alice, bob, carol):
+        await world.say(person, f"/shift claim {ids[1]}")
+    said = plain(await world.say(boss, "/duty edit 1 need=1-2"))
+    assert "名额减少" in said and "Carol" in said and "Alice" not in said
+    said = plain(await world.say(boss, "/duty skip 1 2026-11-25"))
+    assert "11月25日周三 取消" in said and "Alice" in said and "Bob" in said
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
+    roster = plain((await world.say(boss, "/shift"))[-1:])
+    assert "11月25日" not in roster and "11月26日" in roster
+
+
+async def test_removing_a_duty_keeps_its_past_and_non_leaders_cannot(world: World) -> None:
+    boss, ids = await duty_with_people(world)
+    alice = world.user("Alice")
+    await world.say(alice, f"/shift claim {ids[2]}")
+    assert "组长" in plain(await world.say(alice, "/duty remove 1"))
+    said = plain(await world.say(boss, "/duty remove 1"))
+    assert "已删除" in said and "Alice" in said
+    assert await count(world, Duty) == 1 and await count(world, Shift) > 0  # archived, kept
+    deputy = world.user("Deputy")  # a second admin: Boss has used up five commands a minute
+    world.emulator.set_admin(world.group, deputy)
+    world.harness.services.admin_cache.forget(world.group.id)
+    assert "没有班次" in plain(await world.say(deputy, "/shift"))
+    assert "没有这个值班项目" in plain(await world.say(deputy, "/duty remove 1"))
+    assert "没有这个值班项目" in plain(await world.say(deputy, "/duty pause 99"))
