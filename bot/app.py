@@ -120,6 +120,7 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CommandHandler("leader", admin.leader, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("duty", duty.duty, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("shift", shift.shift, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("gaps", shift.gaps, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)

@@ -41,6 +41,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("signup", N_("Join this team's roster (or change your name)"), where=Where.GROUP),
     CommandSpec("leave", N_("Leave this team's roster"), where=Where.GROUP),
     CommandSpec("shift", N_("The roster: claim a shift with one tap"), where=Where.GROUP),
+    CommandSpec("gaps", N_("Shifts that still need people"), where=Where.GROUP),
     CommandSpec("duty", N_("Duties: /duty list, /duty add (leaders)"), where=Where.GROUP),
     CommandSpec("leader", N_("Make a member a leader: reply to them with /leader add"),
                 audience=Audience.GROUP_ADMIN, where=Where.GROUP),

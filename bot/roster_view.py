@@ -57,12 +57,17 @@ class ShiftLine:
 
 
 def roster_text(
-    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int
+    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, *, gaps: bool = False
 ) -> list[str]:
     """The roster grouped by day; split into several messages if it is long."""
     if not lines:
         return [t.gettext("📋 No shifts in the next {days} days.").format(days=days)]
-    out = [t.gettext("📋 Roster for the next {days} days").format(days=days)]
+    if gaps:
+        out = [t.gettext("🆘 Shifts still short of people in the next {days} days").format(
+            days=days
+        )]
+    else:
+        out = [t.gettext("📋 Roster for the next {days} days").format(days=days)]
     current: date | None = None
     for line in lines:
         shift = line.shift
@@ -240,7 +245,8 @@ def leaders_only(t: Translator) -> str:
 def shift_usage(t: Translator) -> str:
     """How /shift is written."""
     return esc(t.gettext(
-        "Usage: /shift (the roster), /shift claim <shift number>, /shift release <shift number>"
+        "Usage: /shift (the roster), /shift claim <shift number>, /shift release <shift number>, "
+        "/shift cancel <shift number> [reason] (leaders)"
     ))
 
 
@@ -346,3 +352,25 @@ def duty_changed(
                 "{day}: fewer places now — {people}, you are off this shift (newest first)."
             ).format(day=day_label(t, shift.local_date), people=_mentions(t, people)))
     return "\n".join(lines)
+
+
+def no_gaps(t: Translator, days: int) -> str:
+    """/gaps with nothing short."""
+    return t.gettext("👍 Every shift in the next {days} days has enough people.").format(days=days)
+
+
+def shift_cancelled(
+    t: Translator, duty: Duty, shift: Shift, told: dict[int, list[tuple[int, str]]], reason: str
+) -> str:
+    """Told in the group when a leader cancels one occurrence."""
+    text = t.gettext("❌ {duty} on {day} is cancelled.").format(
+        duty=esc(duty.name), day=day_label(t, shift.local_date)
+    )
+    if reason:
+        text += " " + t.gettext("Reason: {reason}").format(reason=esc(reason))
+    people = told.get(shift.id, [])
+    if people:
+        text += "\n" + t.gettext("{people}: you are free that day.").format(
+            people=_mentions(t, people)
+        )
+    return text

@@ -7,20 +7,24 @@ import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import roster_view
 from bot.context import DutyContext
-from commands.duty_syntax import DutySyntaxError, parse_duty, parse_need, parse_when, parse_window
+from commands.duty_syntax import (
+    DutySyntaxError,
+    parse_duty,
+    parse_need,
+    parse_when,
+    parse_window,
+)
 from commands.shift import refresh_roster
 from commands.signup import command_args
 from scheduler.recurrence import occurrences
-from storage import claims, duties, groups
+from storage import duties, groups
 from storage.db import transaction
 from storage.duties import DutyDraft, DutyEdit
-from storage.models import DutyStatus, Membership, Person
+from storage.models import DutyStatus
 
 
 async def duty(update: Update, context: DutyContext) -> None:
@@ -166,7 +170,7 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
                 session, duty, group.timezone, by=user.id, now=now,
                 **options,  # type: ignore[arg-type]
             )
-            told = await who_is_affected(session, group.id, made)
+            told = await duties.affected_people(session, group.id, made)
     if duty is None or made is None:
         await context.reply(update, roster_view.duty_gone(t), kind="duty.gone")
         return
@@ -175,23 +179,3 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
         kind="duty.change",
     )
     refresh_roster(context)
-
-
-async def who_is_affected(
-    session: AsyncSession, group_id: int, made: duties.Materialised
-) -> dict[int, list[tuple[int, str]]]:
-    """Per shift id: (telegram id, display name) of people dropped, or still on a moved shift."""
-    wanted: dict[int, list[int]] = {k: list(v) for k, v in made.dropped.items()}
-    for shift in made.moved:
-        live = await claims.live_claims(session, shift.id)
-        wanted.setdefault(shift.id, []).extend(c.person_id for c in live)
-    ids = {p for people in wanted.values() for p in people}
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Person.id, Person.telegram_user_id, Membership.display_name)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.group_id == group_id, Person.id.in_(ids))
-    )
-    names = {pid: (tid, name) for pid, tid, name in rows.all()}
-    return {sid: [names[p] for p in people if p in names] for sid, people in wanted.items()}

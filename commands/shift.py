@@ -71,6 +71,8 @@ async def shift(update: Update, context: DutyContext) -> None:
         await claim_by_text(update, context)
     elif verb == "release":
         await release_by_text(update, context)
+    elif verb == "cancel":
+        await cancel(update, context)
     elif verb:
         t = context.translator_for(update)
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
@@ -282,6 +284,62 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
     await query.answer(roster_view.wait_outcome(t, result, group.timezone))
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
+
+
+async def gaps(update: Update, context: DutyContext) -> None:
+    """/gaps: coming shifts below their minimum, with claim buttons."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    lines = [
+        line for line in await roster_lines(services, group)
+        if len(line.names) < line.shift.need_min
+    ]
+    if not lines:
+        await context.reply(update, roster_view.no_gaps(t, ROSTER_DAYS), kind="gaps")
+        return
+    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS, gaps=True)
+    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
+    for i, text in enumerate(texts):
+        await services.outgoing.to_group(
+            group.chat_id, text, thread_id=thread_of(update),
+            reply_to=message.message_id if i == 0 else None,
+            markup=keyboard if i == len(texts) - 1 else None,
+        )
+
+
+async def cancel(update: Update, context: DutyContext) -> None:
+    """/shift cancel <shift id> [reason]: leaders cancel one occurrence; its people are told."""
+    user = update.effective_user
+    if context.group is None or user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    if not await context.is_leader(user.id):
+        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        return
+    head, _, reason = command_args_after(update, "cancel").partition(" ")
+    if not head.isdigit():
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        return
+    async with transaction(services.sessions) as session:
+        made = await duties.cancel_shift(
+            session, group.id, int(head), reason.strip() or None, by=user.id,
+            now=services.clock.now(),
+        )
+        duty = await session.get(Duty, made.cancelled[0].duty_id) if made else None
+        told = await duties.affected_people(session, group.id, made) if made else {}
+    if made is None or duty is None:
+        await context.reply(update, roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"),
+                            kind="shift.gone")
+        return
+    await context.reply(
+        update, roster_view.shift_cancelled(t, duty, made.cancelled[0], told, reason.strip()),
+        kind="shift.cancel",
+    )
+    refresh_roster(context)
 
 
 async def unknown_button(update: Update, context: DutyContext) -> None:

@@ -11,7 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.recurrence import Occurrence, Rule, Window, occurrences
 from storage import audit
-from storage.models import Claim, ClaimStatus, Duty, DutyStatus, Group, Shift, ShiftStatus
+from storage.models import (
+    Claim,
+    ClaimStatus,
+    Duty,
+    DutyStatus,
+    Group,
+    Membership,
+    Person,
+    Shift,
+    ShiftStatus,
+)
 
 HORIZON_DAYS = 14
 
@@ -299,3 +309,52 @@ async def change_duty(
         group_id=duty.group_id, before=before, after=after,
     )
     return await materialise(session, duty, zone, now=now)
+
+
+async def cancel_shift(
+    session: AsyncSession, group_id: int, shift_id: int, reason: str | None, *, by: int,
+    now: datetime,
+) -> Materialised | None:
+    """Cancel one occurrence: its people are taken off; nobody gets hours or a no-show."""
+    shift = await session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update())
+    if (
+        shift is None
+        or shift.group_id != group_id
+        or shift.status is not ShiftStatus.OPEN
+        or shift.start_at <= now
+    ):
+        return None
+    shift.status = ShiftStatus.CANCELLED
+    shift.cancel_reason = (reason or "leader")[:200]
+    audit.record(
+        session, at=now, action="shift.cancel", object_type="shift", object_id=shift.id,
+        actor=by, group_id=group_id, before={"status": "open"},
+        after={"status": "cancelled", "reason": reason},
+    )
+    result = Materialised(cancelled=[shift])
+    await _drop(session, shift.id, keep=0, reason="cancelled", now=now, into=result)
+    return result
+
+
+async def affected_people(
+    session: AsyncSession, group_id: int, made: Materialised
+) -> dict[int, list[tuple[int, str]]]:
+    """Per shift id: (telegram id, display name) of people dropped, or still on a moved shift."""
+    wanted: dict[int, list[int]] = {k: list(v) for k, v in made.dropped.items()}
+    for shift in made.moved:
+        live = await session.scalars(
+            select(Claim.person_id)
+            .where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE)
+            .order_by(Claim.created_at, Claim.id)
+        )
+        wanted.setdefault(shift.id, []).extend(live.all())
+    ids = {p for people in wanted.values() for p in people}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.telegram_user_id, Membership.display_name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.group_id == group_id, Person.id.in_(ids))
+    )
+    names = {pid: (tid, name) for pid, tid, name in rows.all()}
+    return {sid: [names[p] for p in people if p in names] for sid, people in wanted.items()}

@@ -253,3 +253,21 @@ async def test_removing_a_duty_keeps_its_past_and_non_leaders_cannot(world: Worl
     assert "没有班次" in plain(await world.say(deputy, "/shift"))
     assert "没有这个值班项目" in plain(await world.say(deputy, "/duty remove 1"))
     assert "没有这个值班项目" in plain(await world.say(deputy, "/duty pause 99"))
+
+
+async def test_gaps_and_a_cancelled_occurrence(world: World) -> None:
+    boss, ids = await duty_with_people(world, need="2-4")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(alice, f"/shift claim {ids[1]}")
+    await world.say(bob, f"/shift claim {ids[1]}")
+    gaps = (await world.say(alice, "/gaps"))[-1]
+    text = html_to_plain(gaps.text or "")
+    assert "还缺人" in text and f"#{ids[1]} " not in text and f"#{ids[2]} " in text
+    assert gaps.reply_markup is not None
+    assert "组长" in plain(await world.say(alice, f"/shift cancel {ids[1]} 下雨"))
+    said = plain(await world.say(boss, f"/shift cancel {ids[1]} 下雨"))
+    assert "取消了" in said and "原因：下雨" in said and "Alice" in said and "Bob" in said
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
+    # The rule still wants that date, but a leader's cancellation stands.
+    roster = plain((await world.say(boss, "/shift"))[-1:])
+    assert f"#{ids[1]} " not in roster
