@@ -246,7 +246,8 @@ def shift_usage(t: Translator) -> str:
     """How /shift is written."""
     return esc(t.gettext(
         "Usage: /shift (the roster), /shift claim <shift number>, /shift release <shift number>, "
-        "/shift cancel <shift number> [reason] (leaders)"
+        "/shift cancel <shift number> [reason], "
+        "/shift assign|unassign <shift number> [force] (leaders)"
     ))
 
 
@@ -345,7 +346,7 @@ def duty_changed(
                 people=_mentions(t, people)
             )
         lines.append(line)
-    for shift in made.kept:
+    for shift in made.shrunk:
         people = told.get(shift.id, []) if shift.id in made.dropped else []
         if people and shift.id not in cancelled:
             lines.append(t.gettext(
@@ -374,3 +375,32 @@ def shift_cancelled(
             people=_mentions(t, people)
         )
     return text
+
+
+def assign_outcome(
+    t: Translator,
+    result: claims.ClaimResult | claims.ReleaseResult,
+    who: tuple[int, str],
+    zone: str,
+) -> str:
+    """What a leader's assign/unassign did, telling the volunteer by mention."""
+    person = mention(*who)
+    match result:
+        case claims.Claimed(shift, _claim):
+            return t.gettext("✅ {person}, a leader put you on {day} {window}.").format(
+                person=person, day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            )
+        case claims.Released(shift, _late, _needed, _promoted):
+            return t.gettext("{person}, a leader took you off {day} {window}.").format(
+                person=person, day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            )
+        case claims.Full():
+            return t.gettext(
+                "This shift is full. Add “force” to put them on over capacity."
+            )
+        case claims.NotOnShift():
+            return t.gettext("They are not on this shift.")
+        case _:
+            return claim_outcome(t, result, zone)

@@ -13,10 +13,11 @@ from bot.context import DutyContext, GroupInfo, Services, thread_of
 from bot.gate import user_ref
 from bot.i18n import translator
 from bot.roster_view import ShiftLine
+from commands.people import named_person
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.db import transaction
-from storage.models import Claim, ClaimStatus, Duty, Membership, Person
+from storage.models import Claim, ClaimKind, ClaimStatus, Duty, Membership, Person
 
 ROSTER_DAYS = 7
 RELEASE_CUTOFF = timedelta(hours=3)
@@ -73,6 +74,8 @@ async def shift(update: Update, context: DutyContext) -> None:
         await release_by_text(update, context)
     elif verb == "cancel":
         await cancel(update, context)
+    elif verb in ("assign", "unassign"):
+        await assign(update, context, verb == "assign")
     elif verb:
         t = context.translator_for(update)
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
@@ -340,6 +343,50 @@ async def cancel(update: Update, context: DutyContext) -> None:
         kind="shift.cancel",
     )
     refresh_roster(context)
+
+
+async def assign(update: Update, context: DutyContext, on: bool) -> None:
+    """/shift assign|unassign <shift id> [force], naming the person: leaders fill the roster."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or context.group is None or user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    if not await context.is_leader(user.id):
+        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        return
+    words = command_args_after(update, "assign" if on else "unassign").split()
+    if not words or not words[0].isdigit():
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        return
+    named = await named_person(message, services.sessions, group.id)
+    if named is None:
+        await context.reply(update, render.name_someone(t), kind="leader.who")
+        return
+    force = any(w.casefold() in ("force", "强制") for w in words[1:])
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, _ = await members.ensure_member(
+            session, group.id, named.user, named.user.full_name[:32] or "?", now=now
+        )
+        person = await session.get(Person, membership.person_id)
+        assert person is not None
+        result: claims.ClaimResult | claims.ReleaseResult
+        if on:
+            result = await claims.claim(
+                session, int(words[0]), person, group_id=group.id, now=now,
+                kind=ClaimKind.ASSIGNED, force=force, actor=user.id,
+            )
+        else:
+            result = await claims.release(
+                session, int(words[0]), person, group_id=group.id, now=now,
+                cutoff=timedelta(0), actor=user.id, reason="unassigned",
+            )
+    who = (named.user.telegram_user_id, membership.display_name)
+    text = roster_view.assign_outcome(t, result, who, group.timezone)
+    await context.reply(update, text, kind="shift.assign")
+    if isinstance(result, claims.Claimed | claims.Released):
+        refresh_roster(context)
 
 
 async def unknown_button(update: Update, context: DutyContext) -> None:

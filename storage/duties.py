@@ -46,7 +46,7 @@ class Materialised:
     created: list[Shift] = field(default_factory=list)
     moved: list[Shift] = field(default_factory=list)
     cancelled: list[Shift] = field(default_factory=list)
-    kept: list[Shift] = field(default_factory=list)  # future open shifts still wanted
+    shrunk: list[Shift] = field(default_factory=list)  # fewer places than before
     # person ids taken off a shift: because it was cancelled, or because `need` went down
     dropped: dict[int, list[int]] = field(default_factory=dict)
 
@@ -182,8 +182,9 @@ async def materialise(
         if (shift.start_at, shift.end_at) != (occurrence.start, occurrence.end):
             shift.start_at, shift.end_at = occurrence.start, occurrence.end
             result.moved.append(shift)
+        if duty.need_max < shift.need_max:
+            result.shrunk.append(shift)  # fewer places now: the newest claims will be dropped
         shift.need_min, shift.need_max = duty.need_min, duty.need_max
-        result.kept.append(shift)
     for shift in existing.values():
         if shift.status is ShiftStatus.OPEN and shift.start_at > now:
             shift.status = ShiftStatus.CANCELLED
@@ -199,7 +200,7 @@ async def _drop_claims(session: AsyncSession, result: Materialised, *, now: date
     cancelled = {s.id for s in result.cancelled}
     for shift_id in cancelled:
         await _drop(session, shift_id, keep=0, reason="cancelled", now=now, into=result)
-    for shift in result.kept:
+    for shift in result.shrunk:
         await _drop(session, shift.id, keep=shift.need_max, reason="need", now=now, into=result)
 
 

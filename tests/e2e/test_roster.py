@@ -271,3 +271,27 @@ async def test_gaps_and_a_cancelled_occurrence(world: World) -> None:
     # The rule still wants that date, but a leader's cancellation stands.
     roster = plain((await world.say(boss, "/shift"))[-1:])
     assert f"#{ids[1]} " not in roster
+
+
+async def test_leaders_assign_and_unassign_naming_the_person(world: World) -> None:
+    boss, ids = await duty_with_people(world, need="1")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    hello = world.emulator.send(world.group, alice, "/help")
+    await world.settle()
+    said = await world.say(boss, f"/shift assign {ids[1]}", reply_to=hello)
+    assert "组长为你安排了" in plain(said) and f"tg://user?id={alice.id}" in (said[-1].text or "")
+    full = plain(await world.say(boss, f"/shift assign {ids[1]} Bob", mentions={"Bob": bob}))
+    assert "force" in full
+    forced = plain(await world.say(boss, f"/shift assign {ids[1]} force Bob",
+                                   mentions={"Bob": bob}))
+    assert "组长为你安排了" in forced, forced
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 2, forced
+    deputy = world.user("Deputy")
+    world.emulator.set_admin(world.group, deputy)
+    world.harness.services.admin_cache.forget(world.group.id)
+    said = plain(await world.say(deputy, f"/shift unassign {ids[1]}", reply_to=hello))
+    assert "撤下" in said
+    assert "组长" in plain(await world.say(bob, f"/shift assign {ids[2]}", reply_to=hello))
+    async with world.database.sessions() as session:
+        kinds = (await session.execute(select(Claim.kind).order_by(Claim.id))).scalars().all()
+    assert [k.value for k in kinds] == ["assigned", "assigned"]
