@@ -31,7 +31,7 @@ from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
-from commands import admin, duty, shift, signup, start
+from commands import admin, duty, mine, shift, shift_command, signup, start
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 
@@ -119,11 +119,18 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("leader", admin.leader, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("duty", duty.duty, filters=NEW_MESSAGES), group=COMMANDS)
-    app.add_handler(CommandHandler("shift", shift.shift, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(
+        CommandHandler("shift", shift_command.dispatch, filters=NEW_MESSAGES), group=COMMANDS
+    )
     app.add_handler(CommandHandler("gaps", shift.gaps, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(mine.tap_release, pattern=r"^rel:"), group=COMMANDS)
+    app.add_handler(
+        CallbackQueryHandler(mine.tap_release_confirmed, pattern=r"^relok:"), group=COMMANDS
+    )
+    app.add_handler(CallbackQueryHandler(mine.tap_keep, pattern=r"^keep:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 

@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention
 from storage import claims
 from storage.duties import Materialised
-from storage.models import Duty, Shift
+from storage.models import Claim, ClaimStatus, Duty, Shift
 
 MAX_BUTTONS = 40  # a keyboard longer than this is hard to use on a phone; page instead
 
@@ -404,3 +404,67 @@ def assign_outcome(
             return t.gettext("They are not on this shift.")
         case _:
             return claim_outcome(t, result, zone)
+
+
+def my_shifts(
+    t: Translator, team: str, entries: Sequence[tuple[Shift, Claim, Duty | None]], zone: str
+) -> str:
+    """/shift mine: the caller's coming shifts in one team."""
+    if not entries:
+        return t.gettext("You have no coming shifts in {team}. /shift shows the roster.").format(
+            team=esc(team)
+        )
+    lines = [t.gettext("Your coming shifts in {team}:").format(team=esc(team))]
+    for shift, claim, duty in entries:
+        name = esc(duty.name) if duty else ""
+        line = (
+            f"#{shift.id} {esc(day_label(t, shift.local_date))} "
+            f"{window_label(t, shift.start_at, shift.end_at, zone)} {name}"
+        )
+        if claim.status is ClaimStatus.WAITING:
+            line += " " + t.gettext("(on the waitlist)")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def my_release_keyboard(
+    t: Translator, entries: Sequence[tuple[Shift, Claim, Duty | None]], zone: str
+) -> InlineKeyboardMarkup | None:
+    """One Release button per place held."""
+    tz = ZoneInfo(zone)
+    rows = [
+        [InlineKeyboardButton(
+            t.gettext("Release {day} {time}").format(
+                day=weekday_label(t, shift.local_date),
+                time=clock_label(t, shift.start_at.astimezone(tz).time()),
+            ),
+            callback_data=f"rel:{shift.id}",
+        )]
+        for shift, claim, _duty in entries[:MAX_BUTTONS]
+        if claim.status is ClaimStatus.ACTIVE
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def confirm_release_keyboard(t: Translator, shift_id: int) -> InlineKeyboardMarkup:
+    """The confirm step of a release."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t.gettext("✅ Yes, release #{id}").format(id=shift_id),
+                             callback_data=f"relok:{shift_id}"),
+        InlineKeyboardButton(t.gettext("Keep it"), callback_data=f"keep:{shift_id}"),
+    ]])
+
+
+def confirm_release_toast(t: Translator) -> str:
+    """After the first Release tap."""
+    return t.gettext("Are you sure? Tap “Yes” to give the place back.")
+
+
+def kept_toast(t: Translator) -> str:
+    """After "Keep it"."""
+    return t.gettext("Kept. Thank you!")
+
+
+def sent_privately(t: Translator) -> str:
+    """The answer went to the private chat."""
+    return t.gettext("📬 I sent it to you in our private chat.")

@@ -1,7 +1,8 @@
-"""/shift (the roster with claim buttons), claiming by tap or text, releasing."""
+"""The roster with claim buttons, claiming by tap or text, releasing, and leader controls."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -62,27 +63,6 @@ async def _display_names(
     return {pid: name for pid, name in rows.all()}
 
 
-async def shift(update: Update, context: DutyContext) -> None:
-    """/shift (the roster) or /shift claim <id>."""
-    message = update.effective_message
-    if message is None or context.group is None:
-        return
-    verb = command_args(message).strip().partition(" ")[0].casefold()
-    if verb == "claim":
-        await claim_by_text(update, context)
-    elif verb == "release":
-        await release_by_text(update, context)
-    elif verb == "cancel":
-        await cancel(update, context)
-    elif verb in ("assign", "unassign"):
-        await assign(update, context, verb == "assign")
-    elif verb:
-        t = context.translator_for(update)
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
-    else:
-        await show(update, context)
-
-
 async def show(update: Update, context: DutyContext) -> None:
     """/shift: the next days' shifts grouped by day, one Claim button per shift."""
     message = update.effective_message
@@ -110,13 +90,14 @@ async def show(update: Update, context: DutyContext) -> None:
 
 
 def refresh_roster(context: DutyContext) -> None:
-    """Ask for the group's latest roster message to be re-rendered (coalesced)."""
-    if context.group is None:
-        return
-    group, services = context.group, context.services
-    context.services.roster_edits.request(
-        ("roster", group.id), lambda: _edit_roster(services, group)
-    )
+    """Ask for this update's group's latest roster message to be re-rendered (coalesced)."""
+    if context.group is not None:
+        request_roster_refresh(context.services, context.group)
+
+
+def request_roster_refresh(services: Services, group: GroupInfo) -> None:
+    """Ask for a group's latest roster message to be re-rendered (coalesced)."""
+    services.roster_edits.request(("roster", group.id), lambda: _edit_roster(services, group))
 
 
 async def _edit_roster(services: Services, group: GroupInfo) -> None:
@@ -184,35 +165,71 @@ async def release_by_text(update: Update, context: DutyContext) -> None:
     if not args.isdigit():
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    group, services = context.group, context.services
+    result = await release_for(context.services, context.group, user.id, int(args))
+    await context.reply(
+        update, roster_view.release_outcome(t, result.outcome, context.group.timezone),
+        kind="shift.release",
+    )
+    await after_release(context.services, context.group, result, thread_of(update))
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release and what the group needs to hear about it."""
+
+    outcome: claims.ReleaseResult
+    name: str = ""
+    duty_name: str = ""
+    promoted_name: str | None = None
+
+
+async def release_for(
+    services: Services, group: GroupInfo, user_id: int, shift_id: int
+) -> Release:
+    """Release the user's own place on a shift of this group (the only claim they can touch)."""
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership = await members.membership_of(session, group.id, user.id)
+        membership = await members.membership_of(session, group.id, user_id)
         person = await session.get(Person, membership.person_id) if membership else None
         if person is None or membership is None:
-            result: claims.ReleaseResult = claims.NotOnShift()
-        else:
-            result = await claims.release(
-                session, int(args), person, group_id=group.id, now=now, cutoff=RELEASE_CUTOFF
+            return Release(claims.NotOnShift())
+        outcome = await claims.release(
+            session, shift_id, person, group_id=group.id, now=now, cutoff=RELEASE_CUTOFF
+        )
+        if not isinstance(outcome, claims.Released):
+            return Release(outcome, membership.display_name)
+        duty = await session.get(Duty, outcome.shift.duty_id)
+        promoted = None
+        if outcome.promoted is not None:
+            moved = await members.membership_of(
+                session, group.id, outcome.promoted.telegram_user_id
             )
-        name = membership.display_name if membership else user.full_name
-        duty_name = ""
-        if isinstance(result, claims.Released):
-            duty = await session.get(Duty, result.shift.duty_id)
-            duty_name = duty.name if duty else ""
-    await context.reply(
-        update, roster_view.release_outcome(t, result, group.timezone), kind="shift.release"
-    )
-    if isinstance(result, claims.Released):
-        refresh_roster(context)
-        if result.promoted is not None:
-            await _tell_promoted(context, update, result)
-        if result.late and result.still_needed:
-            await services.outgoing.to_group(
-                group.chat_id,
-                roster_view.late_drop_out(t, name, duty_name, result, group.timezone),
-                thread_id=thread_of(update),
-            )
+            promoted = moved.display_name if moved else outcome.promoted.telegram_name
+    return Release(outcome, membership.display_name, duty.name if duty else "", promoted)
+
+
+async def after_release(
+    services: Services, group: GroupInfo, release: Release, thread_id: int | None
+) -> None:
+    """Update the roster; tell whoever moved up; warn the leaders about a late drop-out."""
+    result = release.outcome
+    if not isinstance(result, claims.Released):
+        return
+    request_roster_refresh(services, group)
+    t = translator(group.language)
+    if release.promoted_name is not None:
+        await services.outgoing.to_group(
+            group.chat_id,
+            roster_view.promoted_from_waitlist(t, release.promoted_name, result.shift,
+                                               group.timezone),
+            thread_id=thread_id,
+        )
+    if result.late and result.still_needed:
+        await services.outgoing.to_group(
+            group.chat_id,
+            roster_view.late_drop_out(t, release.name, release.duty_name, result, group.timezone),
+            thread_id=thread_id,
+        )
 
 
 def command_args_after(update: Update, verb: str) -> str:
@@ -240,23 +257,6 @@ async def _claim(context: DutyContext, update: Update, shift_id: int) -> claims.
             session, shift_id, person, group_id=context.group.id, now=now
         )
     return result
-
-
-async def _tell_promoted(
-    context: DutyContext, update: Update, result: claims.Released
-) -> None:
-    assert context.group is not None and result.promoted is not None
-    group = context.group
-    async with context.services.sessions() as session:
-        membership = await members.membership_of(
-            session, group.id, result.promoted.telegram_user_id
-        )
-    name = membership.display_name if membership else result.promoted.telegram_name
-    t = translator(group.language)
-    await context.reply(
-        update, roster_view.promoted_from_waitlist(t, name, result.shift, group.timezone),
-        kind="waitlist.promoted",
-    )
 
 
 async def tap_wait(update: Update, context: DutyContext) -> None:

@@ -326,3 +326,22 @@ async def release_future(
         if isinstance(result, Released):
             released.append(result)
     return released
+
+
+async def upcoming_for(
+    session: AsyncSession, person_id: int, group_id: int, *, now: datetime
+) -> list[tuple[Shift, Claim]]:
+    """A person's places and waitlist spots on a group's shifts that have not started."""
+    rows = await session.execute(
+        select(Shift, Claim)
+        .join(Claim, Claim.shift_id == Shift.id)
+        .where(
+            Claim.person_id == person_id,
+            Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+            Shift.group_id == group_id,
+            Shift.status == ShiftStatus.OPEN,
+            Shift.start_at > now,
+        )
+        .order_by(Shift.start_at)
+    )
+    return [(shift, claim) for shift, claim in rows.all()]

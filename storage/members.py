@@ -345,3 +345,8 @@ async def set_leader(
         before={"is_leader": not leader}, after={"is_leader": leader},
     )
     return LeaderChanged(membership, leader)
+
+
+async def person_of(session: AsyncSession, telegram_user_id: int) -> Person | None:
+    """The person behind a Telegram user id, if the bot has seen them."""
+    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))

@@ -295,3 +295,35 @@ async def test_leaders_assign_and_unassign_naming_the_person(world: World) -> No
     async with world.database.sessions() as session:
         kinds = (await session.execute(select(Claim.kind).order_by(Claim.id))).scalars().all()
     assert [k.value for k in kinds] == ["assigned", "assigned"]
+
+
+async def test_shift_mine_releases_with_a_confirm_step_privately_or_in_the_group(
+    world: World,
+) -> None:
+    em = world.emulator
+    _boss, ids = await duty_with_people(world, need="2-4")
+    alice, bob, mallory = world.user("Alice"), world.user("Bob"), world.user("Mallory")
+    await world.say(alice, f"/shift claim {ids[1]}")
+    mine = (await world.say(alice, "/shift mine"))[-1]
+    assert "你在Sunrise Volunteers接下来的班次" in html_to_plain(mine.text or "")
+    first = em.tap(mine, 0, alice)
+    await world.settle()
+    assert "确定吗" in em.callback_answers[first]["text"]
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 1  # not yet
+    # Someone else pressing "Yes" releases nothing of Alice's.
+    forged = em.tap(mine, 0, mallory)
+    await world.settle()
+    assert "你不在这个班次上" in em.callback_answers[forged]["text"]
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 1
+    done = em.tap(mine, f"relok:{ids[1]}", alice)
+    await world.settle()
+    assert "你已退出" in em.callback_answers[done]["text"]
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
+    # Bob has started the bot: his list arrives privately, the group gets one short line.
+    await world.say(bob, "/start", chat=em.private_chat(bob))
+    await world.say(bob, f"/shift claim {ids[2]}")
+    said = plain(await world.say(bob, "/shift mine"))
+    assert "私信" in said
+    private = em.last_bot_message(em.private_chat(bob))
+    assert private is not None and private.reply_markup is not None
+    assert f"#{ids[2]}" in html_to_plain(private.text or "")

@@ -1,0 +1,109 @@
+"""/shift mine: my coming shifts, with a deliberate (two-tap) release."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import render, roster_view
+from bot.context import DutyContext, GroupInfo, thread_of
+from bot.gate import user_ref
+from commands.shift import after_release, release_for
+from storage import claims, groups, members
+from storage.db import transaction
+from storage.models import Duty, GroupStatus, Shift
+
+
+async def mine(update: Update, context: DutyContext) -> None:
+    """List the caller's coming shifts: privately if they started the bot, else here."""
+    user = update.effective_user
+    if context.group is None or user is None:
+        return
+    group, services = context.group, context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        person = await members.upsert_person(session, user_ref(user), now=now)
+        found = await claims.upcoming_for(session, person.id, group.id, now=now)
+        duty_ids = {s.duty_id for s, _ in found}
+        names = {d: (await session.get(Duty, d)) for d in duty_ids}
+        private = person.private_chat
+    t = context.translator_for(update)
+    entries = [(shift, claim, names[shift.duty_id]) for shift, claim in found]
+    text = roster_view.my_shifts(t, group.title, entries, group.timezone)
+    keyboard = roster_view.my_release_keyboard(t, entries, group.timezone)
+    if private:
+        sent = await services.outgoing.to_person(user_ref(user), text, markup=keyboard)
+        if sent is not None:
+            await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
+            return
+    message = update.effective_message
+    assert message is not None
+    await services.outgoing.to_group(
+        group.chat_id, text, thread_id=thread_of(update), reply_to=message.message_id,
+        markup=keyboard,
+    )
+
+
+async def _shift_group(shift_id: int, context: DutyContext) -> tuple[Shift, GroupInfo] | None:
+    async with context.services.sessions() as session:
+        shift = await session.get(Shift, shift_id)
+        group = await groups.by_id(session, shift.group_id) if shift else None
+    if shift is None or group is None or group.status is not GroupStatus.ACTIVE:
+        return None
+    return shift, GroupInfo.of(group)
+
+
+def _shift_id(data: str) -> int | None:
+    tail = data.partition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+async def tap_release(update: Update, context: DutyContext) -> None:
+    """First tap on Release: ask to confirm (nothing changes yet)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.translator_for(update)
+    shift_id = _shift_id(query.data)
+    found = await _shift_group(shift_id, context) if shift_id is not None else None
+    if shift_id is None or found is None:
+        await query.answer(render.stale_button(t))
+        return
+    # In a group anyone sees the button: only the person holding the place may go on.
+    async with context.services.sessions() as session:
+        person = await members.person_of(session, query.from_user.id)
+        mine = [] if person is None else await claims.upcoming_for(
+            session, person.id, found[1].id, now=context.services.clock.now()
+        )
+    if not any(shift.id == shift_id for shift, _claim in mine):
+        await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), "UTC"))
+        return
+    await query.answer(roster_view.confirm_release_toast(t))
+    await query.edit_message_reply_markup(roster_view.confirm_release_keyboard(t, shift_id))
+
+
+async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
+    """Second tap: release the caller's own place (the server decides whose, not the client)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.translator_for(update)
+    shift_id = _shift_id(query.data)
+    found = await _shift_group(shift_id, context) if shift_id is not None else None
+    if shift_id is None or found is None:
+        await query.answer(render.stale_button(t))
+        return
+    _shift, group = found
+    result = await release_for(context.services, group, query.from_user.id, shift_id)
+    await query.answer(roster_view.release_outcome(t, result.outcome, group.timezone))
+    if isinstance(result.outcome, claims.Released):
+        await query.edit_message_reply_markup(None)
+    await after_release(context.services, group, result, None)
+
+
+async def tap_keep(update: Update, context: DutyContext) -> None:
+    """The "Keep it" button: nothing changes."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(roster_view.kept_toast(context.translator_for(update)))
+    await query.edit_message_reply_markup(None)
