@@ -31,7 +31,7 @@ from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
-from commands import admin, duty, mine, shift, shift_command, signup, start
+from commands import admin, cover, duty, mine, shift, shift_command, signup, start
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 
@@ -131,6 +131,7 @@ def _wire(app: DutyApplication) -> None:
         CallbackQueryHandler(mine.tap_release_confirmed, pattern=r"^relok:"), group=COMMANDS
     )
     app.add_handler(CallbackQueryHandler(mine.tap_keep, pattern=r"^keep:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(cover.tap_take, pattern=r"^take:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 

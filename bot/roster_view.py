@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention
 from storage import claims
+from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
 from storage.models import Claim, ClaimStatus, Duty, Shift
 
@@ -251,7 +252,9 @@ def shift_usage(t: Translator) -> str:
     ))
 
 
-def release_outcome(t: Translator, result: claims.ReleaseResult, zone: str) -> str:
+def release_outcome(
+    t: Translator, result: claims.ReleaseResult | CoverResult, zone: str
+) -> str:
     """What happened when someone released a place."""
     match result:
         case claims.Released(shift, _late, _needed):
@@ -263,7 +266,7 @@ def release_outcome(t: Translator, result: claims.ReleaseResult, zone: str) -> s
             return t.gettext("You are not on this shift.")
         case claims.Started():
             return t.gettext("This shift has already started.")
-        case claims.ShiftGone():
+        case _:
             return t.gettext("This shift no longer exists.")
 
 
@@ -468,3 +471,44 @@ def kept_toast(t: Translator) -> str:
 def sent_privately(t: Translator) -> str:
     """The answer went to the private chat."""
     return t.gettext("📬 I sent it to you in our private chat.")
+
+
+def cover_wanted(t: Translator, name: str, duty: Duty | None, shift: Shift, zone: str) -> str:
+    """The group post asking for cover."""
+    return t.gettext("🙋 {name} needs someone for {duty} on {day} {window}.").format(
+        name=esc(name), duty=esc(duty.name) if duty else "", day=day_label(t, shift.local_date),
+        window=window_label(t, shift.start_at, shift.end_at, zone),
+    )
+
+
+def take_keyboard(t: Translator, request_id: int) -> InlineKeyboardMarkup:
+    """The Take button under a cover request."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("🤝 I'll take it"), callback_data=f"take:{request_id}")]]
+    )
+
+
+def take_outcome(t: Translator, result: TakeResult, zone: str) -> str:
+    """The toast after tapping Take."""
+    match result:
+        case CoverTaken(shift, _asked_by):
+            return t.gettext("✅ The place on {day} {window} is yours. Thank you!").format(
+                day=day_label(t, shift.local_date),
+                window=window_label(t, shift.start_at, shift.end_at, zone),
+            )
+        case CoverGone():
+            return t.gettext("Someone has already taken this place.")
+        case OwnRequest():
+            return t.gettext("This is your own request.")
+        case _:
+            return claim_outcome(t, result, zone)
+
+
+def cover_done(
+    t: Translator, taker: tuple[int, str], asker: tuple[int, str], shift: Shift, zone: str
+) -> str:
+    """Both are told, by mention."""
+    return t.gettext("🤝 {taker} takes over from {asker} on {day} {window}.").format(
+        taker=mention(*taker), asker=mention(*asker), day=day_label(t, shift.local_date),
+        window=window_label(t, shift.start_at, shift.end_at, zone),
+    )

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import roster_view
 from bot.context import DutyContext
-from commands import shift
+from commands import cover, shift
 from commands.mine import mine
 from commands.signup import command_args
 
@@ -23,6 +23,8 @@ async def dispatch(update: Update, context: DutyContext) -> None:
         await shift.release_by_text(update, context)
     elif verb == "cancel":
         await shift.cancel(update, context)
+    elif verb == "cover":
+        await cover.ask(update, context)
     elif verb == "mine":
         await mine(update, context)
     elif verb in ("assign", "unassign"):

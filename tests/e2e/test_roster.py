@@ -327,3 +327,28 @@ async def test_shift_mine_releases_with_a_confirm_step_privately_or_in_the_group
     private = em.last_bot_message(em.private_chat(bob))
     assert private is not None and private.reply_markup is not None
     assert f"#{ids[2]}" in html_to_plain(private.text or "")
+
+
+async def test_a_cover_request_is_taken_over_by_the_first_free_volunteer(world: World) -> None:
+    em = world.emulator
+    _boss, ids = await duty_with_people(world, need="1-2")
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    await world.say(alice, f"/shift claim {ids[1]}")
+    posted = (await world.say(alice, f"/shift cover {ids[1]}"))[-1]
+    assert "Alice 需要有人替" in html_to_plain(posted.text or "")
+    own = em.tap(posted, 0, alice)
+    await world.settle()
+    assert "你自己" in em.callback_answers[own]["text"]
+    first, second = em.tap(posted, 0, bob), em.tap(posted, 0, carol)
+    await world.settle()
+    answers = [em.callback_answers[first]["text"], em.callback_answers[second]["text"]]
+    assert sum("归你了" in a for a in answers) == 1 and sum("已经有人替" in a for a in answers) == 1
+    said = html_to_plain(em.last_bot_message(world.group).text or "")  # type: ignore[union-attr]
+    assert "替 Alice" in said
+    async with world.database.sessions() as session:
+        rows = (await session.execute(
+            select(Claim.kind, Claim.status).order_by(Claim.id)
+        )).all()
+    assert [(k.value, s.value) for k, s in rows] == [("self", "released"), ("cover", "active")]
+    loser = carol if "归你了" in answers[0] else bob
+    assert "你不在这个班次上" in plain(await world.say(loser, f"/shift cover {ids[1]}"))

@@ -1,0 +1,85 @@
+"""Cover requests: ask someone to take your place; the first free volunteer who taps gets it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import render, roster_view
+from bot.context import DutyContext, thread_of
+from bot.gate import user_ref
+from commands.shift import command_args_after, request_roster_refresh
+from storage import claims, cover, members
+from storage.db import transaction
+from storage.models import Duty, Person
+
+
+async def ask(update: Update, context: DutyContext) -> None:
+    """/shift cover <shift id>: post "X needs someone for …" with a Take button."""
+    user = update.effective_user
+    if context.group is None or user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    args = command_args_after(update, "cover")
+    if not args.isdigit():
+        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        return
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership = await members.membership_of(session, group.id, user.id)
+        person = await session.get(Person, membership.person_id) if membership else None
+        if person is None or membership is None:
+            result: cover.CoverResult = claims.NotOnShift()
+        else:
+            result = await cover.ask_cover(session, int(args), person, group_id=group.id, now=now)
+        duty = await session.get(Duty, result.shift.duty_id) if isinstance(
+            result, cover.CoverOpened) else None
+    if not isinstance(result, cover.CoverOpened) or membership is None:
+        await context.reply(update, roster_view.release_outcome(t, result, group.timezone),
+                            kind="cover.refused")
+        return
+    await services.outgoing.to_group(
+        group.chat_id,
+        roster_view.cover_wanted(t, membership.display_name, duty, result.shift, group.timezone),
+        thread_id=thread_of(update),
+        markup=roster_view.take_keyboard(t, result.request.id),
+    )
+
+
+async def tap_take(update: Update, context: DutyContext) -> None:
+    """The Take button: the server decides who gets the place."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    t = context.translator_for(update)
+    tail = query.data.partition(":")[2]
+    if context.group is None or not tail.isdigit():
+        await query.answer(render.stale_button(t))
+        return
+    group, services = context.group, context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, _ = await members.ensure_member(
+            session, group.id, user_ref(user), user.full_name[:32] or str(user.id), now=now
+        )
+        taker = await session.get(Person, membership.person_id)
+        assert taker is not None
+        result = await cover.take_cover(session, int(tail), taker, group_id=group.id, now=now)
+        asker = None
+        if isinstance(result, cover.CoverTaken):
+            asked = await members.membership_of(
+                session, group.id, result.asked_by.telegram_user_id
+            )
+            asker = (result.asked_by.telegram_user_id,
+                     asked.display_name if asked else result.asked_by.telegram_name)
+    await query.answer(roster_view.take_outcome(t, result, group.timezone))
+    if not isinstance(result, cover.CoverTaken) or asker is None:
+        return
+    await query.edit_message_reply_markup(None)
+    await services.outgoing.to_group(
+        group.chat_id,
+        roster_view.cover_done(t, (user.id, membership.display_name), asker, result.shift,
+                               group.timezone),
+        thread_id=thread_of(update),
+    )
+    request_roster_refresh(services, group)
