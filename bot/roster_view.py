@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
@@ -16,6 +16,7 @@ from storage import claims
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
 from storage.models import Claim, ClaimStatus, Duty, Shift
+from storage.standing import Dropped, DutyGone, Held
 
 MAX_BUTTONS = 40  # a keyboard longer than this is hard to use on a phone; page instead
 
@@ -512,3 +513,37 @@ def cover_done(
         taker=mention(*taker), asker=mention(*asker), day=day_label(t, shift.local_date),
         window=window_label(t, shift.start_at, shift.end_at, zone),
     )
+
+
+def standing_outcome(
+    t: Translator, result: Held | DutyGone, weekday: int | None, zone: str
+) -> str:
+    """What holding a standing slot did."""
+    if isinstance(result, DutyGone):
+        return duty_gone(t)
+    if weekday is None:
+        head = t.gettext("📌 This duty's place is yours on every occurrence.")
+    else:
+        head = t.gettext("📌 This duty's place is yours every {weekday}.").format(
+            weekday=format_date(date(2024, 1, 1 + weekday), "EEEE", locale=locale_of(t))
+        )
+    lines = [head, t.ngettext(
+        "You are on {n} coming shift now.", "You are on {n} coming shifts now.", result.filled
+    ).format(n=result.filled)]
+    if result.missed:
+        lines.append(t.gettext("Full or clashing, so not claimed: {dates}").format(
+            dates=t.gettext(", ").join(day_label(t, s.local_date) for s in result.missed)
+        ))
+    lines.append(t.gettext("/shift release <duty number> every gives it back."))
+    return esc("\n".join(lines))
+
+
+def standing_dropped(t: Translator, result: Dropped | DutyGone) -> str:
+    """What giving a standing slot back did."""
+    if isinstance(result, DutyGone):
+        return duty_gone(t)
+    return t.ngettext(
+        "Your standing place is given back; {n} coming place is free again.",
+        "Your standing place is given back; {n} coming places are free again.",
+        result.released,
+    ).format(n=result.released)

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import roster_view
 from bot.context import DutyContext
-from commands import cover, shift
+from commands import cover, shift, standing
 from commands.mine import mine
 from commands.signup import command_args
 
@@ -16,8 +16,14 @@ async def dispatch(update: Update, context: DutyContext) -> None:
     message = update.effective_message
     if message is None or context.group is None:
         return
-    verb = command_args(message).strip().partition(" ")[0].casefold()
-    if verb == "claim":
+    verb, _, rest = command_args(message).strip().partition(" ")
+    verb = verb.casefold()
+    words = rest.split()
+    if verb == "claim" and standing.is_standing(words):
+        await standing.claim_every(update, context, words)
+    elif verb == "release" and standing.is_standing(words):
+        await standing.release_every(update, context, words)
+    elif verb == "claim":
         await shift.claim_by_text(update, context)
     elif verb == "release":
         await shift.release_by_text(update, context)

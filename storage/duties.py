@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.recurrence import Occurrence, Rule, Window, occurrences
-from storage import audit
+from storage import audit, standing
 from storage.models import (
     Claim,
     ClaimStatus,
@@ -192,6 +192,7 @@ async def materialise(
             result.cancelled.append(shift)
     await session.flush()
     await _drop_claims(session, result, now=now)
+    await standing.fill_new_shifts(session, duty, result.created, now=now)
     return result
 
 

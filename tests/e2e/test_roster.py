@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.emulator import html_to_plain
-from storage.models import Claim, ClaimStatus, Duty, Shift
+from storage.models import Claim, ClaimKind, ClaimStatus, Duty, Shift
 from tests.e2e.conftest import World
 
 
@@ -352,3 +353,29 @@ async def test_a_cover_request_is_taken_over_by_the_first_free_volunteer(world: 
     assert [(k.value, s.value) for k, s in rows] == [("self", "released"), ("cover", "active")]
     loser = carol if "归你了" in answers[0] else bob
     assert "你不在这个班次上" in plain(await world.say(loser, f"/shift cover {ids[1]}"))
+
+
+async def test_standing_slots_fill_future_shifts_until_released(world: World) -> None:
+    boss, _ids = await duty_with_people(world, need="1-2")
+    chen = world.user("Chen")
+    said = plain(await world.say(chen, "/shift claim 1 every 周二"))
+    assert "每星期二" in said and "3 个班次" in said  # tonight, Dec 1 and Dec 8
+    async with world.database.sessions() as session:
+        days = (await session.execute(
+            select(Shift.local_date).join(Claim, Claim.shift_id == Shift.id)
+            .where(Claim.status == ClaimStatus.ACTIVE).order_by(Shift.local_date)
+        )).scalars().all()
+    assert [d.weekday() for d in days] == [1, 1, 1]
+    # Time passes: the next Tuesday is materialised and Mrs. Chen is on it too.
+    world.clock.advance(timedelta(days=7))
+    await world.say(boss, "/shift")
+    async with world.database.sessions() as session:
+        count_now = await session.scalar(
+            select(func.count()).select_from(Claim).where(
+                Claim.status == ClaimStatus.ACTIVE, Claim.kind == ClaimKind.STANDING
+            )
+        )
+    assert count_now == 4  # the new Tuesday (Dec 15) came with its standing place
+    said = plain(await world.say(chen, "/shift release 1 every"))
+    assert "固定名额已退还" in said and "3 个名额" in said
+    assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 1  # Nov 24, past
