@@ -547,3 +547,25 @@ def standing_dropped(t: Translator, result: Dropped | DutyGone) -> str:
         "Your standing place is given back; {n} coming places are free again.",
         result.released,
     ).format(n=result.released)
+
+
+def undo_keyboard(t: Translator, duty_id: int) -> InlineKeyboardMarkup:
+    """The Undo button under a new duty."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("↩️ Undo"), callback_data=f"undo:{duty_id}")]]
+    )
+
+
+def undone_toast(t: Translator) -> str:
+    """After Undo."""
+    return t.gettext("Undone.")
+
+
+def duty_undone(t: Translator, name: str) -> str:
+    """The new-duty message after Undo."""
+    return t.gettext("↩️ The duty <b>{name}</b> was not kept.").format(name=esc(name))
+
+
+def joined_and_claimed(t: Translator, name: str, text: str) -> str:
+    """A tap that signed someone up as well as claiming."""
+    return t.gettext("You are on the roster now as {name}.").format(name=name) + " " + text

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot import roster_view
-from bot.context import DutyContext
+from bot import render, roster_view
+from bot.context import DutyContext, thread_of
 from commands.duty_syntax import (
     DutySyntaxError,
     parse_duty,
@@ -73,9 +73,45 @@ async def duty(update: Update, context: DutyContext) -> None:
             )
             if o.start > now
         ][:3]
-    await context.reply(
-        update, roster_view.duty_added(t, created, upcoming, spec.weekdays_note), kind="duty.add"
+    message = update.effective_message
+    assert message is not None
+    await context.services.outgoing.to_group(
+        context.group.chat_id,
+        roster_view.duty_added(t, created, upcoming, spec.weekdays_note),
+        thread_id=thread_of(update), reply_to=message.message_id,
+        markup=roster_view.undo_keyboard(t, created.id),
     )
+
+
+async def tap_undo(update: Update, context: DutyContext) -> None:
+    """Undo right after /duty add: the duty is removed again (leaders only, checked now)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    t = context.translator_for(update)
+    tail = query.data.partition(":")[2]
+    if context.group is None or not tail.isdigit():
+        await query.answer(render.stale_button(t))
+        return
+    if not await context.is_leader(user.id):
+        await query.answer(roster_view.leaders_only(t), show_alert=True)
+        return
+    group, services = context.group, context.services
+    async with transaction(services.sessions) as session:
+        duty = await duties.duty_in_group(session, group.id, int(tail))
+        if duty is None or duty.status is DutyStatus.ARCHIVED:
+            duty = None
+        else:
+            await duties.change_duty(
+                session, duty, group.timezone, by=user.id, now=services.clock.now(),
+                status=DutyStatus.ARCHIVED,
+            )
+    if duty is None:
+        await query.answer(roster_view.duty_gone(t))
+        return
+    await query.answer(roster_view.undone_toast(t))
+    await query.edit_message_text(roster_view.duty_undone(t, duty.name))
+    refresh_roster(context)
 
 
 _KEYS = re.compile(r"(?:^|\s)(name|when|time|need|place|名称|日期|时间|人数|地点)\s*=", re.I)

@@ -132,8 +132,11 @@ async def tap_claim(update: Update, context: DutyContext) -> None:
     except (IndexError, ValueError):
         await query.answer(roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"))
         return
-    result = await _claim(context, update, shift_id)
-    await query.answer(roster_view.claim_outcome(t, result, context.group.timezone))
+    result, joined_as = await _claim(context, update, shift_id)
+    text = roster_view.claim_outcome(t, result, context.group.timezone)
+    if joined_as is not None:
+        text = roster_view.joined_and_claimed(t, joined_as, text)
+    await query.answer(text)
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
 
@@ -147,10 +150,11 @@ async def claim_by_text(update: Update, context: DutyContext) -> None:
     if not args.isdigit():
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    result = await _claim(context, update, int(args))
-    await context.reply(
-        update, roster_view.claim_outcome(t, result, context.group.timezone), kind="shift.claim"
-    )
+    result, joined_as = await _claim(context, update, int(args))
+    text = roster_view.claim_outcome(t, result, context.group.timezone)
+    if joined_as is not None:
+        text = roster_view.joined_and_claimed(t, render.esc(joined_as), text)
+    await context.reply(update, text, kind="shift.claim")
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
 
@@ -242,12 +246,15 @@ def command_args_after(update: Update, verb: str) -> str:
     return tail.strip() if head.casefold() == verb else ""
 
 
-async def _claim(context: DutyContext, update: Update, shift_id: int) -> claims.ClaimResult:
+async def _claim(
+    context: DutyContext, update: Update, shift_id: int
+) -> tuple[claims.ClaimResult, str | None]:
+    """Claim for the sender, signing them up first if needed (the name, if they joined now)."""
     assert context.group is not None and update.effective_user is not None
     user = update.effective_user
     now = context.services.clock.now()
     async with transaction(context.services.sessions) as session:
-        membership, _joined = await members.ensure_member(
+        membership, joined = await members.ensure_member(
             session, context.group.id, user_ref(user), user.full_name[:32] or str(user.id),
             now=now,
         )
@@ -256,7 +263,7 @@ async def _claim(context: DutyContext, update: Update, shift_id: int) -> claims.
         result = await claims.claim(
             session, shift_id, person, group_id=context.group.id, now=now
         )
-    return result
+    return result, membership.display_name if joined else None
 
 
 async def tap_wait(update: Update, context: DutyContext) -> None:

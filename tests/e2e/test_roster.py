@@ -67,7 +67,8 @@ async def test_volunteers_claim_by_tap_and_by_text(world: World) -> None:
     # Alice has never signed up: one tap signs her up and claims.
     query = world.emulator.tap(roster, 0, alice)
     await world.settle()
-    assert "你已认领" in world.emulator.callback_answers[query]["text"]
+    toast = world.emulator.callback_answers[query]["text"]
+    assert "你已以“Alice”加入名单" in toast and "你已认领" in toast
     assert await world.roster() == ["Alice"]
     again = world.emulator.tap(roster, 0, alice)
     await world.settle()
@@ -379,3 +380,17 @@ async def test_standing_slots_fill_future_shifts_until_released(world: World) ->
     said = plain(await world.say(chen, "/shift release 1 every"))
     assert "固定名额已退还" in said and "3 个名额" in said
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 1  # Nov 24, past
+
+
+async def test_undo_right_after_adding_a_duty(world: World) -> None:
+    boss = await leader(world)
+    added = (await world.say(boss, "/duty add 督导 daily 19:00-21:00"))[-1]
+    alice = world.user("Alice")
+    refused = world.emulator.tap(added, 0, alice)
+    await world.settle()
+    assert "组长" in world.emulator.callback_answers[refused]["text"]
+    done = world.emulator.tap(added, 0, boss)
+    await world.settle()
+    assert "已撤销" in world.emulator.callback_answers[done]["text"]
+    assert "已撤销" in html_to_plain(added.text or "")
+    assert "没有班次" in plain(await world.say(boss, "/shift"))
