@@ -133,6 +133,7 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(mine.tap_keep, pattern=r"^keep:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(cover.tap_take, pattern=r"^take:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(duty.tap_undo, pattern=r"^undo:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(shift.tap_page, pattern=r"^page:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 

@@ -11,7 +11,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.render import chunk_lines, esc, join_names, mention
+from bot.render import MAX_MESSAGE, chunk_lines, esc, join_names, mention
 from storage import claims
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
@@ -569,3 +569,63 @@ def duty_undone(t: Translator, name: str) -> str:
 def joined_and_claimed(t: Translator, name: str, text: str) -> str:
     """A tap that signed someone up as well as claiming."""
     return t.gettext("You are on the roster now as {name}.").format(name=name) + " " + text
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """One page of the roster: whole days that fit one message and a usable keyboard."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    page: int
+    pages: int
+
+
+def _by_day(lines: Sequence[ShiftLine]) -> list[list[ShiftLine]]:
+    days: list[list[ShiftLine]] = []
+    for line in lines:
+        if days and days[-1][0].shift.local_date == line.shift.local_date:
+            days[-1].append(line)
+        else:
+            days.append([line])
+    return days
+
+
+def roster_page(
+    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, page: int
+) -> RosterPage:
+    """The roster, paged by whole days when it would not fit one message or keyboard."""
+    pages: list[list[ShiftLine]] = []
+    for day in _by_day(lines):
+        candidate = (pages[-1] if pages else []) + day
+        fits = (
+            pages
+            and len(candidate) <= MAX_BUTTONS
+            and len("\n".join(roster_text(t, candidate, zone, days))) < MAX_MESSAGE - 40
+            and len(roster_text(t, candidate, zone, days)) == 1
+        )
+        if fits:
+            pages[-1] = candidate
+        else:
+            pages.append(day)
+    if not pages:
+        return RosterPage(roster_text(t, [], zone, days)[0], None, 0, 1)
+    page = max(0, min(page, len(pages) - 1))
+    chosen = pages[page]
+    text = roster_text(t, chosen, zone, days)[0]
+    if len(pages) > 1:
+        text += "\n" + t.gettext("Page {page} of {pages}").format(page=page + 1, pages=len(pages))
+    keyboard = claim_keyboard(t, chosen, zone)
+    if len(pages) > 1:
+        nav = []
+        if page > 0:
+            nav.append(
+                InlineKeyboardButton(t.gettext("◀ Earlier"), callback_data=f"page:{page - 1}")
+            )
+        if page < len(pages) - 1:
+            nav.append(
+                InlineKeyboardButton(t.gettext("Later ▶"), callback_data=f"page:{page + 1}")
+            )
+        rows = list(keyboard.inline_keyboard) if keyboard else []
+        keyboard = InlineKeyboardMarkup([*rows, nav])
+    return RosterPage(text, keyboard, page, len(pages))

@@ -70,23 +70,41 @@ async def show(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    lines = await roster_lines(services, group)
-    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS)
-    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
-    sent = None
-    for i, text in enumerate(texts):
-        last = i == len(texts) - 1
-        sent = await services.outgoing.to_group(
-            group.chat_id, text, thread_id=thread_of(update),
-            reply_to=message.message_id if i == 0 else None,
-            markup=keyboard if last else None,
-        )
-    if sent is not None and keyboard is not None:
+    page = roster_view.roster_page(
+        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, 0
+    )
+    sent = await services.outgoing.to_group(
+        group.chat_id, page.text, thread_id=thread_of(update), reply_to=message.message_id,
+        markup=page.keyboard,
+    )
+    if sent is not None and page.keyboard is not None:
         async with transaction(services.sessions) as session:
             await roster.remember(
                 session, group.id, chat_id=sent.chat_id, message_id=sent.message_id,
                 thread_id=thread_of(update), now=services.clock.now(),
             )
+
+
+async def tap_page(update: Update, context: DutyContext) -> None:
+    """◀ Earlier / Later ▶ under a long roster."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.translator_for(update)
+    tail = query.data.partition(":")[2]
+    if context.group is None or not tail.isdigit() or query.message is None:
+        await query.answer(render.stale_button(t))
+        return
+    group, services = context.group, context.services
+    page = roster_view.roster_page(
+        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, int(tail)
+    )
+    await query.answer()
+    await services.outgoing.edit_in_group(
+        group.chat_id, query.message.message_id, page.text, page.keyboard
+    )
+    async with transaction(services.sessions) as session:
+        await roster.set_page(session, group.id, query.message.message_id, page.page)
 
 
 def refresh_roster(context: DutyContext) -> None:
@@ -106,12 +124,11 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
     if latest is None:
         return
     t = translator(group.language)
-    lines = await roster_lines(services, group)
-    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS)
-    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
-    # A roster that grew past one message is reposted by /shift; here we edit the last part.
+    page = roster_view.roster_page(
+        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, latest.page
+    )
     alive = await services.outgoing.edit_in_group(
-        latest.chat_id, int(latest.message_id), texts[-1], keyboard
+        latest.chat_id, int(latest.message_id), page.text, page.keyboard
     )
     if not alive:
         async with transaction(services.sessions) as session:

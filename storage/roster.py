@@ -29,9 +29,16 @@ async def remember(
             )
         )
         return
-    row.chat_id, row.message_id, row.thread_id, row.updated_at = (
-        chat_id, message_id, thread_id, now,
+    row.chat_id, row.message_id, row.thread_id, row.updated_at, row.page = (
+        chat_id, message_id, thread_id, now, 0,
     )
+
+
+async def set_page(session: AsyncSession, group_id: int, message_id: int, page: int) -> None:
+    """Remember which page the latest roster message shows (for later edits)."""
+    row = await latest(session, group_id)
+    if row is not None and row.message_id == message_id:
+        row.page = page
 
 
 async def latest(session: AsyncSession, group_id: int) -> RosterMessage | None:

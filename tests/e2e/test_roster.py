@@ -394,3 +394,41 @@ async def test_undo_right_after_adding_a_duty(world: World) -> None:
     assert "已撤销" in world.emulator.callback_answers[done]["text"]
     assert "已撤销" in html_to_plain(added.text or "")
     assert "没有班次" in plain(await world.say(boss, "/shift"))
+
+
+async def test_a_long_roster_pages_by_day_and_never_fails_to_send(world: World) -> None:
+    from datetime import date as day_of
+    from datetime import time as clock_time
+
+    from scheduler.recurrence import Window
+    from storage import duties as duty_store
+    from storage import groups as group_store
+    from storage.db import transaction
+
+    boss = await leader(world)
+    await world.say(boss, "/help")  # the group row exists
+    async with transaction(world.database.sessions) as session:
+        group = await group_store.by_chat_id(session, world.group.id)
+        assert group is not None
+        for hour in range(6, 22, 2):  # eight duties a day: 56 shifts in a week
+            draft = duty_store.DutyDraft(
+                f"岗位{hour}" + "长名字" * 8, "FREQ=DAILY", day_of(2026, 11, 24),
+                Window(clock_time(hour), clock_time(hour + 1)), 1, 3, "某某小区东门" * 3,
+            )
+            await duty_store.add_duty(session, group, draft, by=boss.id, now=world.clock.now())
+    roster = (await world.say(boss, "/shift"))[-1]
+    text = html_to_plain(roster.text or "")
+    assert "第 1/" in text and len(roster.text or "") <= 4096
+    rows = roster.reply_markup["inline_keyboard"]
+    assert len(rows) <= 41 and rows[-1][-1]["callback_data"] == "page:1"
+    first_page_ids = {r[0]["callback_data"] for r in rows[:-1]}
+    world.emulator.tap(roster, "page:1", boss)
+    await world.settle()
+    assert "第 2/" in html_to_plain(roster.text or "")
+    second = {r[0]["callback_data"] for r in roster.reply_markup["inline_keyboard"][:-1]}
+    assert second and not second & first_page_ids
+    # A claim on page 2 keeps the message on page 2.
+    alice = world.user("Alice")
+    world.emulator.tap(roster, 0, alice)
+    await world.settle()
+    assert "第 2/" in html_to_plain(roster.text or "") and "Alice" in (roster.text or "")
