@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.emulator import html_to_plain
-from storage.models import Claim, ClaimKind, ClaimStatus, Duty, Shift
-from tests.e2e.conftest import World
+from storage.models import Claim, ClaimKind, ClaimStatus, Duty, DutyStatus, Shift
+from tests.e2e.conftest import FORUM_CHAT_ID, World
 
 
 def plain(messages: list) -> str:  # type: ignore[type-arg]
@@ -25,6 +25,7 @@ async def count(world: World, model: type, *where: object) -> int:
 async def leader(world: World) -> object:
     boss = world.user("Boss")
     world.emulator.set_admin(world.group, boss)
+    world.harness.services.admin_cache.forget(world.group.id)  # promoted just now
     return boss
 
 
@@ -40,11 +41,20 @@ async def test_a_leader_adds_duties_in_chinese_and_english(world: World) -> None
     assert "垃圾分类督导" in listed and "Patrol" in listed
 
 
-async def test_non_leaders_cannot_add_duties(world: World) -> None:
+async def test_non_leaders_cannot_add_edit_skip_or_remove_duties(world: World) -> None:
     alice = world.user("Alice")
     said = plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
     assert "组长" in said
     assert await count(world, Duty) == 0
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00")
+    for attempt in ("/duty edit 1 time=08:00-09:00", "/duty skip 1 2026-11-25",
+                    "/duty remove 1"):
+        assert "组长" in plain(await world.say(alice, attempt))
+    async with world.database.sessions() as session:
+        duty = await session.get(Duty, 1)
+    assert duty is not None and duty.status is DutyStatus.ACTIVE and duty.exdates == []
+    assert duty.start_time.hour == 19
 
 
 async def test_bad_duty_input_shows_what_was_understood_and_stores_nothing(
@@ -86,14 +96,21 @@ async def test_forged_buttons_change_nothing(world: World) -> None:
     boss = await leader(world)
     await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1-2")
     roster = (await world.say(boss, "/shift"))[-1]
+    # Another approved group with its own duty: its shift ids are not ours to claim here.
+    other = world.emulator.add_group("Other team", chat_id=FORUM_CHAT_ID, admins=[boss])
+    await world.say(boss, "/duty add 别队 daily 08:00-09:00", chat=other)
+    theirs = (await world.say(boss, "/shift", chat=other))[-1]
+    their_data = theirs.reply_markup["inline_keyboard"][0][0]["callback_data"]
     mallory = world.user("Mallory")
     answers = []
-    for data in ("claim:999999", "claim:abc", "garbage", "x" * 64, "claim:-1"):
+    for data in (their_data, "claim:999999", "claim:abc", "garbage", "x" * 64, "claim:-1",
+                 "undo:1", "relok:1", "take:1", "wait:999", "page:x"):
         answers.append(world.emulator.tap_raw(roster, data, mallory))
     await world.settle()
     for query in answers:
         assert world.emulator.callback_answers[query]["text"]
     assert await count(world, Claim) == 0
+    assert await count(world, Duty, Duty.status == DutyStatus.ACTIVE) == 2
 
 
 async def test_fifty_simultaneous_taps_on_four_places(world: World) -> None:
