@@ -10,12 +10,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
 from scheduler.clock import SystemClock
+from scheduler.jobs import UPKEEP_EVERY, keep_shifts_ahead
 from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
 
 log = logging.getLogger("dutybot")
@@ -91,6 +93,7 @@ async def run_bot(settings: Settings) -> None:
         ) from None
     try:
         await register_commands(app)
+        _schedule_upkeep(app, clock)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
@@ -108,6 +111,19 @@ async def run_bot(settings: Settings) -> None:
         except TelegramError:
             log.warning("shutdown could not reach Telegram")
         await engine.dispose()
+
+
+def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
+    """Hourly: keep every duty's shifts materialised ahead (a late wake-up still runs)."""
+    services = app.bot_data["services"]
+
+    async def upkeep(_context: object) -> None:
+        await keep_shifts_ahead(services.sessions, clock.now())
+
+    app.job_queue.run_repeating(
+        upkeep, interval=UPKEEP_EVERY, first=5, name="keep_shifts_ahead",
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+    )
 
 
 def _load(args: argparse.Namespace) -> Settings:

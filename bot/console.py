@@ -18,6 +18,7 @@ from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeChat, FakeUser, html_to_plain
 from bot.harness import Harness
 from scheduler.clock import ManualClock, SystemClock
+from scheduler.jobs import UPKEEP_EVERY, keep_shifts_ahead
 from scheduler.recurrence import Window
 from scheduler.stepping import advance_to
 from storage import duties, groups, members
@@ -161,7 +162,7 @@ class Console:
         if wall < self.clock.now():
             self.clock.set(wall)
         else:
-            await advance_to(self.clock, wall)
+            await advance_to(self.clock, wall, self.tick)
         await self.harness.settle()
         self.show_new()
         self.out(f"(it is now {self.local(self.clock.now())})")
@@ -171,10 +172,15 @@ class Console:
         if delta is None:
             self.out("usage: :advance 30m | 2h | 1d | 1h30m")
             return
-        await advance_to(self.clock, self.clock.now() + delta)
+        await advance_to(self.clock, self.clock.now() + delta, self.tick)
         await self.harness.settle()
         self.show_new()
         self.out(f"(it is now {self.local(self.clock.now())})")
+
+    async def tick(self, now: datetime) -> datetime | None:
+        """What the scheduler does at `now`; the next due time (hourly upkeep for now)."""
+        await keep_shifts_ahead(self.harness.services.sessions, now)
+        return now + UPKEEP_EVERY
 
     def show_new(self) -> None:
         """Print what the bot did since last time, as the chat would show it."""

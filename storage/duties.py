@@ -17,6 +17,7 @@ from storage.models import (
     Duty,
     DutyStatus,
     Group,
+    GroupStatus,
     Membership,
     Person,
     Shift,
@@ -360,3 +361,20 @@ async def affected_people(
     )
     names = {pid: (tid, name) for pid, tid, name in rows.all()}
     return {sid: [names[p] for p in people if p in names] for sid, people in wanted.items()}
+
+
+async def materialise_all(
+    session: AsyncSession, *, now: datetime, horizon_days: int = HORIZON_DAYS
+) -> int:
+    """Bring every active duty of every active group up to date; returns shifts created."""
+    rows = await session.execute(
+        select(Duty, Group.timezone)
+        .join(Group, Group.id == Duty.group_id)
+        .where(Duty.status == DutyStatus.ACTIVE, Group.status == GroupStatus.ACTIVE)
+        .order_by(Duty.id)
+    )
+    created = 0
+    for duty, zone in rows.all():
+        made = await materialise(session, duty, zone, now=now, horizon_days=horizon_days)
+        created += len(made.created)
+    return created
