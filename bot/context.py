@@ -130,3 +130,10 @@ def thread_of(update: Update) -> int | None:
     if message is not None and message.is_topic_message:
         return message.message_thread_id
     return None
+
+
+def button_number(update: Update) -> int | None:
+    """The number in a button's `verb:<n>` data; None for anything else (data is untrusted)."""
+    query = update.callback_query
+    tail = (query.data or "").partition(":")[2] if query is not None else ""
+    return int(tail) if tail.isdigit() and len(tail) < 19 else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import render
-from bot.context import DutyContext
+from bot.context import DutyContext, button_number
 from bot.i18n import LANGUAGES, translator
 from bot.permissions import is_bot_admin
 from commands.people import named_person
@@ -49,9 +49,8 @@ async def approve(update: Update, context: DutyContext) -> None:
     if not is_bot_admin(services.settings, query.from_user.id):
         await query.answer(render.approve_toast(t, "denied"), show_alert=True)
         return
-    try:
-        group_id = int(query.data.split(":", 1)[1])
-    except (IndexError, ValueError):
+    group_id = button_number(update)
+    if group_id is None:
         await query.answer(render.approve_toast(t, "gone"))
         return
     async with transaction(services.sessions) as session:

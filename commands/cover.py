@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, thread_of
+from bot.context import DutyContext, button_number, thread_of
 from bot.gate import user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
@@ -52,19 +52,17 @@ async def tap_take(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None or user is None:
         return
     t = context.translator_for(update)
-    tail = query.data.partition(":")[2]
-    if context.group is None or not tail.isdigit():
+    request_id = button_number(update)
+    if context.group is None or request_id is None:
         await query.answer(render.stale_button(t))
         return
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, _ = await members.ensure_member(
-            session, group.id, user_ref(user), user.full_name[:32] or str(user.id), now=now
+        membership, taker, _ = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
         )
-        taker = await session.get(Person, membership.person_id)
-        assert taker is not None
-        result = await cover.take_cover(session, int(tail), taker, group_id=group.id, now=now)
+        result = await cover.take_cover(session, request_id, taker, group_id=group.id, now=now)
         asker = None
         if isinstance(result, cover.CoverTaken):
             asked = await members.membership_of(

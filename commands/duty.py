@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, thread_of
+from bot.context import DutyContext, button_number, thread_of
 from commands.duty_syntax import (
     DutySyntaxError,
     parse_duty,
@@ -89,8 +89,8 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None or user is None:
         return
     t = context.translator_for(update)
-    tail = query.data.partition(":")[2]
-    if context.group is None or not tail.isdigit():
+    duty_id = button_number(update)
+    if context.group is None or duty_id is None:
         await query.answer(render.stale_button(t))
         return
     if not await context.is_leader(user.id):
@@ -98,7 +98,7 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
         return
     group, services = context.group, context.services
     async with transaction(services.sessions) as session:
-        duty = await duties.duty_in_group(session, group.id, int(tail))
+        duty = await duties.duty_in_group(session, group.id, duty_id)
         if duty is None or duty.status is DutyStatus.ARCHIVED:
             duty = None
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, GroupInfo, thread_of
+from bot.context import DutyContext, GroupInfo, button_number, thread_of
 from bot.gate import user_ref
 from commands.shift import after_release, release_for
 from storage import claims, groups, members
@@ -52,18 +52,13 @@ async def _shift_group(shift_id: int, context: DutyContext) -> tuple[Shift, Grou
     return shift, GroupInfo.of(group)
 
 
-def _shift_id(data: str) -> int | None:
-    tail = data.partition(":")[2]
-    return int(tail) if tail.isdigit() else None
-
-
 async def tap_release(update: Update, context: DutyContext) -> None:
     """First tap on Release: ask to confirm (nothing changes yet)."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     t = context.translator_for(update)
-    shift_id = _shift_id(query.data)
+    shift_id = button_number(update)
     found = await _shift_group(shift_id, context) if shift_id is not None else None
     if shift_id is None or found is None:
         await query.answer(render.stale_button(t))
@@ -87,7 +82,7 @@ async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None:
         return
     t = context.translator_for(update)
-    shift_id = _shift_id(query.data)
+    shift_id = button_number(update)
     found = await _shift_group(shift_id, context) if shift_id is not None else None
     if shift_id is None or found is None:
         await query.answer(render.stale_button(t))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, GroupInfo, Services, thread_of
+from bot.context import DutyContext, GroupInfo, Services, button_number, thread_of
 from bot.gate import user_ref
 from bot.i18n import translator
 from bot.roster_view import ShiftLine
@@ -91,13 +91,13 @@ async def tap_page(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None:
         return
     t = context.translator_for(update)
-    tail = query.data.partition(":")[2]
-    if context.group is None or not tail.isdigit() or query.message is None:
+    number = button_number(update)
+    if context.group is None or number is None or query.message is None:
         await query.answer(render.stale_button(t))
         return
     group, services = context.group, context.services
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, int(tail)
+        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, number
     )
     await query.answer()
     await services.outgoing.edit_in_group(
@@ -141,13 +141,9 @@ async def tap_claim(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None:
         return
     t = context.translator_for(update)
-    if context.group is None:
-        await query.answer()
-        return
-    try:
-        shift_id = int(query.data.split(":", 1)[1])
-    except (IndexError, ValueError):
-        await query.answer(roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"))
+    shift_id = button_number(update)
+    if context.group is None or shift_id is None:
+        await query.answer(render.stale_button(t))
         return
     result, joined_as = await _claim(context, update, shift_id)
     text = roster_view.claim_outcome(t, result, context.group.timezone)
@@ -271,12 +267,9 @@ async def _claim(
     user = update.effective_user
     now = context.services.clock.now()
     async with transaction(context.services.sessions) as session:
-        membership, joined = await members.ensure_member(
-            session, context.group.id, user_ref(user), user.full_name[:32] or str(user.id),
-            now=now,
+        membership, person, joined = await members.ensure_member(
+            session, context.group.id, user_ref(user), now=now
         )
-        person = await session.get(Person, membership.person_id)
-        assert person is not None
         result = await claims.claim(
             session, shift_id, person, group_id=context.group.id, now=now
         )
@@ -289,22 +282,16 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
     if query is None or query.data is None or user is None:
         return
     t = context.translator_for(update)
-    if context.group is None:
-        await query.answer()
-        return
-    try:
-        shift_id = int(query.data.split(":", 1)[1])
-    except (IndexError, ValueError):
+    shift_id = button_number(update)
+    if context.group is None or shift_id is None:
         await query.answer(render.stale_button(t))
         return
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, _ = await members.ensure_member(
-            session, group.id, user_ref(user), user.full_name[:32] or str(user.id), now=now
+        _membership, person, _ = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
         )
-        person = await session.get(Person, membership.person_id)
-        assert person is not None
         result = await claims.join_waitlist(
             session, shift_id, person, group_id=group.id, now=now
         )
@@ -390,11 +377,9 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
     force = any(w.casefold() in ("force", "强制") for w in words[1:])
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, _ = await members.ensure_member(
-            session, group.id, named.user, named.user.full_name[:32] or "?", now=now
+        membership, person, _ = await members.ensure_member(
+            session, group.id, named.user, now=now
         )
-        person = await session.get(Person, membership.person_id)
-        assert person is not None
         result: claims.ClaimResult | claims.ReleaseResult
         if on:
             result = await claims.claim(

@@ -12,7 +12,6 @@ from commands.duty_syntax import DutySyntaxError, parse_when
 from commands.shift import refresh_roster
 from storage import duties, members, standing
 from storage.db import transaction
-from storage.models import Person
 
 EVERY = {"every", "每", "每次", "每周", "always"}
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -50,11 +49,9 @@ async def claim_every(update: Update, context: DutyContext, words: list[str]) ->
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, _ = await members.ensure_member(
-            session, group.id, user_ref(user), user.full_name[:32] or str(user.id), now=now
+        _membership, person, _ = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
         )
-        person = await session.get(Person, membership.person_id)
-        assert person is not None
         result = await standing.hold(
             session, int(words[0]), person, weekday, group_id=group.id, now=now
         )

@@ -283,20 +283,34 @@ async def note_private_chat(
 
 
 async def ensure_member(
-    session: AsyncSession, group_id: int, user: UserRef, fallback_name: str, *, now: datetime
-) -> tuple[Membership, bool]:
-    """The user's active membership, signing them up under their Telegram name if needed.
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
+) -> tuple[Membership, Person, bool]:
+    """The user's active membership and person, signing them up under their Telegram name.
 
-    Returns (membership, joined_now). A taken name gets a number: "Alice 2".
+    Returns (membership, person, joined_now). A taken name gets a number: "Alice 2".
     """
     existing = await membership_of(session, group_id, user.telegram_user_id)
-    if existing is not None and existing.active:
-        return existing, False
+    if existing is None or not existing.active:
+        existing = await _join_with_telegram_name(session, group_id, user, now=now)
+        joined = True
+    else:
+        joined = False
+    person = await session.get(Person, existing.person_id)
+    assert person is not None
+    return existing, person, joined
+
+
+async def _join_with_telegram_name(
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
+) -> Membership:
+    cleaned = clean_text(user.full_name[: MAX_NAME * 2], MAX_NAME * 2)
+    fallback = cleaned[:MAX_NAME].strip() if isinstance(cleaned, str) else ""
+    fallback = fallback or str(user.telegram_user_id)
     for suffix in range(1, 100):
-        name = fallback_name if suffix == 1 else f"{fallback_name[: MAX_NAME - 3]} {suffix}"
+        name = fallback if suffix == 1 else f"{fallback[: MAX_NAME - 3]} {suffix}"
         result = await signup(session, group_id, user, Profile(name), now=now)
         if isinstance(result, Registered | Updated | Unchanged):
-            return result.membership, True
+            return result.membership
     raise RuntimeError("no free display name")  # 99 namesakes in one group: a bug elsewhere
 
 
