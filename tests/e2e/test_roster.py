@@ -261,11 +261,21 @@ async def test_lowering_need_drops_the_newest_and_skipping_frees_people(world: W
 async def test_removing_a_duty_keeps_its_past_and_non_leaders_cannot(world: World) -> None:
     boss, ids = await duty_with_people(world)
     alice = world.user("Alice")
+    await world.say(alice, f"/shift claim {ids[0]}")  # tonight: will be the past
     await world.say(alice, f"/shift claim {ids[2]}")
     assert "组长" in plain(await world.say(alice, "/duty remove 1"))
+    world.clock.advance(timedelta(days=1))
     said = plain(await world.say(boss, "/duty remove 1"))
     assert "已删除" in said and "Alice" in said
     assert await count(world, Duty) == 1 and await count(world, Shift) > 0  # archived, kept
+    async with world.database.sessions() as session:
+        past = await session.get(Shift, int(ids[0]))
+        kept = await session.scalar(
+            select(func.count()).select_from(Claim).where(
+                Claim.shift_id == int(ids[0]), Claim.status == ClaimStatus.ACTIVE
+            )
+        )
+    assert past is not None and past.status.value == "open" and kept == 1  # history intact
     deputy = world.user("Deputy")  # a second admin: Boss has used up five commands a minute
     world.emulator.set_admin(world.group, deputy)
     world.harness.services.admin_cache.forget(world.group.id)
