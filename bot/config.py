@@ -45,6 +45,8 @@ class BotSettings:
     allowed_groups: tuple[int, ...] = ()
     ack_window: float = 2.0
     concurrent_updates: int = 8
+    roster_days: int = 7
+    release_cutoff_hours: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "database": ("url",),
     "bot": (
         "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
+        "roster_days", "release_cutoff_hours",
     ),
 }
 
@@ -121,6 +124,13 @@ def _number(section: dict[str, Any], name: str, key: str, default: float) -> flo
     return float(value)
 
 
+def _whole(section: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = _number(section, "bot", key, default)
+    if value != int(value) or not low <= value <= high:
+        raise ConfigError(f"[bot] {key} must be a whole number from {low} to {high}")
+    return int(value)
+
+
 def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     """Read the TOML file (if any), apply DUTYBOT_* overrides and validate every value."""
     if path is None and env.get("DUTYBOT_CONFIG"):
@@ -178,5 +188,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
             allowed_groups=_ids(bt, "bot", "allowed_groups"),
             ack_window=_number(bt, "bot", "ack_window", 2.0),
             concurrent_updates=int(concurrent),
+            roster_days=_whole(bt, "roster_days", 7, 1, 31),
+            release_cutoff_hours=_number(bt, "bot", "release_cutoff_hours", 3.0),
         ),
     )

@@ -20,19 +20,18 @@ from storage import claims, duties, members, roster
 from storage.db import transaction
 from storage.models import Claim, ClaimKind, ClaimStatus, Duty, Membership, Person
 
-ROSTER_DAYS = 7
-RELEASE_CUTOFF = timedelta(hours=3)
-
 
 async def roster_lines(
-    services: Services, group: GroupInfo, days: int = ROSTER_DAYS
+    services: Services, group: GroupInfo
 ) -> list[ShiftLine]:
     """The upcoming shifts of a group with the names on them."""
     now = services.clock.now()
     async with transaction(services.sessions) as session:
         for duty in await duties.duties_of(session, group.id):
             await duties.materialise(session, duty, group.timezone, now=now)
-        found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
+        found = await duties.upcoming_shifts(
+            session, group.id, now=now, days=services.settings.bot.roster_days
+        )
         duty_ids = {s.duty_id for s, _ in found}
         by_id = {
             d.id: d for d in (await session.scalars(select(Duty).where(Duty.id.in_(duty_ids))))
@@ -71,7 +70,7 @@ async def show(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     group, services = context.group, context.services
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, 0
+        t, await roster_lines(services, group), group.timezone, services.settings.bot.roster_days, 0
     )
     sent = await services.outgoing.to_group(
         group.chat_id, page.text, thread_id=thread_of(update), reply_to=message.message_id,
@@ -97,7 +96,8 @@ async def tap_page(update: Update, context: DutyContext) -> None:
         return
     group, services = context.group, context.services
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, number
+        t, await roster_lines(services, group), group.timezone,
+        services.settings.bot.roster_days, number,
     )
     await query.answer()
     await services.outgoing.edit_in_group(
@@ -125,7 +125,8 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
         return
     t = translator(group.language)
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone, ROSTER_DAYS, latest.page
+        t, await roster_lines(services, group), group.timezone,
+        services.settings.bot.roster_days, latest.page,
     )
     alive = await services.outgoing.edit_in_group(
         latest.chat_id, int(latest.message_id), page.text, page.keyboard
@@ -211,7 +212,8 @@ async def release_for(
         if person is None or membership is None:
             return Release(claims.NotOnShift())
         outcome = await claims.release(
-            session, shift_id, person, group_id=group.id, now=now, cutoff=RELEASE_CUTOFF
+            session, shift_id, person, group_id=group.id, now=now,
+            cutoff=timedelta(hours=services.settings.bot.release_cutoff_hours),
         )
         if not isinstance(outcome, claims.Released):
             return Release(outcome, membership.display_name)
@@ -312,9 +314,12 @@ async def gaps(update: Update, context: DutyContext) -> None:
         if len(line.names) < line.shift.need_min
     ]
     if not lines:
-        await context.reply(update, roster_view.no_gaps(t, ROSTER_DAYS), kind="gaps")
+        days = services.settings.bot.roster_days
+        await context.reply(update, roster_view.no_gaps(t, days), kind="gaps")
         return
-    texts = roster_view.roster_text(t, lines, group.timezone, ROSTER_DAYS, gaps=True)
+    texts = roster_view.roster_text(
+        t, lines, group.timezone, services.settings.bot.roster_days, gaps=True
+    )
     keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
     for i, text in enumerate(texts):
         await services.outgoing.to_group(

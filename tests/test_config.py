@@ -126,3 +126,11 @@ def test_cli_reports_an_unreachable_database(
     assert code == 2
     assert "database error" in err and "[database] url" in err
     assert "Traceback" not in err
+
+
+def test_roster_days_and_cutoff(tmp_path: Path) -> None:
+    ok = load_settings(write(tmp_path, '[telegram]\ntoken = "1:x"\n[bot]\nroster_days = 14\n'
+                                       "release_cutoff_hours = 6\n"), {})
+    assert ok.bot.roster_days == 14 and ok.bot.release_cutoff_hours == 6.0
+    with pytest.raises(ConfigError, match="roster_days"):
+        load_settings(write(tmp_path, '[telegram]\ntoken = "1:x"\n[bot]\nroster_days = 90\n'), {})
