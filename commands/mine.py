@@ -43,34 +43,40 @@ async def mine(update: Update, context: DutyContext) -> None:
     )
 
 
-async def _shift_group(shift_id: int, context: DutyContext) -> tuple[Shift, GroupInfo] | None:
-    async with context.services.sessions() as session:
-        shift = await session.get(Shift, shift_id)
-        group = await groups.by_id(session, shift.group_id) if shift else None
-    if shift is None or group is None or group.status is not GroupStatus.ACTIVE:
+async def _button_shift(update: Update, context: DutyContext) -> tuple[int, GroupInfo] | None:
+    """The shift a Release button names and its (active) group; a stale button is answered."""
+    query = update.callback_query
+    assert query is not None
+    shift_id = button_number(update)
+    group = None
+    if shift_id is not None:
+        async with context.services.sessions() as session:
+            shift = await session.get(Shift, shift_id)
+            group = await groups.by_id(session, shift.group_id) if shift else None
+    if shift_id is None or group is None or group.status is not GroupStatus.ACTIVE:
+        await query.answer(render.stale_button(context.translator_for(update)))
         return None
-    return shift, GroupInfo.of(group)
+    return shift_id, GroupInfo.of(group)
 
 
 async def tap_release(update: Update, context: DutyContext) -> None:
     """First tap on Release: ask to confirm (nothing changes yet)."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
+        return
+    found = await _button_shift(update, context)
+    if found is None:
         return
     t = context.translator_for(update)
-    shift_id = button_number(update)
-    found = await _shift_group(shift_id, context) if shift_id is not None else None
-    if shift_id is None or found is None:
-        await query.answer(render.stale_button(t))
-        return
+    shift_id, group = found
     # In a group anyone sees the button: only the person holding the place may go on.
     async with context.services.sessions() as session:
         person = await members.person_of(session, query.from_user.id)
         mine = [] if person is None else await claims.upcoming_for(
-            session, person.id, found[1].id, now=context.services.clock.now()
+            session, person.id, group.id, now=context.services.clock.now()
         )
     if not any(shift.id == shift_id for shift, _claim in mine):
-        await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), "UTC"))
+        await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), group.timezone))
         return
     await query.answer(roster_view.confirm_release_toast(t))
     await query.edit_message_reply_markup(roster_view.confirm_release_keyboard(t, shift_id))
@@ -79,15 +85,13 @@ async def tap_release(update: Update, context: DutyContext) -> None:
 async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
     """Second tap: release the caller's own place (the server decides whose, not the client)."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
+        return
+    found = await _button_shift(update, context)
+    if found is None:
         return
     t = context.translator_for(update)
-    shift_id = button_number(update)
-    found = await _shift_group(shift_id, context) if shift_id is not None else None
-    if shift_id is None or found is None:
-        await query.answer(render.stale_button(t))
-        return
-    _shift, group = found
+    shift_id, group = found
     result = await release_for(context.services, group, query.from_user.id, shift_id)
     await query.answer(roster_view.release_outcome(t, result.outcome, group.timezone))
     if isinstance(result.outcome, claims.Released):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import render, roster_view
@@ -18,25 +16,29 @@ from commands.people import named_person
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.db import transaction
-from storage.models import Claim, ClaimKind, ClaimStatus, Duty, Membership, Person
+from storage.models import ClaimKind, ClaimStatus, Duty, Person
 
 
 async def roster_lines(
-    services: Services, group: GroupInfo
+    services: Services, group: GroupInfo, *, bring_ahead: bool = True
 ) -> list[ShiftLine]:
-    """The upcoming shifts of a group with the names on them."""
+    """The upcoming shifts of a group with the names on them.
+
+    `/shift` and `/gaps` first bring the duties' shifts up to date (the hourly job may not
+    have run yet); re-rendering after a tap does not need to.
+    """
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        for duty in await duties.duties_of(session, group.id):
-            await duties.materialise(session, duty, group.timezone, now=now)
+        if bring_ahead:
+            for duty in await duties.duties_of(session, group.id):
+                await duties.materialise(session, duty, group.timezone, now=now)
         found = await duties.upcoming_shifts(
             session, group.id, now=now, days=services.settings.bot.roster_days
         )
-        duty_ids = {s.duty_id for s, _ in found}
-        by_id = {
-            d.id: d for d in (await session.scalars(select(Duty).where(Duty.id.in_(duty_ids))))
-        }
-        names = await _display_names(session, group.id, [c for _, cs in found for c in cs])
+        by_id = await duties.by_ids(session, {s.duty_id for s, _ in found})
+        names = await members.display_names(
+            session, group.id, {c.person_id for _, cs in found for c in cs}
+        )
     lines = []
     for shift, shift_claims in found:
         active = [c for c in shift_claims if c.status is ClaimStatus.ACTIVE]
@@ -46,20 +48,6 @@ async def roster_lines(
                       waiting)
         )
     return lines
-
-
-async def _display_names(
-    session: AsyncSession, group_id: int, found: list[Claim]
-) -> dict[int, str]:
-    person_ids = {c.person_id for c in found}
-    if not person_ids:
-        return {}
-    rows = await session.execute(
-        select(Membership.person_id, Membership.display_name).where(
-            Membership.group_id == group_id, Membership.person_id.in_(person_ids)
-        )
-    )
-    return {pid: name for pid, name in rows.all()}
 
 
 async def show(update: Update, context: DutyContext) -> None:
@@ -96,7 +84,7 @@ async def tap_page(update: Update, context: DutyContext) -> None:
         return
     group, services = context.group, context.services
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone,
+        t, await roster_lines(services, group, bring_ahead=False), group.timezone,
         services.settings.bot.roster_days, number,
     )
     await query.answer()
@@ -125,7 +113,7 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
         return
     t = translator(group.language)
     page = roster_view.roster_page(
-        t, await roster_lines(services, group), group.timezone,
+        t, await roster_lines(services, group, bring_ahead=False), group.timezone,
         services.settings.bot.roster_days, latest.page,
     )
     alive = await services.outgoing.edit_in_group(

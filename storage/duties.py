@@ -127,6 +127,14 @@ async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:
     return list(rows.all())
 
 
+async def by_ids(session: AsyncSession, duty_ids: set[int]) -> dict[int, Duty]:
+    """Duties by id (for rendering shifts)."""
+    if not duty_ids:
+        return {}
+    rows = await session.scalars(select(Duty).where(Duty.id.in_(duty_ids)))
+    return {d.id: d for d in rows.all()}
+
+
 async def duty_in_group(session: AsyncSession, group_id: int, duty_id: int) -> Duty | None:
     """A duty, only if it belongs to this group (ids come from users)."""
     duty = await session.get(Duty, duty_id)

@@ -364,3 +364,17 @@ async def set_leader(
 async def person_of(session: AsyncSession, telegram_user_id: int) -> Person | None:
     """The person behind a Telegram user id, if the bot has seen them."""
     return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def display_names(
+    session: AsyncSession, group_id: int, person_ids: set[int]
+) -> dict[int, str]:
+    """Person id → the name this group knows them by."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.person_id, Membership.display_name).where(
+            Membership.group_id == group_id, Membership.person_id.in_(person_ids)
+        )
+    )
+    return {pid: name for pid, name in rows.all()}
