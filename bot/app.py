@@ -31,7 +31,20 @@ from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
-from commands import admin, cover, duty, mine, shift, shift_command, signup, start
+from commands import (
+    admin,
+    attendance,
+    cover,
+    duty,
+    mine,
+    report,
+    settings,
+    shift,
+    shift_command,
+    signup,
+    start,
+    today,
+)
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 
@@ -123,6 +136,28 @@ def _wire(app: DutyApplication) -> None:
         CommandHandler("shift", shift_command.dispatch, filters=NEW_MESSAGES), group=COMMANDS
     )
     app.add_handler(CommandHandler("gaps", shift.gaps, filters=NEW_MESSAGES), group=COMMANDS)
+    for name, callback in (
+        ("checkin", attendance.checkin), ("checkout", attendance.checkout),
+        ("hours", attendance.hours), ("noshow", attendance.noshow),
+        ("report", report.report), ("problem", report.problem),
+        ("problems", report.problems), ("resolve", report.resolve),
+        ("today", today.today), ("me", today.me), ("settings", settings.settings_command),
+    ):
+        app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.PHOTO & filters.ChatType.GROUPS,
+                       report.photo_message),
+        group=COMMANDS,
+    )
+    app.add_handler(
+        MessageHandler(
+            NEW_MESSAGES & filters.REPLY & filters.TEXT & ~filters.COMMAND
+            & filters.ChatType.GROUPS,
+            report.form_text_reply,
+        ),
+        group=COMMANDS,
+    )
+    app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)

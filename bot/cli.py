@@ -17,7 +17,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
 from scheduler.clock import SystemClock
-from scheduler.jobs import UPKEEP_EVERY, keep_shifts_ahead
+from scheduler.jobs import UPKEEP_EVERY, upkeep
 from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
 
 log = logging.getLogger("dutybot")
@@ -114,14 +114,14 @@ async def run_bot(settings: Settings) -> None:
 
 
 def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
-    """Hourly: keep every duty's shifts materialised ahead (a late wake-up still runs)."""
+    """Hourly: shifts materialised ahead, forgotten check-outs closed (late wake-ups run)."""
     services = app.bot_data["services"]
 
-    async def upkeep(_context: object) -> None:
-        await keep_shifts_ahead(services.sessions, clock.now())
+    async def hourly(_context: object) -> None:
+        await upkeep(services.sessions, clock.now())
 
     app.job_queue.run_repeating(
-        upkeep, interval=UPKEEP_EVERY, first=5, name="keep_shifts_ahead",
+        hourly, interval=UPKEEP_EVERY, first=5, name="upkeep",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
     )
 

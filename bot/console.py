@@ -18,7 +18,7 @@ from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeChat, FakeUser, html_to_plain
 from bot.harness import Harness
 from scheduler.clock import ManualClock, SystemClock
-from scheduler.jobs import UPKEEP_EVERY, keep_shifts_ahead
+from scheduler.jobs import UPKEEP_EVERY, upkeep
 from scheduler.recurrence import Window
 from scheduler.stepping import advance_to
 from storage import duties, groups, members
@@ -179,7 +179,7 @@ class Console:
 
     async def tick(self, now: datetime) -> datetime | None:
         """What the scheduler does at `now`; the next due time (hourly upkeep for now)."""
-        await keep_shifts_ahead(self.harness.services.sessions, now)
+        await upkeep(self.harness.services.sessions, now)
         return now + UPKEEP_EVERY
 
     def show_new(self) -> None:

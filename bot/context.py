@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
@@ -35,6 +36,7 @@ class Services:
     admin_cache: AdminCache = field(default_factory=AdminCache)
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
     throttle: CommandThrottle = field(default_factory=CommandThrottle)
+    deep_links: dict[int, datetime] = field(default_factory=dict)  # chat → last /me button
 
 
 @dataclass(frozen=True)

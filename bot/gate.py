@@ -117,7 +117,7 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
     raise ApplicationHandlerStop
 
 
-PERSONAL = {"signup", "leave"}
+PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 
 

@@ -40,3 +40,12 @@ async def named_person(
         if person is not None:
             return Named(UserRef(person.telegram_user_id, person.telegram_name, person.username))
     return None
+
+
+def words_without_mentions(message: Message, text: str) -> list[str]:
+    """The words of `text` once the @mentions and text mentions naming a person are gone."""
+    for entity_text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).values():
+        text = text.replace(entity_text, " ", 1)
+    return text.split()

@@ -72,6 +72,8 @@ class Group(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     approved_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     pending_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Leaders' choices (`/settings key=value`); absent keys take the defaults in settings.py.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="group")
 
@@ -314,3 +316,180 @@ class RosterMessage(Base):
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     page: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Evidence(enum.StrEnum):
+    """What an attendance's hours rest on."""
+
+    CHECKOUT = "checkout"  # checked in and out: confirmed by that evidence
+    AUTO = "auto"  # the check-out was forgotten: closed by the bot, a leader confirms
+    MANUAL = "manual"  # entered or corrected by a leader
+
+
+class Attendance(Base):
+    """A person served (or is serving) on a shift, or ad hoc on a day: hours in minutes.
+
+    Family members who came along count in person-times only (`companions`), never by name.
+    """
+
+    __tablename__ = "attendances"
+    __table_args__ = (
+        Index(
+            "uq_attendances_open_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+        Index("uq_attendances_shift_person", "shift_id", "person_id", unique=True),
+        Index("ix_attendances_group_day", "group_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    shift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shifts.id", ondelete="RESTRICT"), default=None
+    )
+    local_date: Mapped[date] = mapped_column(Date)
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    checkout_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    evidence: Mapped[Evidence | None] = mapped_column(_enum(Evidence), default=None)
+    minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    companions: Mapped[int] = mapped_column(Integer, default=0)
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift | None] = relationship()
+
+
+class NoShow(Base):
+    """A leader noted that a claimed volunteer did not come. Shown to leaders only."""
+
+    __tablename__ = "no_shows"
+    __table_args__ = (Index("uq_no_shows_shift_person", "shift_id", "person_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    marked_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """What someone saw on duty, in numbers a community office counts, plus free text."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        # One report per Telegram message: a redelivered update files nothing new.
+        Index("uq_reports_group_message", "group_id", "message_id", unique=True),
+        Index("ix_reports_group_day", "group_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    shift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shifts.id", ondelete="RESTRICT"), default=None
+    )
+    local_date: Mapped[date] = mapped_column(Date)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    dissuaded: Mapped[int] = mapped_column(Integer, default=0)
+    grams: Mapped[int] = mapped_column(Integer, default=0)  # litter picked, in grams
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProblemStatus(enum.StrEnum):
+    """A tracked problem is open until a leader resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Problem(Base):
+    """One problem someone found, followed up until a leader closes it."""
+
+    __tablename__ = "problems"
+    __table_args__ = (Index("uq_problems_group_message", "group_id", "message_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[ProblemStatus] = mapped_column(
+        _enum(ProblemStatus), default=ProblemStatus.OPEN
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    resolution: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class Photo(Base):
+    """A photo attached to a report or a problem: Telegram's file ids, never the bytes.
+
+    Album photos that arrive before their captioned sibling wait here with neither owner
+    (matched by `media_group_id`) and are adopted when the report is filed.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (Index("ix_photos_group_album", "group_id", "media_group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    problem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problems.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportDraft(Base):
+    """The button-only /report form: its state lives here, not in the message."""
+
+    __tablename__ = "report_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the form
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    field: Mapped[str] = mapped_column(String(16), default="problems")
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    dissuaded: Mapped[int] = mapped_column(Integer, default=0)
+    grams: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="RESTRICT"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,11 +1,15 @@
-"""The group's message budget: forty sign-ups at once fit in a few messages, with no 429."""
+"""The group's message budget: forty sign-ups or thirty check-ins at once fit in a few
+messages, with no 429."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.emulator import html_to_plain
+from storage.models import Attendance
 from tests.e2e.conftest import World
+from tests.e2e.test_attendance import at, evening
+from tests.e2e.test_roster import count, plain
 
 
 @pytest.fixture
@@ -32,3 +36,20 @@ async def test_forty_signups_are_stored_and_named_in_at_most_three_messages(
         assert f"Volunteer{i:02d}" in text
     assert em.flood_errors == 0
     assert len(await world.roster()) == 40
+
+
+async def test_thirty_check_ins_at_once_are_all_recorded_and_all_answered(world: World) -> None:
+    await evening(world, need="1-40")
+    world.emulator.group_rate_limit = 20
+    volunteers = [world.user(f"V{i:02d}") for i in range(30)]
+    at(world, "18:50")
+    before = len(world.emulator.bot_messages(world.group))
+    for volunteer in volunteers:
+        world.emulator.send(world.group, volunteer, "/checkin")
+    await world.settle()
+    answers = world.emulator.bot_messages(world.group)[before:]
+    assert world.emulator.flood_errors == 0
+    assert await count(world, Attendance) == 30
+    text = plain(answers)
+    assert all(f"V{i:02d}" in text for i in range(30))
+    assert len(answers) <= 5  # coalesced, not thirty messages

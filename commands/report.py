@@ -1,0 +1,413 @@
+"""/report (typed, captioned, as a reply to a photo, or as a button form), /problem,
+/problems and /resolve."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import ForceReply, Message, ReplyParameters, Update
+
+from bot import render, roster_view, service_view
+from bot.context import DutyContext, GroupInfo, thread_of
+from bot.gate import user_ref
+from bot.i18n import Translator
+from commands.report_syntax import ReportSyntaxError, parse_report
+from commands.signup import command_args
+from storage import groups, members, reports
+from storage.db import transaction
+from storage.models import Duty, GroupStatus, Person, ReportDraft
+from storage.reports import PhotoRef
+
+REPORT_COMMANDS = ("report", "problem")
+
+
+def photo_of(message: Message | None) -> PhotoRef | None:
+    """The largest size of a message's photo, by Telegram's ids."""
+    if message is None or not message.photo:
+        return None
+    largest = message.photo[-1]
+    return PhotoRef(message.message_id, largest.file_id, largest.file_unique_id)
+
+
+def caption_command(message: Message, bot_username: str) -> tuple[str, str] | None:
+    """(`report` or `problem`, arguments) when a caption starts with one of them.
+
+    CommandHandler ignores captions, so photos come through a MessageHandler and this.
+    """
+    caption = (message.caption or "").strip()
+    if not caption.startswith("/"):
+        return None
+    head = caption.split(maxsplit=1)[0]
+    rest = caption[len(head):]
+    name, _, target = head[1:].partition("@")
+    if target and target.casefold() != bot_username.casefold():
+        return None
+    name = name.casefold()
+    return (name, rest.strip()) if name in REPORT_COMMANDS else None
+
+
+# ---- /report -------------------------------------------------------------------------------
+
+async def report(update: Update, context: DutyContext) -> None:
+    """/report [numbers] [text]; alone it opens the button form; replying to a photo attaches it."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    photo = photo_of(message.reply_to_message)
+    args = command_args(message)
+    if not args.strip() and photo is None:
+        await _open_form(update, context)
+        return
+    await _file(update, context, args, [photo] if photo else [], None)
+
+
+async def _file(
+    update: Update, context: DutyContext, args: str, photos: list[PhotoRef],
+    media_group_id: str | None,
+) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and context.group is not None
+    if user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    parsed = parse_report(args)
+    if isinstance(parsed, ReportSyntaxError):
+        await context.reply(update, service_view.report_syntax_problem(t, parsed),
+                            kind="report.bad")
+        return
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, person, _joined = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
+        )
+        row = await groups.by_id(session, group.id)
+        assert row is not None
+        result = await reports.file_report(
+            session, row, person, parsed, at=message.date or now,
+            message_id=message.message_id, media_group_id=media_group_id, photos=photos,
+            now=now,
+        )
+        duty = await _duty(session, result)
+    await context.reply(
+        update, _filed_text(t, membership.display_name, result, duty, group.timezone),
+        kind="report",
+    )
+
+
+async def _duty(session: AsyncSession, result: reports.FileResult) -> Duty | None:
+    if isinstance(result, reports.Filed) and result.shift is not None:
+        return await session.get(Duty, result.shift.duty_id)
+    return None
+
+
+def _filed_text(
+    t: Translator, name: str, result: reports.FileResult, duty: Duty | None,
+    zone: str,
+) -> str:
+    match result:
+        case reports.Filed(report_row, shift, photos):
+            return service_view.report_filed(t, name, report_row, photos, duty, shift, zone)
+        case reports.AlreadyFiled():
+            return service_view.report_already(t)
+        case _:
+            return service_view.report_refused(t, result)
+
+
+async def photo_message(update: Update, context: DutyContext) -> None:
+    """A photo in the group: `/report …` or `/problem …` in its caption files one; an
+    uncaptioned photo of an album joins its report."""
+    message = update.effective_message
+    photo = photo_of(message)
+    if message is None or photo is None or context.group is None:
+        return
+    command = caption_command(message, context.bot.username)
+    if command is None:
+        if message.media_group_id:
+            async with transaction(context.services.sessions) as session:
+                await reports.album_photo(
+                    session, context.group.id, photo, media_group_id=message.media_group_id,
+                    now=context.services.clock.now(),
+                )
+        return
+    if message.sender_chat is not None:
+        t = context.translator_for(update)
+        await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
+        return
+    name, args = command
+    if name == "report":
+        await _file(update, context, args, [photo], message.media_group_id)
+    else:
+        await _problem(update, context, args, [photo], message.media_group_id)
+
+
+# ---- the button form -----------------------------------------------------------------------
+
+async def _open_form(update: Update, context: DutyContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and context.group is not None
+    if user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, person, _joined = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
+        )
+        draft = await reports.new_draft(
+            session, group.id, person.id, thread_id=thread_of(update), now=now
+        )
+        text = service_view.form_text(t, membership.display_name, draft)
+        markup = service_view.form_keyboard(t, draft)
+        draft_id = draft.id
+    sent = await services.outgoing.to_group(
+        group.chat_id, text, thread_id=thread_of(update), reply_to=message.message_id,
+        markup=markup,
+    )
+    if sent is not None:
+        async with transaction(services.sessions) as session:
+            stored = await session.get(ReportDraft, draft_id)
+            if stored is not None:
+                stored.message_id = sent.message_id
+
+
+def _form_action(data: str) -> tuple[int, str, str] | None:
+    """`rf:<draft>:<verb>[:<arg>]` → (draft id, verb, arg); None for anything else."""
+    parts = data.split(":")
+    if len(parts) not in (3, 4) or parts[0] != "rf" or not parts[1].isdigit():
+        return None
+    if len(parts[1]) > 18:
+        return None
+    verb, arg = parts[2], parts[3] if len(parts) == 4 else ""
+    valid = (
+        (verb == "f" and arg in reports.FIELDS)
+        or (verb == "n" and arg.isdigit() and int(arg) in service_view.FORM_NUMBERS)
+        or (verb == "s" and arg in ("1", "-1"))
+        or (verb in ("text", "save", "cancel") and not arg)
+    )
+    return (int(parts[1]), verb, arg) if valid else None
+
+
+async def tap_form(update: Update, context: DutyContext) -> None:
+    """A tap on the report form: only its owner may change it; the server holds its state."""
+    query = update.callback_query
+    if query is None:
+        return
+    services = context.services
+    action = _form_action(query.data or "")
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        draft = None if action is None else await session.get(
+            ReportDraft, action[0], with_for_update=True
+        )
+        group = await groups.by_id(session, draft.group_id) if draft else None
+        if (
+            action is None or draft is None or group is None
+            or group.status is not GroupStatus.ACTIVE
+            or query.message is None or query.message.chat.id != group.telegram_chat_id
+        ):
+            await query.answer(render.stale_button(context.translator_for(update)))
+            return
+        info = GroupInfo.of(group)
+        context.group = info
+        t = context.translator_for(update)
+        owner = await session.get(Person, draft.person_id)
+        assert owner is not None
+        if owner.telegram_user_id != query.from_user.id:
+            await query.answer(service_view.form_not_yours(t), show_alert=True)
+            return
+        if draft.done:
+            await query.answer(service_view.form_closed(t))
+            return
+        names = await members.display_names(session, group.id, {owner.id})
+        name = names.get(owner.id, owner.telegram_name)
+        _, verb, arg = action
+        result: reports.FileResult | None = None
+        if verb == "f":
+            draft.field = arg
+        elif verb in ("n", "s"):
+            reports.draft_set(draft, draft.field, int(arg), step=verb == "s")
+        elif verb == "save":
+            result = await reports.save_draft(session, draft, group, owner, now=now)
+        elif verb == "cancel":
+            draft.done = True
+        text = service_view.form_text(t, name, draft)
+        markup = service_view.form_keyboard(t, draft)
+        duty = await _duty(session, result) if result is not None else None
+        thread_id, message_id = draft.thread_id, draft.message_id
+    if verb == "text":
+        await query.answer(service_view.form_text_asked(t))
+        prompt = await _send_prompt(context, info, name, thread_id, message_id)
+        if prompt is not None:
+            async with transaction(services.sessions) as session:
+                stored = await session.get(ReportDraft, action[0])
+                if stored is not None:
+                    stored.prompt_message_id = prompt.message_id
+        return
+    if verb == "cancel":
+        await query.answer(service_view.form_cancelled(t))
+        await query.edit_message_text(service_view.form_cancelled(t))
+        return
+    if result is not None:
+        done = _filed_text(t, name, result, duty, info.timezone)
+        if isinstance(result, reports.Filed | reports.AlreadyFiled):
+            await query.answer(done[:190])
+            await query.edit_message_text(done)
+        else:  # above the limits: the form stays open to fix the number
+            await query.answer(done[:190], show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def _send_prompt(
+    context: DutyContext, group: GroupInfo, name: str, thread_id: int | None,
+    form_id: int | None,
+) -> Message | None:
+    t = context.translator_for(None)
+    reply = (
+        ReplyParameters(message_id=form_id, allow_sending_without_reply=True) if form_id else None
+    )
+    return await context.bot.send_message(
+        group.chat_id, service_view.form_text_prompt(t, name), message_thread_id=thread_id,
+        reply_parameters=reply, reply_markup=ForceReply(selective=True),
+    )
+
+
+async def form_text_reply(update: Update, context: DutyContext) -> None:
+    """A reply to the form's text prompt: it becomes the form's free text."""
+    message, user = update.effective_message, update.effective_user
+    replied = message.reply_to_message if message else None
+    if message is None or user is None or replied is None or context.group is None:
+        return
+    if replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    t = context.translator_for(update)
+    services = context.services
+    async with transaction(services.sessions) as session:
+        draft = await reports.draft_by_prompt(session, context.group.id, replied.message_id)
+        if draft is None or draft.done:
+            return
+        owner = await session.get(Person, draft.person_id)
+        if owner is None or owner.telegram_user_id != user.id:
+            return
+        cleaned = members.clean_text((message.text or "").replace("\n", " "), reports.MAX_TEXT)
+        if isinstance(cleaned, members.TextProblem):
+            await context.reply(
+                update, render.text_problem(t, t.gettext("text"), cleaned, reports.MAX_TEXT),
+                kind="report.bad",
+            )
+            return
+        draft.text = cleaned
+        names = await members.display_names(session, context.group.id, {owner.id})
+        text = service_view.form_text(t, names.get(owner.id, owner.telegram_name), draft)
+        markup = service_view.form_keyboard(t, draft)
+        form_id = draft.message_id
+    if form_id is not None:
+        await services.outgoing.edit_in_group(context.group.chat_id, form_id, text, markup)
+
+
+# ---- problems ------------------------------------------------------------------------------
+
+async def problem(update: Update, context: DutyContext) -> None:
+    """/problem <text>: one tracked problem (a reply to a photo attaches it)."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    photo = photo_of(message.reply_to_message)
+    await _problem(update, context, command_args(message), [photo] if photo else [], None)
+
+
+async def _problem(
+    update: Update, context: DutyContext, args: str, photos: list[PhotoRef],
+    media_group_id: str | None,
+) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and context.group is not None
+    if user is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    text = members.clean_text(args.replace("\n", " "), reports.MAX_TEXT)
+    if isinstance(text, members.TextProblem):
+        if text is members.TextProblem.EMPTY:
+            await context.reply(update, service_view.problem_usage(t), kind="problem.usage")
+        else:
+            await context.reply(
+                update, render.text_problem(t, t.gettext("text"), text, reports.MAX_TEXT),
+                kind="report.bad",
+            )
+        return
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership, person, _joined = await members.ensure_member(
+            session, group.id, user_ref(user), now=now
+        )
+        row = await groups.by_id(session, group.id)
+        assert row is not None
+        result = await reports.file_problem(
+            session, row, person, text, message_id=message.message_id,
+            media_group_id=media_group_id, photos=photos, now=now,
+        )
+    match result:
+        case reports.ProblemFiled(filed, count):
+            reply = service_view.problem_filed(t, membership.display_name, filed, count)
+        case reports.ProblemAlreadyFiled():
+            reply = service_view.report_already(t)
+        case reports.TextTooLong():
+            reply = service_view.report_refused(t, result)
+    await context.reply(update, reply, kind="problem")
+
+
+async def problems(update: Update, context: DutyContext) -> None:
+    """/problems: the open ones."""
+    message = update.effective_message
+    if message is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    async with services.sessions() as session:
+        found = await reports.open_problems(session, group.id)
+        names = await members.display_names(session, group.id, {p.person_id for p in found})
+    for chunk in service_view.problems_list(t, found, names, group.timezone):
+        await services.outgoing.to_group(
+            group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
+        )
+
+
+async def resolve(update: Update, context: DutyContext) -> None:
+    """/resolve <id> [note] (leaders): close a problem; the reporter is told."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    if not await context.is_leader(user.id):
+        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        return
+    head, _, rest = command_args(message).strip().partition(" ")
+    number = head.lstrip("#")
+    if not number.isdigit() or len(number) > 12:
+        await context.reply(update, service_view.resolve_usage(t), kind="resolve.usage")
+        return
+    note = members.clean_text(rest, 500) if rest.strip() else None
+    if isinstance(note, members.TextProblem):
+        await context.reply(
+            update, render.text_problem(t, t.gettext("note"), note, 500), kind="report.bad"
+        )
+        return
+    async with transaction(services.sessions) as session:
+        result = await reports.resolve(
+            session, group.id, int(number), note=note, actor=user.id,
+            now=services.clock.now(),
+        )
+    text = service_view.resolve_outcome(t, result)
+    if isinstance(result, reports.ProblemResolved):
+        reporter = result.reporter
+        told = reporter.private_chat and await services.outgoing.to_person(
+            members.UserRef(reporter.telegram_user_id, reporter.telegram_name),
+            service_view.reporter_told(t, result.problem, group.title),
+        )
+        if not told:
+            text += " " + render.mention(reporter.telegram_user_id, reporter.telegram_name)
+    await context.reply(update, text, kind="resolve")

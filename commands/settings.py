@@ -1,0 +1,42 @@
+"""/settings [key=value] (leaders): the group's own rules."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import roster_view, service_view
+from bot.context import DutyContext
+from commands.signup import command_args
+from storage import groups, settings
+from storage.db import transaction
+
+ALIASES = {"实际": "actual", "排班": "scheduled"}
+
+
+async def settings_command(update: Update, context: DutyContext) -> None:
+    """Show every setting, or change one: /settings hours_mode=scheduled."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or context.group is None:
+        return
+    t = context.translator_for(update)
+    group, services = context.group, context.services
+    args = command_args(message).strip()
+    if args and not await context.is_leader(user.id):
+        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        return
+    async with transaction(services.sessions) as session:
+        row = await groups.by_id(session, group.id)
+        assert row is not None
+        if not args:
+            text = service_view.settings_text(t, settings.settings_of(row))
+        else:
+            key, sep, value = args.replace("＝", "=").partition("=")
+            if not sep:
+                key, _, value = args.partition(" ")
+            value = ALIASES.get(value.strip(), value)
+            result = await settings.change(
+                session, row, key.strip().casefold(), value, actor=user.id,
+                now=services.clock.now(),
+            )
+            text = service_view.setting_outcome(t, result)
+    await context.reply(update, text, kind="settings")

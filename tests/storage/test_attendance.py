@@ -1,0 +1,111 @@
+"""Attendance and reports against real databases: one open check-in per person, one
+report per message, album photos never lost, whatever arrives concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from storage import attendance, groups, reports
+from storage.db import transaction
+from storage.models import Attendance, Group, Photo, Report
+from storage.reports import Numbers, PhotoRef
+from tests.conftest import Database
+from tests.storage.test_claims import EVENING, person, setup_shift
+
+
+async def group_row(db: Database, gid: int) -> Group:
+    async with db.sessions() as session:
+        row = await groups.by_id(session, gid)
+    assert row is not None
+    return row
+
+
+async def test_ten_simultaneous_check_ins_by_one_person_open_one_record(
+    database: Database,
+) -> None:
+    gid, _sid = await setup_shift(database)
+    alice = await person(database, 1)
+    group = await group_row(database, gid)
+
+    async def attempt() -> attendance.CheckInResult:
+        async with transaction(database.sessions) as session:
+            return await attendance.check_in(
+                session, group, alice, at=EVENING, now=EVENING
+            )
+
+    results = await asyncio.gather(*(attempt() for _ in range(10)))
+    assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 1
+    assert sum(isinstance(r, attendance.AlreadyCheckedIn) for r in results) == 9
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+async def test_an_album_is_one_report_whatever_order_its_photos_arrive_in(
+    database: Database,
+) -> None:
+    gid, _sid = await setup_shift(database)
+    alice = await person(database, 1)
+    group = await group_row(database, gid)
+
+    async def loose(album: int, n: int) -> None:
+        async with transaction(database.sessions) as session:
+            await reports.album_photo(
+                session, gid, PhotoRef(album * 100 + n, f"f{album}-{n}", f"u{album}-{n}"),
+                media_group_id=f"A{album}", now=EVENING,
+            )
+
+    async def captioned(album: int) -> None:
+        async with transaction(database.sessions) as session:
+            await reports.file_report(
+                session, group, alice, Numbers(problems=1), at=EVENING,
+                message_id=album * 100, media_group_id=f"A{album}",
+                photos=[PhotoRef(album * 100, f"f{album}", f"u{album}")], now=EVENING,
+            )
+
+    # Twenty albums of six photos, every photo handled concurrently with its siblings.
+    work = []
+    for album in range(20):
+        work += [loose(album, 1), loose(album, 2), captioned(album), *(
+            loose(album, n) for n in range(3, 6))]
+    await asyncio.gather(*work)
+    async with database.sessions() as session:
+        counts = (
+            await session.execute(
+                select(Report.id, func.count(Photo.id))
+                .join(Photo, Photo.report_id == Report.id)
+                .group_by(Report.id)
+            )
+        ).all()
+        waiting = await session.scalar(
+            select(func.count()).select_from(Photo).where(Photo.report_id.is_(None))
+        )
+    assert len(counts) == 20 and all(n == 6 for _, n in counts) and waiting == 0
+
+
+async def test_a_redelivered_message_files_its_report_once(database: Database) -> None:
+    gid, _sid = await setup_shift(database)
+    alice = await person(database, 1)
+    group = await group_row(database, gid)
+    for _ in range(2):
+        async with transaction(database.sessions) as session:
+            await reports.file_report(
+                session, group, alice, Numbers(dissuaded=2), at=EVENING, message_id=7,
+                now=EVENING,
+            )
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+async def test_waiting_album_photos_are_let_go_after_an_hour(database: Database) -> None:
+    gid, _sid = await setup_shift(database)
+    async with transaction(database.sessions) as session:
+        await reports.album_photo(
+            session, gid, PhotoRef(5, "f", "u"), media_group_id="B", now=EVENING
+        )
+    async with transaction(database.sessions) as session:
+        soon, later = EVENING + timedelta(minutes=30), EVENING + timedelta(hours=2)
+        assert await reports.forget_waiting_photos(session, now=soon) == 0
+        assert await reports.forget_waiting_photos(session, now=later) == 1
