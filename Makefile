@@ -30,7 +30,7 @@ bench: setup  ## run the benchmarks in benchmarks/ (numbers go to docs/benchmark
 
 messages: setup  ## re-extract translatable strings and merge them into the catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o bot/locales/dutybot.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i bot/locales/dutybot.pot -d bot/locales -D dutybot --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i bot/locales/dutybot.pot -d bot/locales -D dutybot --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) dutybot-console.db* .pytest_cache .mypy_cache .ruff_cache
