@@ -29,6 +29,7 @@ from bot.debounce import Debouncer
 from bot.errors import on_error
 from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
+from bot.notify import Notifier
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
 from commands import (
@@ -104,6 +105,8 @@ def build_application(
         acks=AckCoalescer(settings.bot.ack_window, send_ack),
         roster_edits=Debouncer(settings.bot.ack_window),
     )
+    services = app.bot_data["services"]
+    services.notifier = Notifier(app.bot, sessions, clock, services.admin_cache)
     _wire(app)
     return app
 

@@ -16,8 +16,9 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
+from scheduler import jobs
 from scheduler.clock import SystemClock
-from scheduler.jobs import UPKEEP_EVERY, upkeep
+from scheduler.jobs import TICK_EVERY, UPKEEP_EVERY, upkeep
 from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
 
 log = logging.getLogger("dutybot")
@@ -80,6 +81,7 @@ async def run_bot(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        await jobs.recover(app.bot_data["services"].sessions)
         await app.initialize()
     except InvalidToken:
         raise StartupError(
@@ -114,15 +116,28 @@ async def run_bot(settings: Settings) -> None:
 
 
 def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
-    """Hourly: shifts materialised ahead, forgotten check-outs closed (late wake-ups run)."""
+    """APScheduler (PTB's JobQueue) only wakes things up: hourly upkeep, and the planner and
+    dispatcher every minute and at the next due time. A late wake-up still runs."""
     services = app.bot_data["services"]
 
     async def hourly(_context: object) -> None:
         await upkeep(services.sessions, clock.now())
 
+    async def scheduler_tick(_context: object) -> None:
+        due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now())
+        if due is not None and due - clock.now() < TICK_EVERY:
+            app.job_queue.run_once(
+                scheduler_tick, when=due, name="due",
+                job_kwargs={"misfire_grace_time": 600},
+            )
+
     app.job_queue.run_repeating(
         hourly, interval=UPKEEP_EVERY, first=5, name="upkeep",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+    )
+    app.job_queue.run_repeating(
+        scheduler_tick, interval=TICK_EVERY, first=10, name="scheduler",
+        job_kwargs={"misfire_grace_time": 600, "coalesce": True, "max_instances": 1},
     )
 
 

@@ -71,6 +71,7 @@ class Console:
     in_private: bool = False
     seen_calls: int = 0
     buttons: list[tuple[int, int, str]] = field(default_factory=list)  # (chat, message, data)
+    _upkept: datetime | None = None
 
     @property
     def user(self) -> FakeUser:
@@ -178,9 +179,16 @@ class Console:
         self.out(f"(it is now {self.local(self.clock.now())})")
 
     async def tick(self, now: datetime) -> datetime | None:
-        """What the scheduler does at `now`; the next due time (hourly upkeep for now)."""
-        await upkeep(self.harness.services.sessions, now)
-        return now + UPKEEP_EVERY
+        """What the scheduler does at `now`: hourly upkeep, reminders, alerts, summaries;
+        returns when something next falls due."""
+        if self._upkept is None or now - self._upkept >= UPKEEP_EVERY:
+            await upkeep(self.harness.services.sessions, now)
+            self._upkept = now
+        due = await self.harness.tick(now)
+        await self.harness.settle()
+        self.show_new()
+        hourly = self._upkept + UPKEEP_EVERY
+        return min(due, hourly) if due is not None else hourly
 
     def show_new(self) -> None:
         """Print what the bot did since last time, as the chat would show it."""

@@ -21,6 +21,7 @@ from storage.db import SessionFactory
 from storage.models import Group, GroupStatus
 
 if TYPE_CHECKING:
+    from bot.notify import Notifier
     from bot.outgoing import Outgoing
 
 
@@ -37,6 +38,7 @@ class Services:
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
     throttle: CommandThrottle = field(default_factory=CommandThrottle)
     deep_links: dict[int, datetime] = field(default_factory=dict)  # chat → last /me button
+    notifier: Notifier | None = None
 
 
 @dataclass(frozen=True)

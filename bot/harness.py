@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from datetime import datetime
 
 from telegram import Update
 
@@ -12,6 +13,7 @@ from bot.app import DutyApplication, build_application, register_commands
 from bot.config import Settings
 from bot.context import Services
 from bot.emulator import Emulator, EmulatorRequest
+from scheduler import jobs
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 
@@ -55,6 +57,7 @@ class Harness:
 
     async def start(self) -> None:
         """Initialise, start, and begin long polling."""
+        await jobs.recover(self.services.sessions)
         await self.app.initialize()
         await register_commands(self.app)
         await self.app.start()
@@ -73,6 +76,15 @@ class Harness:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+    async def tick(self, now: datetime | None = None) -> datetime | None:
+        """Run the scheduler once at `now` (the clock's time by default), as `dutybot run`
+        does every minute; returns when something next falls due."""
+        services = self.services
+        assert services.notifier is not None
+        return await jobs.tick(
+            services.sessions, services.notifier.deliver, now or services.clock.now()
+        )
 
     def busy(self) -> bool:
         """Anything queued, being handled, or waiting to be posted?"""

@@ -588,6 +588,14 @@ SETTING_HELP = {
     "checkin_early": N_("minutes before a shift when check-in opens"),
     "checkout_late": N_("minutes after a shift still counted; later check-outs count as forgotten"),
     "max_kg": N_("the most kilograms one report may hold"),
+    "reminder_lead": N_("minutes before a shift when the group is reminded"),
+    "roster_time": N_("when tomorrow's roster is posted"),
+    "gap_alert_lead": N_("hours before a short-staffed shift when leaders are alerted"),
+    "noshow_after": N_("minutes after a start when too few check-ins are reported"),
+    "quiet_hours": N_("no alerts in these hours (reminders still go out); off to disable"),
+    "summary_time": N_("when the day's summary is posted"),
+    "summary_empty": N_("post a summary even for a day with nothing in it"),
+    "summary_grace": N_("hours a summary may still go out late after downtime"),
 }
 
 
@@ -611,7 +619,12 @@ def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
                 key=esc(key)
             )
         case settings.BadSettingValue(spec, value):
-            allowed = " / ".join(spec.choices) if spec.choices else f"{spec.low}–{spec.high}"
+            allowed = {
+                "zone": "Asia/Shanghai, Europe/Berlin, America/New_York …",
+                "time": "HH:MM", "window": "HH:MM-HH:MM, off",
+            }.get(spec.kind) or (
+                " / ".join(spec.choices) if spec.choices else f"{spec.low}–{spec.high}"
+            )
             return t.gettext("“{value}” is not allowed for {key}: use {allowed}.").format(
                 value=esc(value), key=spec.key, allowed=allowed
             )

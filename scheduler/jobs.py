@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from storage import attendance, duties, reports
+from scheduler import dispatcher, planner
+from scheduler.dispatcher import Deliver
+from scheduler.planner import Plan
+from storage import attendance, duties, outbox, reports
 from storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 
 UPKEEP_EVERY = timedelta(hours=1)
+TICK_EVERY = timedelta(minutes=1)
 
 
 async def keep_shifts_ahead(sessions: SessionFactory, now: datetime) -> int:
@@ -34,6 +38,34 @@ async def close_forgotten(sessions: SessionFactory, now: datetime) -> int:
     if closed:
         log.info("closed %d forgotten check-outs", len(closed))
     return len(closed)
+
+
+async def notify(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Plan:
+    """One scheduler tick: plan what is due into the outbox, then send it."""
+    async with transaction(sessions) as session:
+        plan = await planner.plan_and_enqueue(session, now)
+    stats = await dispatcher.dispatch(sessions, deliver, now)
+    if stats != dispatcher.Stats():
+        log.info("outbox: %s", stats)
+    return plan
+
+
+async def tick(sessions: SessionFactory, deliver: Deliver, now: datetime) -> datetime | None:
+    """Plan and send what is due at `now`; return when something next falls due."""
+    plan = await notify(sessions, deliver, now)
+    async with sessions() as session:
+        retry = await outbox.next_due(session)
+    later = [at for at in (plan.next_at, retry) if at is not None and at > now]
+    return min(later) if later else None
+
+
+async def recover(sessions: SessionFactory) -> int:
+    """At start-up: rows a killed process left `sending` become `uncertain`, never resent."""
+    async with transaction(sessions) as session:
+        found = await outbox.recover(session)
+    if found:
+        log.warning("%d notifications were being sent when the bot stopped: not resent", found)
+    return found
 
 
 async def upkeep(sessions: SessionFactory, now: datetime) -> None:

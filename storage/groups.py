@@ -183,6 +183,24 @@ async def migrate_chat(
     return old
 
 
+async def mark_attention(
+    session: AsyncSession, group_id: int, reason: str | None, *, now: datetime
+) -> None:
+    """Automatic posts cannot go out (missing rights, a closed topic): leaders must look.
+
+    None clears it (a leader changed the settings, or a post went through again).
+    """
+    group = await session.get(Group, group_id)
+    if group is None or group.needs_attention == reason:
+        return
+    audit.record(
+        session, at=now, action="group.attention", object_type="group", object_id=group_id,
+        actor=None, group_id=group_id, before={"needs_attention": group.needs_attention},
+        after={"needs_attention": reason},
+    )
+    group.needs_attention = reason
+
+
 async def set_language(
     session: AsyncSession, group_id: int, language: str, *, by: int, now: datetime
 ) -> Group | None:

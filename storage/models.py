@@ -74,6 +74,8 @@ class Group(Base):
     pending_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Leaders' choices (`/settings key=value`); absent keys take the defaults in settings.py.
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Why automatic posts could not go out (missing rights, a closed topic); None when fine.
+    needs_attention: Mapped[str | None] = mapped_column(String(200), default=None)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="group")
 
@@ -91,6 +93,10 @@ class Person(Base):
     real_name: Mapped[str | None] = mapped_column(String(64), default=None)
     volunteer_number: Mapped[str | None] = mapped_column(String(32), default=None)
     private_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # /remindme on: duty reminders privately too.
+    remind_private: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
@@ -493,3 +499,43 @@ class ReportDraft(Base):
         ForeignKey("reports.id", ondelete="RESTRICT"), default=None
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a planned notification stands. Only PENDING rows are ever sent."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by the dispatcher; the request may be on the wire
+    SENT = "sent"
+    UNCERTAIN = "uncertain"  # the outcome is unknown: never resent, counted and logged
+    EXPIRED = "expired"  # too late to be useful (a reminder after its shift started)
+    CANCELLED = "cancelled"  # no longer true (the shift moved, the gap was filled)
+    FAILED = "failed"  # Telegram refused for good (403, missing rights)
+
+
+class Outbox(Base):
+    """A notification the planner found due, named by what it is about (its dedupe key).
+
+    Text is rendered when it is sent, not when planned, so a late claim still appears.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), default=None
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

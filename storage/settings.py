@@ -9,10 +9,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import audit, duties
 from storage.models import Group
 
 HOURS_MODES = ("actual", "scheduled")
@@ -26,6 +27,15 @@ class GroupSettings:
     checkin_early: int = 30  # minutes before the start when /checkin opens
     checkout_late: int = 60  # minutes after the end still counted; forgotten check-outs close
     max_kg: int = 500  # a report above this is refused as a typo
+    reminder_lead: int = 60  # minutes before a start (a duty may set its own)
+    roster_time: str = "20:00"  # tomorrow's roster is posted then
+    gap_alert_lead: int = 3  # hours before a shift still short of people
+    noshow_after: int = 15  # minutes after a start with too few check-ins
+    quiet_hours: str = "21:30-07:00"  # only duty reminders (and the summary) go out inside
+    summary_time: str = "21:30"
+    summary_empty: bool = False  # post a summary for a day with nothing in it
+    summary_grace: int = 2  # hours a summary may still go out late after downtime
+    topic: int = 0  # forum topic for automatic posts (/settings here); 0 = General
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class Spec:
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
+    kind: str = "int"  # int, choice, time (HH:MM), window (HH:MM-HH:MM), bool
 
 
 SPECS: dict[str, Spec] = {
@@ -43,7 +54,17 @@ SPECS: dict[str, Spec] = {
     "checkin_early": Spec("checkin_early", low=0, high=240),
     "checkout_late": Spec("checkout_late", low=0, high=600),
     "max_kg": Spec("max_kg", low=1, high=100_000),
+    "reminder_lead": Spec("reminder_lead", low=0, high=24 * 60),
+    "roster_time": Spec("roster_time", kind="time"),
+    "gap_alert_lead": Spec("gap_alert_lead", low=0, high=72),
+    "noshow_after": Spec("noshow_after", low=0, high=240),
+    "quiet_hours": Spec("quiet_hours", kind="window"),
+    "summary_time": Spec("summary_time", kind="time"),
+    "summary_empty": Spec("summary_empty", kind="bool", choices=("true", "false")),
+    "summary_grace": Spec("summary_grace", low=0, high=24),
 }
+TRUE = ("true", "yes", "on", "1", "是", "开")
+FALSE = ("false", "no", "off", "0", "否", "关")
 
 
 def settings_of(group: Group) -> GroupSettings:
@@ -80,11 +101,36 @@ class BadSettingValue:
 SettingResult = SettingChanged | UnknownSetting | BadSettingValue
 
 
-def check_value(key: str, raw: str) -> str | int | UnknownSetting | BadSettingValue:
+def _clock(raw: str) -> str | None:
+    """`7:05` / `19:00` → `07:05` / `19:00`."""
+    hour, sep, minute = raw.strip().replace("：", ":").partition(":")
+    if not sep or not hour.isdecimal() or not minute.isdecimal() or len(minute) != 2:
+        return None
+    if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
+        return None
+    return f"{int(hour):02d}:{minute}"
+
+
+def check_value(key: str, raw: str) -> str | int | bool | UnknownSetting | BadSettingValue:
     """The value a key would store, or why not."""
     spec = SPECS.get(key)
     if spec is None:
         return UnknownSetting(key)
+    if spec.kind == "bool":
+        word = raw.strip().casefold()
+        return True if word in TRUE else False if word in FALSE else BadSettingValue(spec, raw)
+    if spec.kind == "time":
+        clock = _clock(raw)
+        return clock if clock is not None else BadSettingValue(spec, raw)
+    if spec.kind == "window":
+        word = raw.strip().casefold()
+        if word in FALSE:
+            return "off"
+        first, sep, last = word.replace("–", "-").partition("-")
+        start, end = _clock(first), _clock(last)
+        if not sep or start is None or end is None:
+            return BadSettingValue(spec, raw)
+        return f"{start}-{end}"
     if spec.choices:
         value = raw.strip().casefold()
         return value if value in spec.choices else BadSettingValue(spec, raw)
@@ -94,11 +140,35 @@ def check_value(key: str, raw: str) -> str | int | UnknownSetting | BadSettingVa
     return int(digits)
 
 
+TIMEZONE = Spec("timezone", kind="zone")
+
+
+async def _change_zone(
+    session: AsyncSession, group: Group, raw: str, *, actor: int | None, now: datetime
+) -> SettingResult:
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return BadSettingValue(TIMEZONE, raw)
+    before, group.timezone = group.timezone, name
+    audit.record(
+        session, at=now, action="settings.change", object_type="group", object_id=group.id,
+        actor=actor, group_id=group.id, before={"timezone": before}, after={"timezone": name},
+    )
+    # Duties keep their local wall-clock times: coming shifts move to the new zone.
+    for duty in await duties.duties_of(session, group.id):
+        await duties.materialise(session, duty, name, now=now)
+    return SettingChanged("timezone", before, name)
+
+
 async def change(
     session: AsyncSession, group: Group, key: str, raw: str, *, actor: int | None,
     now: datetime,
 ) -> SettingResult:
     """Set one key for the group (validated, audited)."""
+    if key == "timezone":
+        return await _change_zone(session, group, raw, actor=actor, now=now)
     value = check_value(key, raw)
     if isinstance(value, UnknownSetting | BadSettingValue):
         return value

@@ -1,0 +1,301 @@
+"""Delivering outbox rows: render at send time, send through the rate limiter, and say what
+Telegram's answer proves (the dispatcher turns that into the row's next state)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import ExtBot
+
+from bot import notify_view, roster_view
+from bot.i18n import translator
+from bot.leaders import AdminCache
+from bot.ratelimit import Deadline, DeadlinePassed
+from scheduler.clock import Clock
+from scheduler.dispatcher import NotSent, Outcome, Refused, Sent, Skip, TooLate, Unknown
+from storage import daybook, groups, members, reports
+from storage.db import SessionFactory, transaction
+from storage.duties import upcoming_shifts
+from storage.models import (
+    Attendance,
+    Claim,
+    ClaimStatus,
+    Duty,
+    Group,
+    GroupStatus,
+    Membership,
+    Outbox,
+    Person,
+    Shift,
+    ShiftStatus,
+)
+from storage.settings import settings_of
+
+log = logging.getLogger(__name__)
+
+# Errors raised before a single byte of the request left: nothing can have been sent.
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready to send."""
+
+    chat_id: int
+    text: str
+    thread_id: int | None = None
+    markup: InlineKeyboardMarkup | None = None
+
+
+def classify(exc: TelegramError) -> Outcome:
+    """What an error proves about whether the message was sent."""
+    if isinstance(exc, RetryAfter):
+        return NotSent("429", float(exc.retry_after if isinstance(exc.retry_after, int | float)
+                                    else exc.retry_after.total_seconds()))
+    if isinstance(exc, Forbidden):
+        return Refused(f"403: {exc.message}")
+    if isinstance(exc, BadRequest):
+        return Refused(f"400: {exc.message}")
+    cause = exc.__cause__
+    if isinstance(cause, NOTHING_SENT):
+        return NotSent(f"{type(cause).__name__}")
+    if isinstance(exc, TimedOut):
+        return Unknown(f"timed out: {type(cause).__name__ if cause else exc.message}")
+    if isinstance(exc, NetworkError) and cause is None:
+        return NotSent(f"server error: {exc.message}")  # a 5xx that answered with a body
+    return Unknown(f"{type(exc).__name__}: {exc.message}")
+
+
+class Notifier:
+    """The shell's side of the dispatcher."""
+
+    def __init__(
+        self, bot: ExtBot[None], sessions: SessionFactory, clock: Clock,
+        admin_cache: AdminCache,
+    ) -> None:
+        self._bot = bot
+        self._sessions = sessions
+        self._clock = clock
+        self._admins = admin_cache
+
+    async def deliver(self, row: Outbox, now: datetime) -> Outcome:
+        """Render the row now and send it; never raises for Telegram's answers."""
+        async with transaction(self._sessions) as session:
+            group = await groups.by_id(session, row.group_id)
+            if group is None or group.status is not GroupStatus.ACTIVE:
+                return Refused("the group is not active")
+            rendered = await self._render(session, group, row, now)
+        if rendered is None:
+            return Skip()
+        try:
+            message = await self._send(rendered, row.expires_at)
+        except DeadlinePassed:
+            return TooLate()
+        except ChatMigrated as exc:
+            async with transaction(self._sessions) as session:
+                await groups.migrate_chat(session, rendered.chat_id, int(exc.new_chat_id),
+                                          now=now)
+            return NotSent("chat migrated")
+        except TelegramError as exc:
+            outcome = classify(exc)
+            await self._after_refusal(row, rendered, outcome, now)
+            return outcome
+        return Sent(message.message_id)
+
+    async def _send(self, rendered: Rendered, deadline: datetime) -> Message:
+        return await self._bot.send_message(
+            rendered.chat_id, rendered.text, message_thread_id=rendered.thread_id,
+            reply_markup=rendered.markup,
+            rate_limit_args=Deadline(deadline, self._clock),  # type: ignore[arg-type]
+        )
+
+    async def _after_refusal(
+        self, row: Outbox, rendered: Rendered, outcome: Outcome, now: datetime
+    ) -> None:
+        """403: stop writing there. 400 (rights, closed topic): the leaders must look."""
+        if not isinstance(outcome, Refused):
+            return
+        async with transaction(self._sessions) as session:
+            if outcome.reason.startswith("403") and row.person_id is not None:
+                person = await session.get(Person, row.person_id)
+                if person is not None:
+                    person.private_chat = False
+            elif outcome.reason.startswith("403"):
+                await groups.mark_left(session, rendered.chat_id, by=None, now=now)
+            elif row.person_id is None:
+                await groups.mark_attention(session, row.group_id, outcome.reason, now=now)
+
+    # ---- rendering -------------------------------------------------------------------------
+
+    async def _render(
+        self, session: AsyncSession, group: Group, row: Outbox, now: datetime
+    ) -> Rendered | None:
+        t = translator(group.language)
+        rules = settings_of(group)
+        zone = group.timezone
+        target = group.telegram_chat_id
+        thread = rules.topic or None
+        if row.person_id is not None:
+            person = await session.get(Person, row.person_id)
+            if person is None or not person.private_chat:
+                return None
+            target, thread = person.telegram_user_id, None
+        payload: dict[str, Any] = row.payload or {}
+        text: str | None = None
+        markup: InlineKeyboardMarkup | None = None
+        match row.kind:
+            case "reminder":
+                start = datetime.fromisoformat(payload["start"].replace("Z", "+00:00"))
+                shifts = await _starting(session, group.id, start)
+                if not shifts:
+                    return None  # moved or cancelled: the planner made a new key
+                text = notify_view.reminder(t, int(payload["lead"]), shifts, zone)
+            case "roster":
+                day = datetime.fromisoformat(payload["day"]).date()
+                found = await upcoming_shifts(session, group.id, now=now, days=3)
+                lines = await _lines(session, group.id, [
+                    (s, cs) for s, cs in found if s.local_date == day
+                ])
+                if not lines:
+                    return None
+                text = notify_view.day_before(t, day, lines, zone)[0]
+                short = [ln for ln in lines if len(ln.names) < ln.shift.need_min]
+                markup = roster_view.claim_keyboard(t, short, zone) if short else None
+            case "gap":
+                shift, duty = await _shift(session, int(payload["shift"]))
+                if shift is None or duty is None:
+                    return None
+                have = len(await _claimed(session, shift.id))
+                if have >= shift.need_min or shift.start_at <= now:
+                    return None
+                leaders = await self._leaders(session, group)
+                text = notify_view.gap_alert(t, shift, duty, have, leaders, zone)
+                markup = notify_view.claim_button(t, shift)
+            case "noshow":
+                shift, duty = await _shift(session, int(payload["shift"]))
+                if shift is None or duty is None:
+                    return None
+                came = await _came(session, shift.id)
+                if len(came) >= shift.need_min:
+                    return None
+                if row.person_id is not None:
+                    on = await _claimed(session, shift.id)
+                    names = await members.display_names(
+                        session, group.id, {p for p in on if p not in came}
+                    )
+                    text = notify_view.noshow_private(
+                        t, group.title, shift, duty, len(came), sorted(names.values()), zone
+                    )
+                else:
+                    text = notify_view.noshow_group(t, shift, duty, len(came), zone)
+                    markup = notify_view.noshow_button(t, shift)
+            case "summary":
+                day = datetime.fromisoformat(payload["day"]).date()
+                book = await daybook.day_book(session, group.id, day)
+                happened = book.volunteers or book.reports.reports
+                if not happened and not rules.summary_empty:
+                    return None  # nobody served, nothing reported
+                open_problems = [(p.id, p.text) for p in
+                                 await reports.open_problems(session, group.id)]
+                found = await upcoming_shifts(session, group.id, now=now, days=2)
+                tomorrow = day + timedelta(days=1)
+                gaps = [ln for ln in await _lines(session, group.id, [
+                    (s, cs) for s, cs in found if s.local_date == tomorrow
+                ]) if len(ln.names) < ln.shift.need_min]
+                text = notify_view.summary(t, book, open_problems, gaps, zone)[0]
+            case _:
+                log.error("outbox %s: unknown kind %s", row.key, row.kind)
+                return None
+        return Rendered(target, text, thread, markup)
+
+    async def _leaders(self, session: AsyncSession, group: Group) -> list[tuple[int, str]]:
+        """The group's leaders to mention: Telegram admins and promoted members."""
+        admins = await self._admins.admins(self._bot, group.telegram_chat_id)
+        rows = await session.execute(
+            select(Person.telegram_user_id, Membership.display_name, Membership.is_leader)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.group_id == group.id, Membership.active)
+        )
+        return [(uid, name) for uid, name, leader in rows.all() if leader or uid in admins]
+
+
+async def _starting(
+    session: AsyncSession, group_id: int, start: datetime
+) -> list[tuple[Shift, Duty, list[tuple[int, str]]]]:
+    rows = (
+        await session.execute(
+            select(Shift, Duty)
+            .join(Duty, Duty.id == Shift.duty_id)
+            .where(Shift.group_id == group_id, Shift.start_at == start,
+                   Shift.status == ShiftStatus.OPEN)
+            .order_by(Shift.id)
+        )
+    ).all()
+    out = []
+    for shift, duty in rows:
+        people = await session.execute(
+            select(Person.telegram_user_id, Membership.display_name)
+            .join(Claim, Claim.person_id == Person.id)
+            .join(Membership, (Membership.person_id == Person.id)
+                  & (Membership.group_id == group_id))
+            .where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE)
+            .order_by(Claim.created_at, Claim.id)
+        )
+        out.append((shift, duty, [(uid, name) for uid, name in people.all()]))
+    return out
+
+
+async def _shift(session: AsyncSession, shift_id: int) -> tuple[Shift | None, Duty | None]:
+    shift = await session.get(Shift, shift_id)
+    if shift is None or shift.status is not ShiftStatus.OPEN:
+        return None, None
+    return shift, await session.get(Duty, shift.duty_id)
+
+
+async def _claimed(session: AsyncSession, shift_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(Claim.person_id).where(Claim.shift_id == shift_id,
+                                      Claim.status == ClaimStatus.ACTIVE)
+    )
+    return list(rows.all())
+
+
+async def _came(session: AsyncSession, shift_id: int) -> set[int]:
+    rows = await session.scalars(
+        select(Attendance.person_id).where(Attendance.shift_id == shift_id)
+    )
+    return set(rows.all())
+
+
+async def _lines(
+    session: AsyncSession, group_id: int, found: list[tuple[Shift, list[Claim]]]
+) -> list[roster_view.ShiftLine]:
+    by_id = {d.id: d for d in (await session.scalars(
+        select(Duty).where(Duty.id.in_({s.duty_id for s, _ in found}))
+    )).all()} if found else {}
+    names = await members.display_names(
+        session, group_id, {c.person_id for _, cs in found for c in cs}
+    )
+    return [
+        roster_view.ShiftLine(
+            s, by_id[s.duty_id],
+            [names.get(c.person_id, "?") for c in cs if c.status is ClaimStatus.ACTIVE],
+        )
+        for s, cs in found
+    ]

@@ -1,0 +1,135 @@
+"""The dispatcher: sends due outbox rows at most once, exactly once where the outcome is known.
+
+A row is marked `sending` (committed) before its request; what happens next is decided by the
+`deliver` function the shell provides (it renders the text at send time and talks to
+Telegram) and reported back as an Outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage import outbox
+from storage.db import SessionFactory, transaction
+from storage.models import Outbox, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Telegram accepted it."""
+
+    message_id: int
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """Telegram proved nothing was sent (refused connection, 429, 5xx with a body): retry."""
+
+    reason: str
+    retry_after: float = 0.0
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Maybe sent, maybe not (a timeout or a connection dropped after the request)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Telegram refused for good (403, missing rights, closed topic): no retry loop."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing to say any more (the gap was filled, the shift moved): cancelled."""
+
+
+@dataclass(frozen=True)
+class TooLate:
+    """The deadline passed while waiting for a send slot: expired."""
+
+
+Outcome = Sent | NotSent | Unknown | Refused | Skip | TooLate
+Deliver = Callable[[Outbox, datetime], Awaitable[Outcome]]
+
+
+@dataclass
+class Stats:
+    """What one dispatch pass did."""
+
+    sent: int = 0
+    retry: int = 0
+    uncertain: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    expired: int = 0
+
+
+def crash_point(name: str) -> None:
+    """Die here, as `kill -9` would, when DUTYBOT_CRASH_AT names this point (crash tests)."""
+    if os.environ.get("DUTYBOT_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def dispatch(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Stats:
+    """Send every due pending row once."""
+    stats = Stats()
+    async with transaction(sessions) as session:
+        rows = await outbox.claim_due(session, now=now)
+        await session.flush()
+        session.expunge_all()  # plain values from here on; the commit marks them `sending`
+    crash_point("after-claim")
+    for row in rows:
+        crash_point("before-send")
+        try:
+            outcome = await deliver(row, now)
+        except Exception as exc:  # a bug in rendering: never resend blindly
+            log.exception("outbox %s: delivery failed", row.key)
+            outcome = Unknown(f"{type(exc).__name__}: {exc}")
+        crash_point("after-send")
+        await _record(sessions, row, outcome, now, stats)
+        crash_point("after-record")
+    return stats
+
+
+async def _record(
+    sessions: SessionFactory, row: Outbox, outcome: Outcome, now: datetime, stats: Stats
+) -> None:
+    async with transaction(sessions) as session:
+        match outcome:
+            case Sent(message_id):
+                stats.sent += 1
+                await outbox.finish(session, row.id, OutboxStatus.SENT, now=now,
+                                    message_id=message_id)
+            case NotSent(reason, retry_after):
+                stats.retry += 1
+                await outbox.finish(
+                    session, row.id, OutboxStatus.PENDING, now=now, error=reason,
+                    not_before=now + timedelta(seconds=retry_after) if retry_after else None,
+                )
+            case Unknown(reason):
+                stats.uncertain += 1
+                log.warning("outbox %s: outcome unknown (%s); it will not be resent",
+                            row.key, reason)
+                await outbox.finish(session, row.id, OutboxStatus.UNCERTAIN, now=now,
+                                    error=reason)
+            case Refused(reason):
+                stats.failed += 1
+                await outbox.finish(session, row.id, OutboxStatus.FAILED, now=now, error=reason)
+            case Skip():
+                stats.cancelled += 1
+                await outbox.finish(session, row.id, OutboxStatus.CANCELLED, now=now)
+            case TooLate():
+                stats.expired += 1
+                await outbox.finish(session, row.id, OutboxStatus.EXPIRED, now=now)

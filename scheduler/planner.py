@@ -1,0 +1,219 @@
+"""The planner: a function of (database, now) → the notifications that are due.
+
+Each notification is named by what it is about, not how it was computed:
+`reminder:<group>:<start UTC>:<lead>`, `roster:<group>:<date>`, `gap:<shift>:<start UTC>`,
+`noshow:<shift>:<start UTC>`, `summary:<group>:<date>`. The outbox's unique key makes
+planning twice harmless. No sleeping, no globals: tests and the console call it with the
+clock they moved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.quiet import QuietHours
+from storage import outbox
+from storage.models import (
+    Attendance,
+    Claim,
+    ClaimStatus,
+    Duty,
+    Group,
+    GroupStatus,
+    Membership,
+    Person,
+    Shift,
+    ShiftStatus,
+)
+from storage.outbox import Planned
+from storage.settings import GroupSettings, settings_of
+
+LOOKAHEAD = timedelta(days=2)
+
+
+def iso(moment: datetime) -> str:
+    """An instant in keys: UTC, to the minute."""
+    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%MZ")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What is due now, and when the next thing falls due (to wake the planner then)."""
+
+    due: list[Planned]
+    next_at: datetime | None
+
+
+def _local(day: date, clock: str, zone: str) -> datetime:
+    hour, minute = (int(x) for x in clock.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+class _GroupPlan:
+    """Candidates for one group; `due` and `upcoming` are split by the caller."""
+
+    def __init__(self, group: Group, now: datetime) -> None:
+        self.group = group
+        self.rules: GroupSettings = settings_of(group)
+        self.zone = group.timezone
+        self.now = now
+        self.quiet = QuietHours.parse(self.rules.quiet_hours)
+        self.items: list[Planned] = []
+
+    def add(self, key: str, kind: str, due: datetime, expires: datetime,
+            person_id: int | None = None, **payload: object) -> None:
+        self.items.append(Planned(key, self.group.id, kind, due, expires, person_id,
+                                  dict(payload)))
+
+
+async def _shifts(session: AsyncSession, group_id: int, first: datetime,
+                  last: datetime) -> list[tuple[Shift, Duty]]:
+    rows = await session.execute(
+        select(Shift, Duty)
+        .join(Duty, Duty.id == Shift.duty_id)
+        .where(
+            Shift.group_id == group_id, Shift.status == ShiftStatus.OPEN,
+            Shift.start_at >= first, Shift.start_at <= last,
+        )
+        .order_by(Shift.start_at, Shift.id)
+    )
+    return [(s, d) for s, d in rows.all()]
+
+
+async def _count_by_shift(session: AsyncSession, model: type[Claim] | type[Attendance],
+                          shift_ids: list[int]) -> dict[int, int]:
+    if not shift_ids:
+        return {}
+    column = model.shift_id
+    query = select(column, func.count()).where(column.in_(shift_ids)).group_by(column)
+    if model is Claim:
+        query = query.where(Claim.status == ClaimStatus.ACTIVE)
+    return {int(k): int(n) for k, n in (await session.execute(query)).all() if k is not None}
+
+
+async def _reminded_people(session: AsyncSession, shift_ids: list[int]) -> dict[int, list[int]]:
+    """Shift → people on it who asked for private reminders and can receive them."""
+    if not shift_ids:
+        return {}
+    rows = await session.execute(
+        select(Claim.shift_id, Person.id)
+        .join(Person, Person.id == Claim.person_id)
+        .where(
+            Claim.shift_id.in_(shift_ids), Claim.status == ClaimStatus.ACTIVE,
+            Person.remind_private, Person.private_chat,
+        )
+    )
+    found: dict[int, list[int]] = defaultdict(list)
+    for shift_id, person_id in rows.all():
+        found[shift_id].append(person_id)
+    return found
+
+
+async def leaders_in_private(session: AsyncSession, group_id: int) -> list[int]:
+    """People leading the group (promoted in the bot) whom the bot may write to."""
+    rows = await session.scalars(
+        select(Person.id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.group_id == group_id, Membership.active, Membership.is_leader,
+            Person.private_chat,
+        )
+        .order_by(Person.id)
+    )
+    return list(rows.all())
+
+
+async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> list[Planned]:
+    g = _GroupPlan(group, now)
+    rules, zone, quiet = g.rules, g.zone, g.quiet
+    shifts = await _shifts(session, group.id, now - timedelta(days=1), now + LOOKAHEAD)
+    ids = [s.id for s, _ in shifts]
+    claimed = await _count_by_shift(session, Claim, ids)
+    came = await _count_by_shift(session, Attendance, ids)
+    private = await _reminded_people(session, ids)
+    leaders = await leaders_in_private(session, group.id)
+
+    for shift, duty in shifts:
+        start = shift.start_at
+        # 1. Duty reminder: one per group per start time (and lead).
+        lead = duty.reminder_lead if duty.reminder_lead is not None else rules.reminder_lead
+        key = f"reminder:{group.id}:{iso(start)}:{lead}"
+        due = start - timedelta(minutes=lead)
+        g.add(key, "reminder", due, start, start=iso(start), lead=lead)
+        for person_id in private.get(shift.id, []):
+            g.add(f"{key}:p{person_id}", "reminder", due, start, person_id,
+                  start=iso(start), lead=lead)
+        # 3. Gap alert: still below the minimum some hours before; once.
+        if claimed.get(shift.id, 0) < shift.need_min:
+            due = quiet.before(start - timedelta(hours=rules.gap_alert_lead), zone)
+            g.add(f"gap:{shift.id}:{iso(start)}", "gap", due, start, shift=shift.id)
+        # 4. No-show alert: fewer than the minimum checked in a while after the start.
+        if came.get(shift.id, 0) < shift.need_min and claimed.get(shift.id, 0):
+            due = quiet.after(start + timedelta(minutes=rules.noshow_after), zone)
+            key = f"noshow:{shift.id}:{iso(start)}"
+            if leaders:
+                for person_id in leaders:
+                    g.add(f"{key}:p{person_id}", "noshow", due, shift.end_at, person_id,
+                          shift=shift.id)
+            else:
+                g.add(key, "noshow", due, shift.end_at, shift=shift.id)
+
+    today = now.astimezone(ZoneInfo(zone)).date()
+    for day in (today - timedelta(days=1), today):
+        # 2. Day-before roster for the next day, if it has shifts.
+        tomorrow = day + timedelta(days=1)
+        if any(s.local_date == tomorrow for s, _ in shifts):
+            due = quiet.before(_local(day, rules.roster_time, zone), zone)
+            g.add(f"roster:{group.id}:{tomorrow.isoformat()}", "roster", due,
+                  due + timedelta(hours=3), day=tomorrow.isoformat())
+        # 6. Daily summary: at summary_time, or once everyone checked out if later, at the
+        # latest at the last shift's end + checkout_late.
+        nominal = _local(day, rules.summary_time, zone)
+        ends = [s.end_at for s, _ in shifts if s.local_date == day]
+        latest = max(ends) + timedelta(minutes=rules.checkout_late) if ends else nominal
+        still_in = await session.scalar(
+            select(func.count()).select_from(Attendance).where(
+                Attendance.group_id == group.id, Attendance.local_date == day,
+                Attendance.is_open,
+            )
+        )
+        due = nominal if not still_in else max(nominal, latest)
+        grace = timedelta(hours=rules.summary_grace)
+        g.add(f"summary:{group.id}:{day.isoformat()}", "summary", due,
+              max(due, latest) + grace, day=day.isoformat())
+    return g.items
+
+
+async def plan(session: AsyncSession, now: datetime) -> Plan:
+    """Every notification due at `now` in every active group, and the next due time."""
+    groups = (
+        await session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE))
+    ).all()
+    due: list[Planned] = []
+    upcoming: list[datetime] = []
+    for group in groups:
+        for item in await _plan_group(session, group, now):
+            if item.due_at <= now < item.expires_at:
+                due.append(item)
+            elif item.due_at > now:
+                upcoming.append(item.due_at)
+    return Plan(due, min(upcoming) if upcoming else None)
+
+
+async def plan_and_enqueue(session: AsyncSession, now: datetime) -> Plan:
+    """Plan and write what is due into the outbox (existing keys are left alone)."""
+    result = await plan(session, now)
+    await outbox.enqueue(session, result.due, now=now)
+    return result
+
+
+def keys(items: Iterable[Planned]) -> set[str]:
+    """The dedupe keys of planned items."""
+    return {i.key for i in items}

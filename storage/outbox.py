@@ -1,0 +1,148 @@
+"""The outbox: planned notifications, each at most once.
+
+- `enqueue` inserts by dedupe key; inserting a key twice is a no-op.
+- `claim_due` marks due rows `sending` and commits before any request is made.
+- The dispatcher then records what happened: `sent` (with the message id), back to
+  `pending` when Telegram proves nothing was sent, or `uncertain` when nobody can know.
+- Rows found `sending` at start-up belong to a process that died mid-send: `uncertain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Outbox, OutboxStatus
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A notification the planner found due (or coming)."""
+
+    key: str
+    group_id: int
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    person_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+async def enqueue(session: AsyncSession, planned: Sequence[Planned], *, now: datetime) -> int:
+    """Insert the planned rows whose key is new; returns how many were new."""
+    if not planned:
+        return 0
+    rows = [
+        {
+            "key": p.key, "group_id": p.group_id, "kind": p.kind, "person_id": p.person_id,
+            "due_at": p.due_at, "expires_at": p.expires_at, "status": OutboxStatus.PENDING,
+            "attempts": 0, "payload": p.payload, "created_at": now,
+        }
+        for p in planned
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Outbox).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[Outbox]:
+    """Take due pending rows for sending (other dispatchers skip them on PostgreSQL)."""
+    rows = list(
+        (
+            await session.scalars(
+                select(Outbox)
+                .where(
+                    Outbox.status == OutboxStatus.PENDING,
+                    Outbox.due_at <= now,
+                    or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+                )
+                .order_by(Outbox.due_at, Outbox.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
+    for row in rows:
+        if row.expires_at <= now:
+            row.status = OutboxStatus.EXPIRED
+        else:
+            row.status = OutboxStatus.SENDING
+            row.attempts += 1
+    return [r for r in rows if r.status is OutboxStatus.SENDING]
+
+
+async def finish(
+    session: AsyncSession,
+    row_id: int,
+    status: OutboxStatus,
+    *,
+    now: datetime,
+    message_id: int | None = None,
+    error: str | None = None,
+    not_before: datetime | None = None,
+) -> None:
+    """Record the outcome of one send (only a row still `sending` changes)."""
+    values: dict[str, Any] = {"status": status, "error": error[:200] if error else None}
+    if status is OutboxStatus.SENT:
+        values.update(message_id=message_id, sent_at=now)
+    if status is OutboxStatus.PENDING:
+        values["not_before"] = not_before
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+        .values(**values)
+    )
+
+
+async def recover(session: AsyncSession) -> int:
+    """Rows left `sending` by a process that died: their outcome is unknown, never resent."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.UNCERTAIN, error="process stopped while sending")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancel_pending(session: AsyncSession, keys: Sequence[str]) -> int:
+    """Cancel pending rows that are no longer true (a moved or cancelled shift)."""
+    if not keys:
+        return 0
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.key.in_(list(keys)), Outbox.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def pending_of_kind(session: AsyncSession, kinds: Sequence[str]) -> list[Outbox]:
+    """Pending rows of some kinds (the planner re-checks they are still true)."""
+    rows = await session.scalars(
+        select(Outbox).where(Outbox.status == OutboxStatus.PENDING, Outbox.kind.in_(kinds))
+    )
+    return list(rows.all())
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row is due (to wake the dispatcher)."""
+    return await session.scalar(
+        select(func.min(func.coalesce(Outbox.not_before, Outbox.due_at))).where(
+            Outbox.status == OutboxStatus.PENDING
+        )
+    )
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Rows per status (for logs and tests)."""
+    rows = await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+    return {str(status): int(n) for status, n in rows.all()}

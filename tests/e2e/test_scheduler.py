@@ -1,0 +1,229 @@
+"""The scheduler end to end: the test moves the clock, the planner and dispatcher run at every
+due time, and the fake Bot API shows what the group (and the leaders) received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.emulator import ApiError, FakeChat, FakeMessage, html_to_plain
+from scheduler.stepping import advance_to
+from storage.models import Group, GroupStatus, Outbox, OutboxStatus
+from tests.e2e.conftest import FORUM_CHAT_ID, World
+from tests.e2e.test_attendance import at, evening
+from tests.e2e.test_roster import leader
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class Heard:
+    """A bot message and the (local) time the test clock showed when it was posted."""
+
+    at: datetime
+    text: str
+    message: FakeMessage
+
+
+async def run_until(
+    world: World, until: datetime, chat: FakeChat | None = None, zone: str = "Asia/Shanghai"
+) -> list[Heard]:
+    """Step the clock to `until` through every due time; what the bot posted on the way."""
+    chat = chat or world.group
+    heard: list[Heard] = []
+    seen = len(world.emulator.bot_messages(chat))
+
+    async def tick(now: datetime) -> datetime | None:
+        nonlocal seen
+        due = await world.harness.tick(now)
+        await world.settle()
+        for message in world.emulator.bot_messages(chat)[seen:]:
+            heard.append(Heard(now.astimezone(ZoneInfo(zone)), html_to_plain(message.text or ""),
+                               message))
+        seen = len(world.emulator.bot_messages(chat))
+        return due
+
+    await advance_to(world.clock, until, tick)
+    return heard
+
+
+def local(day: int, hhmm: str, zone: ZoneInfo = SHANGHAI, month: int = 11) -> datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime(2026, month, day, hour, minute, tzinfo=zone)
+
+
+def clock_of(heard: Heard) -> str:
+    return heard.at.strftime("%d %H:%M")
+
+
+async def statuses(world: World) -> dict[str, OutboxStatus]:
+    async with world.database.sessions() as session:
+        rows = (await session.scalars(select(Outbox))).all()
+    return {r.key: r.status for r in rows}
+
+
+async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: World) -> None:
+    boss = await evening(world, need="2-3")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    at(world, "18:35")
+    await world.say(alice, "/shift claim 2")  # tomorrow, 25 November
+    # Tonight (the 24th) nobody is on: the reminder and the gap alert still catch up now.
+    heard = await run_until(world, local(25, "18:59"))
+    kinds = [(clock_of(h), h.text.split("\n")[0][:40]) for h in heard]
+    assert [k for k, _ in kinds] == [
+        "24 18:35", "24 18:35",  # tonight's reminder (due 18:00) and gap (due 16:00)
+        "24 20:00",  # the day-before roster for the 25th
+        "25 16:00",  # gap: the 25th still needs one more, 3 hours ahead
+        "25 18:00",  # reminder, mentioning Alice
+    ], kinds
+    reminder = heard[-1]
+    assert "Alice" in reminder.text and "19:00" in reminder.text
+    assert any(e.get("type") == "text_mention" and e["user"]["id"] == alice.id
+               for e in reminder.message.entities)  # a mention that works without a username
+    assert "Alice" in heard[2].text  # tomorrow's roster names who is on
+    assert heard[3].message.buttons and "1" in heard[3].text  # a claim button; 1 more needed
+    # Bob takes the last place after the gap alert: the summary will show him.
+    at(world, "18:59", day=25)
+    await world.say(bob, "/shift claim 2")
+    at(world, "19:05", day=25)
+    await world.say(bob, "/checkin")
+    heard = await run_until(world, local(25, "19:16"))
+    assert [clock_of(h) for h in heard] == ["25 19:15"]  # no-show: 1 of 2 checked in
+    assert "1/2" in heard[0].text and "Alice" not in heard[0].text  # no names in the group
+    await world.say(bob, "/report 劝导=4 公斤=2")
+    at(world, "20:50", day=25)
+    await world.say(bob, "/checkout")
+    heard = await run_until(world, local(25, "23:00"))
+    summaries = [h for h in heard if "Bob" in h.text]
+    assert [clock_of(h) for h in summaries] == ["25 21:30"]
+    summary = summaries[0].text
+    assert "1.75" in summary and "4" in summary and "2" in summary
+    assert "25" in summary  # the date
+    # Nothing was sent twice: every key once, and ticking again adds nothing.
+    again = await run_until(world, local(25, "23:30"))
+    assert again == []
+    assert all(s in (OutboxStatus.SENT, OutboxStatus.CANCELLED, OutboxStatus.EXPIRED)
+               for s in (await statuses(world)).values())
+    assert boss  # the leader exists; leaders without a private chat are told in the group
+
+
+async def test_quiet_hours_move_an_early_gap_alert_to_the_evening_before(world: World) -> None:
+    boss = await leader(world)
+    at(world, "18:35")
+    await world.say(boss, "/duty add 巡逻 每天 06:30-08:30 需要2人")
+    heard = await run_until(world, local(25, "07:00"))
+    times = [clock_of(h) for h in heard]
+    # The gap for the 25th's 06:30 patrol is due at 03:30, inside 21:30–07:00: it goes out
+    # when quiet hours begin. The 05:30 reminder is a duty reminder: it goes out on time.
+    assert "24 21:30" in times and "25 03:30" not in times
+    assert "25 05:30" in times
+    assert not any(h.at.hour in (0, 1, 2, 3, 4) for h in heard)
+
+
+async def test_a_moved_shift_is_reminded_at_its_new_time_only(world: World) -> None:
+    boss = await evening(world)
+    alice = world.user("Alice")
+    at(world, "10:00", day=25)
+    await world.say(alice, "/shift claim 2")
+    await world.say(boss, "/duty edit 1 time=20:00-22:00")
+    heard = await run_until(world, local(25, "20:30"))
+    reminders = [h for h in heard if "Alice" in h.text and "20:00" in h.text]
+    assert [clock_of(h) for h in reminders] == ["25 19:00"]
+    assert not any("19:00–21:00" in h.text for h in heard if h.at.day == 25)
+
+
+async def test_two_groups_get_their_summary_at_their_own_evening(world: World) -> None:
+    boss = await leader(world)
+    ny = world.emulator.add_group("Brooklyn Block", chat_id=FORUM_CHAT_ID, admins=[boss])
+    said = html_to_plain("".join(m.text or "" for m in await world.say(
+        boss, "/settings timezone=America/New_York", chat=ny)))
+    assert "America/New_York" in said
+    await world.say(boss, "/settings summary_empty=true", chat=ny)
+    await world.say(boss, "/settings summary_empty=true")
+    heard_here = await run_until(world, local(25, "12:00"))
+    async with world.database.sessions() as session:
+        rows = (await session.scalars(select(Group).order_by(Group.id))).all()
+    assert [g.timezone for g in rows] == ["Asia/Shanghai", "America/New_York"]
+    here = [h for h in heard_here if "🌙" in h.text]
+    there = [m for m in world.emulator.bot_messages(ny) if "🌙" in (m.text or "")]
+    # 21:30 in Shanghai is 13:30 UTC; 21:30 in New York on the 24th is 02:30 UTC on the 25th,
+    # 10:30 in Shanghai.
+    assert [clock_of(h) for h in here] == ["24 21:30"]
+    assert [datetime.fromtimestamp(m.date, UTC) for m in there] == [
+        datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+    ]
+
+
+@pytest.mark.parametrize("month,day", [(3, 27), (10, 23)])  # around 29 March, 25 October
+async def test_dst_in_berlin_neither_loses_nor_doubles_a_reminder(
+    world: World, month: int, day: int
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/settings timezone=Europe/Berlin")
+    berlin = ZoneInfo("Europe/Berlin")
+    world.clock.set(datetime(2026, month, day, 12, 0, tzinfo=berlin).astimezone(UTC))
+    # 02:30 does not exist on the spring Sunday and happens twice on the autumn one.
+    await world.say(boss, "/duty add Nacht daily 02:30-04:00 need 1")
+    await world.say(boss, "/shift claim 1 every")
+    heard = await run_until(
+        world, datetime(2026, month, day + 4, 12, 0, tzinfo=berlin), zone="Europe/Berlin"
+    )
+    reminders = [h for h in heard if "⏰" in h.text]
+    assert len(reminders) == 4  # one a night, none lost, none doubled
+    assert len({h.at.date() for h in reminders}) == 4
+    assert all("Boss" in h.text for h in reminders)
+    keys = [k for k in await statuses(world) if k.startswith("reminder:")]
+    assert len(keys) == len(set(keys)) == 4
+
+
+async def test_faults_never_send_twice_and_403_stops_the_group(world: World) -> None:
+    await evening(world, need="2-3")
+    alice = world.user("Alice")
+    at(world, "10:00", day=25)
+    await world.say(alice, "/shift claim 2")
+    em = world.emulator
+
+    def posted(mark: str) -> int:
+        return sum(mark in (m.text or "") for m in em.bot_messages(world.group))
+
+    # 500 with a body proves nothing was sent: the gap alert waits for the next tick.
+    em.inject("sendMessage", ApiError(500, "Internal Server Error"), chat_id=world.group.id)
+    await run_until(world, local(25, "16:00"))
+    [gap] = [k for k in await statuses(world) if k.startswith("gap:")]
+    assert posted("🆘") == 0 and (await statuses(world))[gap] is OutboxStatus.PENDING
+    # Refused connections prove the same.
+    await world.server.refuse_connections(True)
+    await run_until(world, local(25, "16:01"))
+    await world.server.refuse_connections(False)
+    assert posted("🆘") == 0 and (await statuses(world))[gap] is OutboxStatus.PENDING
+    await run_until(world, local(25, "16:02"))
+    assert posted("🆘") == 1 and (await statuses(world))[gap] is OutboxStatus.SENT
+    # 429 with retry_after: the rate limiter waits and tries again; the reminder goes once.
+    em.inject("sendMessage", ApiError(429, "Too Many Requests: retry after 1", retry_after=1),
+              chat_id=world.group.id)
+    await run_until(world, local(25, "18:30"))
+    assert posted("⏰") == 1
+    # The connection drops after Telegram applied the request: uncertain, never resent.
+    em.inject("sendMessage", "drop_after", chat_id=world.group.id)
+    await run_until(world, local(25, "19:40"))
+    [noshow] = [k for k in await statuses(world) if k.startswith("noshow:")]
+    assert (await statuses(world))[noshow] is OutboxStatus.UNCERTAIN
+    assert posted("⚠️") == 1  # Telegram has it once; the bot did not try again
+    # 403: the bot was removed. The group is marked left and nothing more is tried there.
+    em.inject("sendMessage", ApiError(403, "Forbidden: bot was kicked from the supergroup chat"),
+              count=None, chat_id=world.group.id)
+    await run_until(world, local(26, "12:00"))
+    em.clear_faults()
+    async with world.database.sessions() as session:
+        group = (await session.scalars(select(Group))).one()
+    assert group.status is GroupStatus.LEFT
+    final = await statuses(world)
+    assert [k for k, s in final.items() if s is OutboxStatus.FAILED] == [
+        f"roster:{group.id}:2026-11-26"
+    ]
+    assert OutboxStatus.SENDING not in final.values()
+    assert sum(1 for k in final if k.startswith("reminder:")) == 1  # nothing after the 403
