@@ -38,6 +38,7 @@ from commands import (
     cover,
     duty,
     mine,
+    notices,
     report,
     settings,
     shift,
@@ -145,6 +146,7 @@ def _wire(app: DutyApplication) -> None:
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
         ("today", today.today), ("me", today.me), ("settings", settings.settings_command),
+        ("remindme", notices.remindme), ("summary", notices.summary), ("guide", notices.guide),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(
@@ -161,6 +163,8 @@ def _wire(app: DutyApplication) -> None:
         group=COMMANDS,
     )
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(notices.tap_absent, pattern=r"^absent:"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)

@@ -3,8 +3,10 @@ alerts, the daily summary."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -100,6 +102,53 @@ def noshow_button(t: Translator, shift: Shift) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(
         t.gettext("Leaders: who is missing?"), callback_data=f"absent:{shift.id}"
     )]])
+
+
+GUIDES = Path(__file__).resolve().parent.parent / "docs"
+
+
+def guide(language: str) -> str:
+    """The leader guide (docs/leader-guide.*.md) as Telegram HTML: headings bold, code kept."""
+    name = "leader-guide.zh-CN.md" if language == "zh_CN" else "leader-guide.en.md"
+    lines = []
+    for raw in (GUIDES / name).read_text(encoding="utf-8").splitlines():
+        text = esc(raw.lstrip("#").strip()) if raw.startswith("#") else esc(raw)
+        text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+        lines.append(f"<b>{text}</b>" if raw.startswith("#") else text)
+    return "\n".join(lines)[:4096]
+
+
+def remindme_usage(t: Translator) -> str:
+    """How /remindme is used."""
+    return t.gettext(
+        "/remindme on: I also remind you privately before your duty. /remindme off stops it."
+    )
+
+
+def remindme_done(t: Translator, on: bool, started: bool, bot_username: str) -> str:
+    """The answer to /remindme."""
+    if not on:
+        return t.gettext("Private reminders are off. The group is still reminded.")
+    if started:
+        return t.gettext("🔔 I will also remind you privately before each of your duties.")
+    return t.gettext(
+        "🔔 Private reminders are on, but I can only write to you once you open a chat with "
+        "me: t.me/{bot} and press Start."
+    ).format(bot=bot_username)
+
+
+def topic_chosen(t: Translator, topic: bool) -> str:
+    """The answer to /settings here."""
+    if topic:
+        return t.gettext("📌 Reminders, alerts and summaries will be posted in this topic.")
+    return t.gettext("📌 Reminders, alerts and summaries will be posted in the main chat.")
+
+
+def missing_alert(t: Translator, names: Sequence[str]) -> str:
+    """The leaders' alert: who has not checked in."""
+    if not names:
+        return t.gettext("Everyone with a place has checked in.")
+    return t.gettext("Not checked in yet: {names}").format(names=", ".join(names))[:190]
 
 
 def summary(

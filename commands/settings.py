@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot import roster_view, service_view
 from bot.context import DutyContext
+from commands import notices
 from commands.signup import command_args
 from storage import groups, settings
 from storage.db import transaction
@@ -17,6 +18,8 @@ async def settings_command(update: Update, context: DutyContext) -> None:
     """Show every setting, or change one: /settings hours_mode=scheduled."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or context.group is None:
+        return
+    if await notices.settings_here(update, context):
         return
     t = context.translator_for(update)
     group, services = context.group, context.services

@@ -7,6 +7,7 @@ from telegram import Update
 from bot import menu, render
 from bot.context import DutyContext, thread_of
 from bot.gate import user_ref
+from bot.notify_view import guide
 from commands.today import me_text
 from storage import members
 from storage.db import transaction
@@ -23,6 +24,9 @@ async def start(update: Update, context: DutyContext) -> None:
             await members.note_private_chat(
                 session, user_ref(user), now=context.services.clock.now()
             )
+        if context.args and context.args[0] == "guide":  # the deep link from /guide
+            await message.reply_text(guide(t.language))
+            return
         if context.args and context.args[0] == "me":  # the deep link from /me in a group
             mine = await me_text(context, update, user.id, user.full_name)
             if mine is not None:

@@ -119,6 +119,19 @@ async def day_book(session: AsyncSession, group_id: int, day: date) -> DayBook:
     )
 
 
+async def missing_names(session: AsyncSession, shift: Shift) -> list[str]:
+    """Display names of the people with a place on a shift who have not checked in."""
+    came = select(Attendance.person_id).where(Attendance.shift_id == shift.id)
+    rows = await session.scalars(
+        select(Claim.person_id).where(
+            Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE,
+            Claim.person_id.not_in(came),
+        )
+    )
+    names = await members.display_names(session, shift.group_id, set(rows.all()))
+    return sorted(names.values())
+
+
 @dataclass(frozen=True)
 class MyRecord:
     """What /me shows a volunteer: hours, coming shifts (with their group's zone), reports."""

@@ -282,6 +282,15 @@ async def note_private_chat(
     return person
 
 
+async def set_private_reminders(
+    session: AsyncSession, user: UserRef, on: bool, *, now: datetime
+) -> Person:
+    """/remindme on|off."""
+    person = await upsert_person(session, user, now=now)
+    person.remind_private = on
+    return person
+
+
 async def ensure_member(
     session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
 ) -> tuple[Membership, Person, bool]:

@@ -62,6 +62,7 @@ SPECS: dict[str, Spec] = {
     "summary_time": Spec("summary_time", kind="time"),
     "summary_empty": Spec("summary_empty", kind="bool", choices=("true", "false")),
     "summary_grace": Spec("summary_grace", low=0, high=24),
+    "topic": Spec("topic", low=0, high=2**31),  # set by /settings here, not typed
 }
 TRUE = ("true", "yes", "on", "1", "是", "开")
 FALSE = ("false", "no", "off", "0", "否", "关")

@@ -54,8 +54,8 @@ async def test_reports_with_numbers_chinese_keys_photos_and_an_album(world: Worl
     assert len(set(ids)) == 5 and all(ids)
 
     today = plain(await world.say(world.user("Carol"), "/today"))
-    assert "5" in today and "6" in today and "9" in today and "14" in today  # counts summed
-    assert "6" in today and "3" in today  # 3.5 + 1.5 + 1 = 6 kg
+    # Summed: problems 2+1, dissuaded 5+3+1, litter 3.5+1.5+1 kg, served 10+4.
+    assert "汇报 5 条：问题 3 · 劝导 9 · 垃圾 6 公斤 · 服务 14" in today
 
 
 async def test_an_edited_report_files_nothing_new(world: World) -> None:
@@ -160,7 +160,7 @@ async def test_me_answers_privately_or_with_one_deep_link_a_minute(world: World)
     assert await world.say(bob, "/me") == []  # one button a minute is enough
     private = world.emulator.private_chat(alice)
     [mine] = await world.say(alice, "/start me", chat=private)
-    assert "2" in plain([mine])  # two hours tonight
+    assert "本月: 2 小时" in plain([mine]) and "累计: 2 小时" in plain([mine])
     # Now that Alice has started the bot, /me goes straight to her private chat.
     world.clock.advance(__import__("datetime").timedelta(minutes=2))
     before = len(world.emulator.bot_messages(private))

@@ -81,7 +81,7 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
         "25 18:00",  # reminder, mentioning Alice
     ], kinds
     reminder = heard[-1]
-    assert "Alice" in reminder.text and "19:00" in reminder.text
+    assert reminder.text.startswith("⏰ 值班 60 分钟后开始：\n督导 19:00–21:00 — Alice")
     assert any(e.get("type") == "text_mention" and e["user"]["id"] == alice.id
                for e in reminder.message.entities)  # a mention that works without a username
     assert "Alice" in heard[2].text  # tomorrow's roster names who is on
@@ -101,8 +101,9 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
     summaries = [h for h in heard if "Bob" in h.text]
     assert [clock_of(h) for h in summaries] == ["25 21:30"]
     summary = summaries[0].text
-    assert "1.75" in summary and "4" in summary and "2" in summary
-    assert "25" in summary  # the date
+    assert summary.startswith("🌙 11月25日周三 值班总结\n督导 19:00–21:00\n  Bob 1.75 小时")
+    assert "志愿者 1 人 · 1 人次 · 时长 1.75 小时" in summary
+    assert "汇报 1 条：问题 0 · 劝导 4 · 垃圾 2 公斤 · 服务 0" in summary
     # Nothing was sent twice: every key once, and ticking again adds nothing.
     again = await run_until(world, local(25, "23:30"))
     assert again == []
@@ -143,6 +144,7 @@ async def test_two_groups_get_their_summary_at_their_own_evening(world: World) -
         boss, "/settings timezone=America/New_York", chat=ny)))
     assert "America/New_York" in said
     await world.say(boss, "/settings summary_empty=true", chat=ny)
+    await world.say(boss, "/lang en", chat=ny)
     await world.say(boss, "/settings summary_empty=true")
     heard_here = await run_until(world, local(25, "12:00"))
     async with world.database.sessions() as session:
@@ -150,6 +152,8 @@ async def test_two_groups_get_their_summary_at_their_own_evening(world: World) -
     assert [g.timezone for g in rows] == ["Asia/Shanghai", "America/New_York"]
     here = [h for h in heard_here if "🌙" in h.text]
     there = [m for m in world.emulator.bot_messages(ny) if "🌙" in (m.text or "")]
+    assert html_to_plain(there[0].text or "").startswith("🌙 Summary of Tue, Nov 24")
+    assert "Volunteers 0 · person-times 0 · hours 0 h" in html_to_plain(there[0].text or "")
     # 21:30 in Shanghai is 13:30 UTC; 21:30 in New York on the 24th is 02:30 UTC on the 25th,
     # 10:30 in Shanghai.
     assert [clock_of(h) for h in here] == ["24 21:30"]
@@ -227,3 +231,59 @@ async def test_faults_never_send_twice_and_403_stops_the_group(world: World) -> 
     ]
     assert OutboxStatus.SENDING not in final.values()
     assert sum(1 for k in final if k.startswith("reminder:")) == 1  # nothing after the 403
+
+
+async def test_private_reminders_leaders_button_summary_on_demand_and_topic(
+    world: World,
+) -> None:
+    boss = await evening(world, need="2-3")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    private = world.emulator.private_chat(alice)
+    await world.say(alice, "/start", chat=private)
+    said = html_to_plain("".join(m.text or "" for m in await world.say(alice, "/remindme on")))
+    assert "私下" in said or "私聊" in said or "🔔" in said
+    at(world, "10:00", day=25)
+    await world.say(alice, "/shift claim 2")
+    await world.say(bob, "/shift claim 2")
+    before = len(world.emulator.bot_messages(private))
+    await run_until(world, local(25, "18:00"))
+    mine = world.emulator.bot_messages(private)[before:]
+    assert [html_to_plain(m.text or "").split("\n")[0] for m in mine] == ["⏰ 值班 60 分钟后开始："]
+    heard = await run_until(world, local(25, "19:15"))
+    [line] = [h for h in heard if "⚠️" in h.text]
+    assert "已签到 0/2" in line.text and "Alice" not in line.text
+    query = world.emulator.tap(line.message, 0, alice)
+    await world.settle()
+    assert "Alice" not in (world.emulator.callback_answers[query].get("text") or "")
+    query = world.emulator.tap(line.message, 0, boss)
+    await world.settle()
+    assert world.emulator.callback_answers[query]["text"] == "还没签到：Alice, Bob"
+    at(world, "20:00", day=25)
+    await world.say(bob, "/report 劝导=2")
+    summary = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/summary")))
+    assert summary.startswith("🌙 11月25日周三 值班总结") and "劝导 2" in summary
+    refused = html_to_plain("".join(m.text or "" for m in await world.say(alice, "/summary")))
+    assert "🌙" not in refused
+
+
+async def test_automatic_posts_follow_the_chosen_forum_topic(world: World) -> None:
+    boss = await leader(world)
+    forum = world.emulator.add_group("Forum Team", chat_id=FORUM_CHAT_ID, admins=[boss])
+    forum.is_forum = True
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1人", chat=forum)
+    await world.say(boss, "/settings here", chat=forum, thread_id=42)
+    await run_until(world, local(24, "18:45"), chat=forum)
+    [reminder] = [m for m in world.emulator.bot_messages(forum) if "⏰" in (m.text or "")]
+    assert reminder.message_thread_id == 42
+
+
+async def test_the_leader_guide_is_sent_privately(world: World) -> None:
+    boss = await leader(world)
+    [button] = await world.say(boss, "/guide")
+    assert button.buttons[0]["url"].endswith("?start=guide")
+    private = world.emulator.private_chat(boss)
+    [zh] = await world.say(boss, "/start guide", chat=private)
+    assert html_to_plain(zh.text or "").startswith("值班机器人 · 组长指南")
+    await world.say(boss, "/guide")  # now that the leader has started the bot: privately
+    guides = [m for m in world.emulator.bot_messages(private) if "组长指南" in (m.text or "")]
+    assert len(guides) == 2
