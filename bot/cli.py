@@ -17,7 +17,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
 from scheduler import jobs
-from scheduler.clock import SystemClock
+from scheduler.clock import Clock, FileClock, SystemClock
 from scheduler.jobs import TICK_EVERY, UPKEEP_EVERY, upkeep
 from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
 
@@ -74,7 +74,9 @@ async def run_bot(settings: Settings) -> None:
 
     await prepare_database(settings)
     engine = make_engine(settings.database.url)
-    clock = SystemClock()
+    # Tests that run this as a real process set the time through a file.
+    fake = os.environ.get("DUTYBOT_FAKE_CLOCK")
+    clock: Clock = FileClock(fake) if fake else SystemClock()
     app = build_application(settings, make_session_factory(engine), clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -115,7 +117,7 @@ async def run_bot(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
+def _schedule_upkeep(app: Any, clock: Clock) -> None:
     """APScheduler (PTB's JobQueue) only wakes things up: hourly upkeep, and the planner and
     dispatcher every minute and at the next due time. A late wake-up still runs."""
     services = app.bot_data["services"]
@@ -125,7 +127,7 @@ def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
 
     async def scheduler_tick(_context: object) -> None:
         due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now())
-        if due is not None and due - clock.now() < TICK_EVERY:
+        if isinstance(clock, SystemClock) and due is not None and due - clock.now() < TICK_EVERY:
             app.job_queue.run_once(
                 scheduler_tick, when=due, name="due",
                 job_kwargs={"misfire_grace_time": 600},
@@ -135,8 +137,10 @@ def _schedule_upkeep(app: Any, clock: SystemClock) -> None:
         hourly, interval=UPKEEP_EVERY, first=5, name="upkeep",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
     )
+    # DUTYBOT_TICK_SECONDS: tests that run this as a real process tick faster.
+    every = float(os.environ.get("DUTYBOT_TICK_SECONDS") or TICK_EVERY.total_seconds())
     app.job_queue.run_repeating(
-        scheduler_tick, interval=TICK_EVERY, first=10, name="scheduler",
+        scheduler_tick, interval=every, first=min(10.0, every), name="scheduler",
         job_kwargs={"misfire_grace_time": 600, "coalesce": True, "max_instances": 1},
     )
 

@@ -28,6 +28,7 @@ from bot.i18n import translator
 from bot.leaders import AdminCache
 from bot.ratelimit import Deadline, DeadlinePassed
 from scheduler.clock import Clock
+from scheduler.crash import crash_point
 from scheduler.dispatcher import NotSent, Outcome, Refused, Sent, Skip, TooLate, Unknown
 from storage import daybook, groups, members, reports
 from storage.db import SessionFactory, transaction
@@ -116,6 +117,7 @@ class Notifier:
             outcome = classify(exc)
             await self._after_refusal(row, rendered, outcome, now)
             return outcome
+        crash_point("after-response")
         return Sent(message.message_id)
 
     async def _send(self, rendered: Rendered, deadline: datetime) -> Message:

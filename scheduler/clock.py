@@ -43,3 +43,18 @@ class ManualClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by a duration."""
         self._now = self._now + delta
+
+
+class FileClock:
+    """A clock another process sets by writing an ISO instant into a file.
+
+    Only for tests that run `dutybot run` as a real process (DUTYBOT_FAKE_CLOCK=path).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def now(self) -> datetime:
+        """The instant written in the file."""
+        with open(self._path, encoding="utf-8") as handle:
+            return datetime.fromisoformat(handle.read().strip()).astimezone(UTC)

@@ -8,12 +8,11 @@ Telegram) and reported back as an Outcome.
 from __future__ import annotations
 
 import logging
-import os
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from scheduler.crash import crash_point
 from storage import outbox
 from storage.db import SessionFactory, transaction
 from storage.models import Outbox, OutboxStatus
@@ -76,22 +75,20 @@ class Stats:
     expired: int = 0
 
 
-def crash_point(name: str) -> None:
-    """Die here, as `kill -9` would, when DUTYBOT_CRASH_AT names this point (crash tests)."""
-    if os.environ.get("DUTYBOT_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 async def dispatch(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Stats:
     """Send every due pending row once."""
     stats = Stats()
     async with transaction(sessions) as session:
         rows = await outbox.claim_due(session, now=now)
         await session.flush()
-        session.expunge_all()  # plain values from here on; the commit marks them `sending`
+        session.expunge_all()  # plain values from here on; the commit marks them `claimed`
     crash_point("after-claim")
     for row in rows:
-        crash_point("before-send")
+        crash_point("before-mark")
+        async with transaction(sessions) as session:
+            if not await outbox.mark_sending(session, row.id):
+                continue
+        crash_point("before-request")
         try:
             outcome = await deliver(row, now)
         except Exception as exc:  # a bug in rendering: never resend blindly

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from scheduler import dispatcher, planner
+from scheduler.crash import crash_point
 from scheduler.dispatcher import Deliver
 from scheduler.planner import Plan
 from storage import attendance, duties, outbox, reports
@@ -44,6 +45,7 @@ async def notify(sessions: SessionFactory, deliver: Deliver, now: datetime) -> P
     """One scheduler tick: plan what is due into the outbox, then send it."""
     async with transaction(sessions) as session:
         plan = await planner.plan_and_enqueue(session, now)
+    crash_point("after-plan")
     stats = await dispatcher.dispatch(sessions, deliver, now)
     if stats != dispatcher.Stats():
         log.info("outbox: %s", stats)

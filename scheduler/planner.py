@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.crash import crash_point
 from scheduler.quiet import QuietHours
 from storage import outbox
 from storage.models import (
@@ -210,7 +211,9 @@ async def plan(session: AsyncSession, now: datetime) -> Plan:
 async def plan_and_enqueue(session: AsyncSession, now: datetime) -> Plan:
     """Plan and write what is due into the outbox (existing keys are left alone)."""
     result = await plan(session, now)
+    crash_point("before-enqueue")
     await outbox.enqueue(session, result.due, now=now)
+    crash_point("after-enqueue")  # written, not yet committed
     return result
 
 

@@ -505,7 +505,8 @@ class OutboxStatus(enum.StrEnum):
     """Where a planned notification stands. Only PENDING rows are ever sent."""
 
     PENDING = "pending"
-    SENDING = "sending"  # claimed by the dispatcher; the request may be on the wire
+    CLAIMED = "claimed"  # taken by a dispatcher; no request made yet
+    SENDING = "sending"  # the request may be on the wire
     SENT = "sent"
     UNCERTAIN = "uncertain"  # the outcome is unknown: never resent, counted and logged
     EXPIRED = "expired"  # too late to be useful (a reminder after its shift started)

@@ -1,10 +1,12 @@
 """The outbox: planned notifications, each at most once.
 
 - `enqueue` inserts by dedupe key; inserting a key twice is a no-op.
-- `claim_due` marks due rows `sending` and commits before any request is made.
+- `claim_due` marks due rows `claimed`; each is marked `sending` (committed) right before
+  its request, so a crash tells the two apart: `claimed` was surely not sent.
 - The dispatcher then records what happened: `sent` (with the message id), back to
   `pending` when Telegram proves nothing was sent, or `uncertain` when nobody can know.
-- Rows found `sending` at start-up belong to a process that died mid-send: `uncertain`.
+- At start-up, `claimed` rows go back to `pending`; `sending` rows belong to a process that
+  died mid-send: `uncertain`.
 """
 
 from __future__ import annotations
@@ -75,9 +77,18 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 50) ->
         if row.expires_at <= now:
             row.status = OutboxStatus.EXPIRED
         else:
-            row.status = OutboxStatus.SENDING
-            row.attempts += 1
-    return [r for r in rows if r.status is OutboxStatus.SENDING]
+            row.status = OutboxStatus.CLAIMED
+    return [r for r in rows if r.status is OutboxStatus.CLAIMED]
+
+
+async def mark_sending(session: AsyncSession, row_id: int) -> bool:
+    """Right before the request: from here on a crash leaves the outcome unknown."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.CLAIMED)
+        .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def finish(
@@ -104,7 +115,13 @@ async def finish(
 
 
 async def recover(session: AsyncSession) -> int:
-    """Rows left `sending` by a process that died: their outcome is unknown, never resent."""
+    """After a crash: `claimed` rows were not sent (pending again); rows left `sending` have
+    an unknown outcome and are never resent. Returns how many became uncertain."""
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.status == OutboxStatus.CLAIMED)
+        .values(status=OutboxStatus.PENDING)
+    )
     result = await session.execute(
         update(Outbox)
         .where(Outbox.status == OutboxStatus.SENDING)

@@ -118,6 +118,11 @@ class Emulator(World):
         self._faults.clear()
         self.release_hangs()
 
+    @property
+    def hanging(self) -> int:
+        """How many calls are hanging right now (held by an injected "hang")."""
+        return len(self._hanging)
+
     def release_hangs(self) -> None:
         """End every hanging call: the transport closes its connection without answering."""
         hanging, self._hanging = self._hanging, []

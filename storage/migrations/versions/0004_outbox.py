@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('not_before', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'uncertain', 'expired', 'cancelled', 'failed', name='outboxstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'claimed', 'sending', 'sent', 'uncertain', 'expired', 'cancelled', 'failed', name='outboxstatus', native_enum=False, length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
