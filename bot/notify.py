@@ -3,13 +3,14 @@ Telegram's answer proves (the dispatcher turns that into the row's next state)."
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import (
@@ -23,13 +24,22 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot import notify_view, roster_view
+from bot import chart, notify_view, roster_view
 from bot.i18n import translator
 from bot.leaders import AdminCache
 from bot.ratelimit import Deadline, DeadlinePassed
 from scheduler.clock import Clock
 from scheduler.crash import crash_point
-from scheduler.dispatcher import NotSent, Outcome, Refused, Sent, Skip, TooLate, Unknown
+from scheduler.dispatcher import (
+    FannedOut,
+    NotSent,
+    Outcome,
+    Refused,
+    Sent,
+    Skip,
+    TooLate,
+    Unknown,
+)
 from storage import daybook, groups, members, reports
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
@@ -46,6 +56,7 @@ from storage.models import (
     Shift,
     ShiftStatus,
 )
+from storage.outbox import Planned
 from storage.settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -62,6 +73,7 @@ class Rendered:
     text: str
     thread_id: int | None = None
     markup: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None  # sent with sendPhoto, the text as its caption
 
 
 def classify(exc: TelegramError) -> Outcome:
@@ -104,6 +116,8 @@ class Notifier:
             rendered = await self._render(session, group, row, now)
         if rendered is None:
             return Skip()
+        if isinstance(rendered, FannedOut):
+            return rendered
         try:
             message = await self._send(rendered, row.expires_at)
         except DeadlinePassed:
@@ -121,6 +135,12 @@ class Notifier:
         return Sent(message.message_id)
 
     async def _send(self, rendered: Rendered, deadline: datetime) -> Message:
+        if rendered.photo is not None:
+            return await self._bot.send_photo(
+                rendered.chat_id, rendered.photo, caption=rendered.text,
+                message_thread_id=rendered.thread_id,
+                rate_limit_args=Deadline(deadline, self._clock),  # type: ignore[arg-type]
+            )
         return await self._bot.send_message(
             rendered.chat_id, rendered.text, message_thread_id=rendered.thread_id,
             reply_markup=rendered.markup,
@@ -147,7 +167,7 @@ class Notifier:
 
     async def _render(
         self, session: AsyncSession, group: Group, row: Outbox, now: datetime
-    ) -> Rendered | None:
+    ) -> Rendered | FannedOut | None:
         t = translator(group.language)
         rules = settings_of(group)
         zone = group.timezone
@@ -161,6 +181,18 @@ class Notifier:
         payload: dict[str, Any] = row.payload or {}
         text: str | None = None
         markup: InlineKeyboardMarkup | None = None
+        photo: bytes | None = None
+        if row.person_id is None and row.kind in ("noshow", "monthly"):
+            # For the leaders: one row each, for those the bot may write to.
+            leaders = [p for p in await self._leaders(session, group) if p.private_chat]
+            if leaders:
+                return FannedOut([
+                    Planned(f"{row.key}:p{p.person_id}", group.id, row.kind, now,
+                            row.expires_at, p.person_id, dict(payload))
+                    for p in leaders
+                ])
+            if row.kind == "monthly":
+                return None
         match row.kind:
             case "reminder":
                 start = datetime.fromisoformat(payload["start"].replace("Z", "+00:00"))
@@ -186,8 +218,8 @@ class Notifier:
                 have = len(await _claimed(session, shift.id))
                 if have >= shift.need_min or shift.start_at <= now:
                     return None
-                leaders = await self._leaders(session, group)
-                text = notify_view.gap_alert(t, shift, duty, have, leaders, zone)
+                mention = [(p.telegram_id, p.name) for p in await self._leaders(session, group)]
+                text = notify_view.gap_alert(t, shift, duty, have, mention, zone)
                 markup = notify_view.claim_button(t, shift)
             case "noshow":
                 shift, duty = await _shift(session, int(payload["shift"]))
@@ -221,20 +253,63 @@ class Notifier:
                     (s, cs) for s, cs in found if s.local_date == tomorrow
                 ]) if len(ln.names) < ln.shift.need_min]
                 text = notify_view.summary(t, book, open_problems, gaps, zone)[0]
+            case "weekly":
+                first = datetime.fromisoformat(payload["first"]).date()
+                last = datetime.fromisoformat(payload["last"]).date()
+                week = await daybook.period(session, group.id, first, last)
+                before = await daybook.period(
+                    session, group.id, first - timedelta(days=7), last - timedelta(days=7)
+                )
+                if not (week.volunteers or week.reports.reports) and not rules.summary_empty:
+                    return None
+                days = [first + timedelta(days=i) for i in range(7)]
+                photo = await asyncio.to_thread(
+                    chart.hours_per_day, days, [week.per_day.get(d, 0) for d in days]
+                )
+                text = notify_view.weekly(t, week, before)
+            case "monthly":
+                year, month = (int(x) for x in payload["month"].split("-"))
+                first = date(year, month, 1)
+                last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                text = notify_view.monthly(
+                    t, group.title, first, await daybook.period(session, group.id, first, last)
+                )
             case _:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)
                 return None
-        return Rendered(target, text, thread, markup)
+        return Rendered(target, text, thread, markup, photo)
 
-    async def _leaders(self, session: AsyncSession, group: Group) -> list[tuple[int, str]]:
-        """The group's leaders to mention: Telegram admins and promoted members."""
+    async def _leaders(self, session: AsyncSession, group: Group) -> list[Leader]:
+        """The group's leaders the bot knows: promoted members, and Telegram admins it has met
+        (on the roster or not)."""
         admins = await self._admins.admins(self._bot, group.telegram_chat_id)
-        rows = await session.execute(
-            select(Person.telegram_user_id, Membership.display_name, Membership.is_leader)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.group_id == group.id, Membership.active)
+        roster = (
+            await session.execute(
+                select(Membership.person_id, Membership.display_name, Membership.is_leader)
+                .where(Membership.group_id == group.id, Membership.active)
+            )
+        ).all()
+        names = {pid: name for pid, name, _ in roster}
+        promoted_ids = {pid for pid, _, leader in roster if leader}
+        people = await session.scalars(
+            select(Person)
+            .where(or_(Person.id.in_(promoted_ids), Person.telegram_user_id.in_(admins)))
+            .order_by(Person.id)
         )
-        return [(uid, name) for uid, name, leader in rows.all() if leader or uid in admins]
+        return [
+            Leader(p.id, p.telegram_user_id, names.get(p.id, p.telegram_name), p.private_chat)
+            for p in people.all()
+        ]
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A leader of a group as the notifier needs them."""
+
+    person_id: int
+    telegram_id: int
+    name: str
+    private_chat: bool
 
 
 async def _starting(

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention
-from bot.roster_view import ShiftLine, day_label, window_label
-from bot.service_view import hours_label, numbers_line
-from storage.daybook import DayBook
+from bot.roster_view import ShiftLine, day_label, locale_of, window_label
+from bot.service_view import hours_label, kg_label, numbers_line
+from storage.daybook import DayBook, Period
 from storage.models import Duty, Shift
 
 Person = tuple[int, str]  # (telegram user id, display name)
@@ -149,6 +150,46 @@ def missing_alert(t: Translator, names: Sequence[str]) -> str:
     if not names:
         return t.gettext("Everyone with a place has checked in.")
     return t.gettext("Not checked in yet: {names}").format(names=", ".join(names))[:190]
+
+
+def _week_label(t: Translator, first: date, last: date) -> str:
+    return f"{day_label(t, first)}–{day_label(t, last)}"
+
+
+def weekly(t: Translator, week: Period, before: Period) -> str:
+    """📊 The week against last week, and the top volunteers (a chart comes with it)."""
+    lines = [
+        t.gettext("📊 The week {week}").format(week=_week_label(t, week.first, week.last)),
+        t.gettext("Volunteers {volunteers} · person-times {times} · hours {hours}").format(
+            volunteers=week.volunteers, times=week.person_times,
+            hours=hours_label(t, week.minutes),
+        ),
+        t.gettext("Last week: volunteers {volunteers} · person-times {times} · hours {hours}")
+        .format(volunteers=before.volunteers, times=before.person_times,
+                hours=hours_label(t, before.minutes)),
+        numbers_line(t, week.reports),
+    ]
+    if week.top:
+        lines.append(t.gettext("Most hours: {names}").format(names=t.gettext(", ").join(
+            f"{esc(name)} {hours_label(t, minutes)}" for name, minutes in week.top
+        )))
+    return "\n".join(lines)[:1024]  # a photo caption holds 1024 characters
+
+
+def monthly(t: Translator, group: str, first: date, month: Period) -> str:
+    """📄 Last month's numbers, as plain lines a leader copies into the office's form."""
+    label = format_skeleton("yMMMM", first, locale=locale_of(t))
+    return "\n".join([
+        t.gettext("📄 {group}: volunteer service in {month}").format(
+            group=esc(group), month=label
+        ),
+        t.gettext("Person-times: {n}").format(n=month.person_times),
+        t.gettext("Hours: {hours}").format(hours=hours_label(t, month.minutes)),
+        t.gettext("Problems found: {n}").format(n=month.reports.problems),
+        t.gettext("People dissuaded: {n}").format(n=month.reports.dissuaded),
+        t.gettext("Litter picked: {kg}").format(kg=kg_label(t, month.reports.grams)),
+        t.gettext("Residents served: {n}").format(n=month.reports.served),
+    ])
 
 
 def summary(

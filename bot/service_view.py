@@ -596,6 +596,7 @@ SETTING_HELP = {
     "summary_time": N_("when the day's summary is posted"),
     "summary_empty": N_("post a summary even for a day with nothing in it"),
     "summary_grace": N_("hours a summary may still go out late after downtime"),
+    "weekly_day": N_("the weekly summary (with a chart) follows that day's summary"),
     "topic": N_("the forum topic for automatic posts: send /settings here in it (0 = main)"),
 }
 

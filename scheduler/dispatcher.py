@@ -16,6 +16,9 @@ from scheduler.crash import crash_point
 from storage import outbox
 from storage.db import SessionFactory, transaction
 from storage.models import Outbox, OutboxStatus
+from storage.outbox import Planned
+
+PASSES = 3  # a fanned-out notice's rows go out in the same dispatch
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +58,18 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class FannedOut:
+    """One notice for several people: each gets their own row (its own key)."""
+
+    children: list[Planned]
+
+
+@dataclass(frozen=True)
 class TooLate:
     """The deadline passed while waiting for a send slot: expired."""
 
 
-Outcome = Sent | NotSent | Unknown | Refused | Skip | TooLate
+Outcome = Sent | NotSent | Unknown | Refused | Skip | TooLate | FannedOut
 Deliver = Callable[[Outbox, datetime], Awaitable[Outcome]]
 
 
@@ -78,11 +88,20 @@ class Stats:
 async def dispatch(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Stats:
     """Send every due pending row once."""
     stats = Stats()
+    for _ in range(PASSES):
+        if not await _one_pass(sessions, deliver, now, stats):
+            break
+    return stats
+
+
+async def _one_pass(sessions: SessionFactory, deliver: Deliver, now: datetime,
+                    stats: Stats) -> bool:
     async with transaction(sessions) as session:
         rows = await outbox.claim_due(session, now=now)
         await session.flush()
         session.expunge_all()  # plain values from here on; the commit marks them `claimed`
     crash_point("after-claim")
+    fanned = False
     for row in rows:
         crash_point("before-mark")
         async with transaction(sessions) as session:
@@ -96,8 +115,9 @@ async def dispatch(sessions: SessionFactory, deliver: Deliver, now: datetime) ->
             outcome = Unknown(f"{type(exc).__name__}: {exc}")
         crash_point("after-send")
         await _record(sessions, row, outcome, now, stats)
+        fanned = fanned or isinstance(outcome, FannedOut)
         crash_point("after-record")
-    return stats
+    return fanned
 
 
 async def _record(
@@ -127,6 +147,11 @@ async def _record(
             case Skip():
                 stats.cancelled += 1
                 await outbox.finish(session, row.id, OutboxStatus.CANCELLED, now=now)
+            case FannedOut(children):
+                stats.sent += 1
+                await outbox.enqueue(session, children, now=now)
+                await outbox.finish(session, row.id, OutboxStatus.SENT, now=now,
+                                    error=f"fanned out to {len(children)}")
             case TooLate():
                 stats.expired += 1
                 await outbox.finish(session, row.id, OutboxStatus.EXPIRED, now=now)

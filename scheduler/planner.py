@@ -28,15 +28,15 @@ from storage.models import (
     Duty,
     Group,
     GroupStatus,
-    Membership,
     Person,
     Shift,
     ShiftStatus,
 )
 from storage.outbox import Planned
-from storage.settings import GroupSettings, settings_of
+from storage.settings import WEEKDAYS, GroupSettings, settings_of
 
 LOOKAHEAD = timedelta(days=2)
+MONTHLY_AT = "09:00"
 
 
 def iso(moment: datetime) -> str:
@@ -117,20 +117,6 @@ async def _reminded_people(session: AsyncSession, shift_ids: list[int]) -> dict[
     return found
 
 
-async def leaders_in_private(session: AsyncSession, group_id: int) -> list[int]:
-    """People leading the group (promoted in the bot) whom the bot may write to."""
-    rows = await session.scalars(
-        select(Person.id)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(
-            Membership.group_id == group_id, Membership.active, Membership.is_leader,
-            Person.private_chat,
-        )
-        .order_by(Person.id)
-    )
-    return list(rows.all())
-
-
 async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> list[Planned]:
     g = _GroupPlan(group, now)
     rules, zone, quiet = g.rules, g.zone, g.quiet
@@ -139,7 +125,6 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
     claimed = await _count_by_shift(session, Claim, ids)
     came = await _count_by_shift(session, Attendance, ids)
     private = await _reminded_people(session, ids)
-    leaders = await leaders_in_private(session, group.id)
 
     for shift, duty in shifts:
         start = shift.start_at
@@ -155,16 +140,12 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
         if claimed.get(shift.id, 0) < shift.need_min:
             due = quiet.before(start - timedelta(hours=rules.gap_alert_lead), zone)
             g.add(f"gap:{shift.id}:{iso(start)}", "gap", due, start, shift=shift.id)
-        # 4. No-show alert: fewer than the minimum checked in a while after the start.
+        # 4. No-show alert: fewer than the minimum checked in a while after the start. The
+        # dispatcher fans it out to the leaders who started the bot (or posts it in the group).
         if came.get(shift.id, 0) < shift.need_min and claimed.get(shift.id, 0):
             due = quiet.after(start + timedelta(minutes=rules.noshow_after), zone)
-            key = f"noshow:{shift.id}:{iso(start)}"
-            if leaders:
-                for person_id in leaders:
-                    g.add(f"{key}:p{person_id}", "noshow", due, shift.end_at, person_id,
-                          shift=shift.id)
-            else:
-                g.add(key, "noshow", due, shift.end_at, shift=shift.id)
+            g.add(f"noshow:{shift.id}:{iso(start)}", "noshow", due, shift.end_at,
+                  shift=shift.id)
 
     today = now.astimezone(ZoneInfo(zone)).date()
     for day in (today - timedelta(days=1), today):
@@ -189,6 +170,20 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
         grace = timedelta(hours=rules.summary_grace)
         g.add(f"summary:{group.id}:{day.isoformat()}", "summary", due,
               max(due, latest) + grace, day=day.isoformat())
+        # 7. Weekly summary, after the daily one on `weekly_day`.
+        if WEEKDAYS.index(rules.weekly_day) == day.weekday():
+            week = day.isocalendar()
+            monday = day - timedelta(days=day.weekday())
+            after = due + timedelta(minutes=1)
+            g.add(f"weekly:{group.id}:{week.year}-W{week.week:02d}", "weekly", after,
+                  max(after, latest) + grace, first=monday.isoformat(),
+                  last=(monday + timedelta(days=6)).isoformat())
+        # 8. Monthly report on the 1st, privately to the leaders (fanned out when sent).
+        if day.day == 1:
+            last_month = (day - timedelta(days=1)).replace(day=1)
+            due = _local(day, MONTHLY_AT, zone)
+            g.add(f"monthly:{group.id}:{last_month:%Y-%m}", "monthly", due,
+                  due + timedelta(hours=14), month=f"{last_month:%Y-%m}")
     return g.items
 
 

@@ -172,3 +172,50 @@ async def my_record(
         upcoming=[(s, d, z) for s, d, z in rows],
         reports=await reports.totals(session, None, month_start, today, person_id),
     )
+
+
+@dataclass(frozen=True)
+class Period:
+    """A week or a month of a group, for the weekly summary and the monthly report."""
+
+    first: date
+    last: date
+    volunteers: int
+    person_times: int
+    minutes: int  # closed records, confirmed or not
+    pending: int  # of which a leader has yet to confirm
+    per_day: dict[date, int]
+    top: list[tuple[str, int]]  # (display name, minutes), most first
+    reports: reports.ReportTotals
+
+
+async def period(
+    session: AsyncSession, group_id: int, first: date, last: date, *, top: int = 5
+) -> Period:
+    """Totals of a group between two local dates (inclusive)."""
+    rows = (
+        await session.scalars(
+            select(Attendance).where(
+                Attendance.group_id == group_id, Attendance.local_date >= first,
+                Attendance.local_date <= last,
+            )
+        )
+    ).all()
+    closed = [a for a in rows if not a.is_open]
+    per_day: dict[date, int] = {}
+    per_person: dict[int, int] = {}
+    for a in closed:
+        per_day[a.local_date] = per_day.get(a.local_date, 0) + (a.minutes or 0)
+        per_person[a.person_id] = per_person.get(a.person_id, 0) + (a.minutes or 0)
+    best = sorted(per_person.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    names = await members.display_names(session, group_id, {p for p, _ in best})
+    return Period(
+        first=first, last=last,
+        volunteers=len({a.person_id for a in rows}),
+        person_times=sum(1 + a.companions for a in rows),
+        minutes=sum(a.minutes or 0 for a in closed),
+        pending=sum(a.minutes or 0 for a in closed if not a.confirmed),
+        per_day=per_day,
+        top=[(names.get(p, "?"), m) for p, m in best],
+        reports=await reports.totals(session, group_id, first, last),
+    )

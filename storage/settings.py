@@ -17,6 +17,7 @@ from storage import audit, duties
 from storage.models import Group
 
 HOURS_MODES = ("actual", "scheduled")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class GroupSettings:
     summary_empty: bool = False  # post a summary for a day with nothing in it
     summary_grace: int = 2  # hours a summary may still go out late after downtime
     topic: int = 0  # forum topic for automatic posts (/settings here); 0 = General
+    weekly_day: str = "sunday"  # the weekly summary follows that day's daily one
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ SPECS: dict[str, Spec] = {
     "summary_empty": Spec("summary_empty", kind="bool", choices=("true", "false")),
     "summary_grace": Spec("summary_grace", low=0, high=24),
     "topic": Spec("topic", low=0, high=2**31),  # set by /settings here, not typed
+    "weekly_day": Spec("weekly_day", choices=WEEKDAYS),
 }
 TRUE = ("true", "yes", "on", "1", "是", "开")
 FALSE = ("false", "no", "off", "0", "否", "关")

@@ -287,3 +287,35 @@ async def test_the_leader_guide_is_sent_privately(world: World) -> None:
     await world.say(boss, "/guide")  # now that the leader has started the bot: privately
     guides = [m for m in world.emulator.bot_messages(private) if "组长指南" in (m.text or "")]
     assert len(guides) == 2
+
+
+async def test_weekly_chart_monthly_report_and_private_noshow_for_leaders(world: World) -> None:
+    boss = await evening(world, need="1-3")
+    alice = world.user("Alice")
+    await world.say(boss, "/start", chat=world.emulator.private_chat(boss))
+    hello = world.emulator.send(world.group, alice, "/shift claim 1 every")  # every evening
+    await world.settle()
+    for day, hours in (("11-23", "1.5"), ("11-24", "2")):
+        await world.say(boss, f"/hours {day} {hours}", reply_to=hello)
+    await world.say(alice, "/report 问题=2 劝导=5 公斤=3 服务=7")
+    private = world.emulator.private_chat(boss)
+    before = len(world.emulator.bot_messages(private))
+    heard = await run_until(world, local(29, "21:40"))
+    # Alice never checked in: each evening's no-show alert went to the leader privately.
+    assert not any("⚠️" in h.text for h in heard), [h.text for h in heard if "⚠️" in h.text]
+    alerts = [m for m in world.emulator.bot_messages(private)[before:] if "⚠️" in (m.text or "")]
+    assert len(alerts) == 6  # the 24th (already running at 19:15) to the 29th
+    assert all("还没签到：Alice" in html_to_plain(m.text or "") for m in alerts)
+    # Sunday: the weekly summary after the daily one, with a chart of hours per day.
+    [weekly] = [h for h in heard if h.message.photo is not None]
+    assert clock_of(weekly) == "29 21:31"
+    caption = html_to_plain(weekly.message.caption or "")
+    assert caption.startswith("📊") and "3.5 小时" in caption and "Alice 3.5 小时" in caption
+    [chart] = [f for f in world.emulator.sent_files if f.method == "sendPhoto"]
+    assert chart.size > 1000
+    # The 1st: last month's numbers privately to the leader, ready to copy.
+    before = len(world.emulator.bot_messages(private))
+    await run_until(world, local(1, "09:30", month=12))
+    [monthly] = [m for m in world.emulator.bot_messages(private)[before:] if "📄" in (m.text or "")]
+    text = html_to_plain(monthly.text or "")
+    assert "2026年11月" in text and "3.5 小时" in text and "5" in text and "3 公斤" in text
