@@ -7,7 +7,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from benchmarks import signup_burst
+from benchmarks import planner_tick, signup_burst
 
 
 def main() -> int:
@@ -15,6 +15,7 @@ def main() -> int:
     print(f"# {datetime.now(UTC):%Y-%m-%d} on {platform.node()} ({platform.machine()}, "
           f"{platform.processor() or 'cpu'}), Python {sys.version.split()[0]}\n")
     asyncio.run(signup_burst.main())
+    asyncio.run(planner_tick.main())
     return 0
 
 

@@ -601,9 +601,18 @@ SETTING_HELP = {
 }
 
 
-def settings_text(t: Translator, current: settings.GroupSettings) -> str:
-    """/settings: every key, its value, what it means."""
-    lines = [t.gettext("⚙️ Settings (leaders change one with /settings key=value):")]
+def settings_text(
+    t: Translator, current: settings.GroupSettings, zone: str, attention: str | None = None
+) -> str:
+    """/settings: every key, its value, what it means; a problem with automatic posts first."""
+    lines = []
+    if attention:
+        lines.append(t.gettext(
+            "⚠️ Automatic posts could not go out here ({reason}). Check the bot's rights, or "
+            "send /settings here in an open topic."
+        ).format(reason=esc(attention)))
+    lines.append(t.gettext("⚙️ Settings (leaders change one with /settings key=value):"))
+    lines.append(f"<code>timezone={esc(zone)}</code>")
     for key in settings.SPECS:
         lines.append(f"<code>{key}={getattr(current, key)}</code> — {t.gettext(SETTING_HELP[key])}")
     return "\n".join(lines)

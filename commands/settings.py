@@ -31,7 +31,9 @@ async def settings_command(update: Update, context: DutyContext) -> None:
         row = await groups.by_id(session, group.id)
         assert row is not None
         if not args:
-            text = service_view.settings_text(t, settings.settings_of(row))
+            text = service_view.settings_text(
+                t, settings.settings_of(row), row.timezone, row.needs_attention
+            )
         else:
             key, sep, value = args.replace("＝", "=").partition("=")
             if not sep:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from scheduler.crash import crash_point
 from storage import outbox
 from storage.db import SessionFactory, transaction
+from storage.groups import clear_attention
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import Planned
 
@@ -127,6 +128,8 @@ async def _record(
         match outcome:
             case Sent(message_id):
                 stats.sent += 1
+                if row.person_id is None:
+                    await clear_attention(session, row.group_id)
                 await outbox.finish(session, row.id, OutboxStatus.SENT, now=now,
                                     message_id=message_id)
             case NotSent(reason, retry_after):

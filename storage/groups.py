@@ -201,6 +201,15 @@ async def mark_attention(
     group.needs_attention = reason
 
 
+async def clear_attention(session: AsyncSession, group_id: int) -> None:
+    """A post went through: whatever was wrong is fixed (cheap when nothing was)."""
+    await session.execute(
+        update(Group)
+        .where(Group.id == group_id, Group.needs_attention.is_not(None))
+        .values(needs_attention=None)
+    )
+
+
 async def set_language(
     session: AsyncSession, group_id: int, language: str, *, by: int, now: datetime
 ) -> Group | None:

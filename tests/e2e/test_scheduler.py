@@ -270,11 +270,15 @@ async def test_automatic_posts_follow_the_chosen_forum_topic(world: World) -> No
     boss = await leader(world)
     forum = world.emulator.add_group("Forum Team", chat_id=FORUM_CHAT_ID, admins=[boss])
     forum.is_forum = True
-    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1人", chat=forum)
+    await world.say(boss, "/lang en", chat=forum)
+    await world.say(boss, "/duty add Patrol daily 19:00-21:00 need 1", chat=forum)
     await world.say(boss, "/settings here", chat=forum, thread_id=42)
     await run_until(world, local(24, "18:45"), chat=forum)
     [reminder] = [m for m in world.emulator.bot_messages(forum) if "⏰" in (m.text or "")]
     assert reminder.message_thread_id == 42
+    assert html_to_plain(reminder.text or "").startswith(
+        "⏰ Duty starts in 60 minutes:\nPatrol 19:00–21:00 — nobody yet: /shift to claim"
+    )
 
 
 async def test_the_leader_guide_is_sent_privately(world: World) -> None:
@@ -319,3 +323,22 @@ async def test_weekly_chart_monthly_report_and_private_noshow_for_leaders(world:
     [monthly] = [m for m in world.emulator.bot_messages(private)[before:] if "📄" in (m.text or "")]
     text = html_to_plain(monthly.text or "")
     assert "2026年11月" in text and "3.5 小时" in text and "5" in text and "3 公斤" in text
+
+
+async def test_missing_rights_mark_the_group_for_its_leaders_without_retrying(
+    world: World,
+) -> None:
+    boss = await evening(world)
+    world.emulator.inject(
+        "sendMessage",
+        ApiError(400, "Bad Request: not enough rights to send text messages to the chat"),
+        count=2, chat_id=world.group.id,
+    )
+    await run_until(world, local(24, "18:40"))
+    failed = [k for k, s in (await statuses(world)).items() if s is OutboxStatus.FAILED]
+    assert len(failed) == 2  # the gap alert and the reminder hit the 400: not retried
+    said = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/settings")))
+    assert said.startswith("⚠️") and "Not enough rights" in said
+    await run_until(world, local(24, "20:05"))  # the next post goes through: all clear
+    said = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/settings")))
+    assert not said.startswith("⚠️") and "timezone=Asia/Shanghai" in said
