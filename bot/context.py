@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.debounce import Debouncer
 from bot.i18n import Translator, language_for_user, translator
 from bot.leaders import AdminCache, is_leader, is_telegram_admin
+from bot.roster_view import leaders_only
 from bot.throttle import CommandThrottle
 from scheduler.clock import Clock
 from storage.db import SessionFactory
@@ -118,6 +119,14 @@ class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
             self.bot, services.admin_cache, services.settings, services.sessions,
             chat_id=self.group.chat_id, group_id=self.group.id, user_id=user_id,
         )
+
+    async def refused_unless_leader(self, update: Update) -> bool:
+        """Answer "leaders only" unless the sender leads this group; True when refused."""
+        user = update.effective_user
+        if user is not None and await self.is_leader(user.id):
+            return False
+        await self.reply(update, leaders_only(self.translator_for(update)), kind="refused")
+        return True
 
     def translator_for(self, update: Update | None) -> Translator:
         """The language to answer in: the group's, else the user's own."""

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
-from bot import render, roster_view, service_view
+from bot import render, service_view
 from bot.context import DutyContext
 from bot.gate import user_ref
 from commands.hours_syntax import parse_amount, parse_day
-from commands.people import named_person, words_without_mentions
+from commands.people import member_in_group, named_person, words_without_mentions
 from commands.signup import command_args
 from scheduler.recurrence import Window
-from storage import attendance, groups, members
+from storage import attendance, members
 from storage.db import transaction
 from storage.duties import local_today
 from storage.hours import round_quarter, span_minutes
@@ -57,11 +57,7 @@ async def checkin(update: Update, context: DutyContext) -> None:
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, _joined = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        row = await groups.by_id(session, group.id)
-        assert row is not None
+        membership, person, row = await member_in_group(session, group, user, now=now)
         result = await attendance.check_in(
             session, row, person, at=_sent_at(message, now), companions=companions, now=now
         )
@@ -80,11 +76,7 @@ async def checkout(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, _joined = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        row = await groups.by_id(session, group.id)
-        assert row is not None
+        membership, person, row = await member_in_group(session, group, user, now=now)
         result = await attendance.check_out(
             session, row, person, at=_sent_at(message, now), now=now
         )
@@ -100,8 +92,7 @@ async def hours(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
     now = services.clock.now()
     today = local_today(group.timezone, now)
@@ -176,8 +167,7 @@ async def noshow(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
     words = words_without_mentions(message, command_args(message))
     if not words or not words[0].lstrip("#").isdigit() or len(words[0]) > 12:

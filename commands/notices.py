@@ -46,8 +46,7 @@ async def summary(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
     now = services.clock.now()
     today = local_today(group.timezone, now)
@@ -73,8 +72,7 @@ async def settings_here(update: Update, context: DutyContext) -> bool:
     if command_args(message).strip().casefold() not in ("here", "这里"):
         return False
     t = context.translator_for(update)
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return True
     topic = thread_of(update) or 0
     async with transaction(context.services.sessions) as session:

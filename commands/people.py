@@ -7,12 +7,17 @@ messages, a reply to them, or a text mention.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from telegram import Message, MessageEntity
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message, MessageEntity, User
 
-from storage import members
+from bot.context import GroupInfo
+from bot.gate import user_ref
+from storage import groups, members
 from storage.db import SessionFactory
 from storage.members import UserRef
+from storage.models import Group, Membership, Person
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,19 @@ async def named_person(
         if person is not None:
             return Named(UserRef(person.telegram_user_id, person.telegram_name, person.username))
     return None
+
+
+async def member_in_group(
+    session: AsyncSession, group: GroupInfo, user: User, *, now: datetime
+) -> tuple[Membership, Person, Group]:
+    """The sender's membership (signing them up under their Telegram name if needed), person,
+    and the group's row (its settings)."""
+    membership, person, _joined = await members.ensure_member(
+        session, group.id, user_ref(user), now=now
+    )
+    row = await groups.by_id(session, group.id)
+    assert row is not None
+    return membership, person, row
 
 
 def words_without_mentions(message: Message, text: str) -> list[str]:

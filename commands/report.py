@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, Message, ReplyParameters, Update
 
-from bot import render, roster_view, service_view
+from bot import render, service_view
 from bot.context import DutyContext, GroupInfo, thread_of
 from bot.gate import user_ref
 from bot.i18n import Translator
+from commands.people import member_in_group
 from commands.report_syntax import ReportSyntaxError, parse_report
 from commands.signup import command_args
 from storage import groups, members, reports
@@ -77,11 +78,7 @@ async def _file(
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, _joined = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        row = await groups.by_id(session, group.id)
-        assert row is not None
+        membership, person, row = await member_in_group(session, group, user, now=now)
         result = await reports.file_report(
             session, row, person, parsed, at=message.date or now,
             message_id=message.message_id, media_group_id=media_group_id, photos=photos,
@@ -340,11 +337,7 @@ async def _problem(
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, _joined = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        row = await groups.by_id(session, group.id)
-        assert row is not None
+        membership, person, row = await member_in_group(session, group, user, now=now)
         result = await reports.file_problem(
             session, row, person, text, message_id=message.message_id,
             media_group_id=media_group_id, photos=photos, now=now,
@@ -382,8 +375,7 @@ async def resolve(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
     head, _, rest = command_args(message).strip().partition(" ")
     number = head.lstrip("#")

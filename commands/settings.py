@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import roster_view, service_view
+from bot import service_view
 from bot.context import DutyContext
 from commands import notices
 from commands.signup import command_args
@@ -24,8 +24,7 @@ async def settings_command(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     group, services = context.group, context.services
     args = command_args(message).strip()
-    if args and not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if args and await context.refused_unless_leader(update):
         return
     async with transaction(services.sessions) as session:
         row = await groups.by_id(session, group.id)
