@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.emulator import ApiError, FakeChat, FakeMessage, html_to_plain
 from scheduler.stepping import advance_to
-from storage.models import Group, GroupStatus, Outbox, OutboxStatus
+from storage.models import Group, GroupStatus, Outbox, OutboxStatus, Person
 from tests.e2e.conftest import FORUM_CHAT_ID, World
 from tests.e2e.test_attendance import at, evening
 from tests.e2e.test_roster import leader
@@ -342,3 +342,25 @@ async def test_missing_rights_mark_the_group_for_its_leaders_without_retrying(
     await run_until(world, local(24, "20:05"))  # the next post goes through: all clear
     said = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/settings")))
     assert not said.startswith("⚠️") and "timezone=Asia/Shanghai" in said
+
+
+async def test_a_volunteer_who_blocked_the_bot_gets_no_more_private_reminders(
+    world: World,
+) -> None:
+    await evening(world)
+    alice = world.user("Alice")
+    await world.say(alice, "/start", chat=world.emulator.private_chat(alice))
+    await world.say(alice, "/remindme on")
+    at(world, "10:00", day=25)
+    await world.say(alice, "/shift claim 2")
+    world.emulator.block_bot(alice)
+    await run_until(world, local(25, "18:05"))
+    keys = await statuses(world)
+    private = [k for k in keys if k.startswith("reminder:") and ":p" in k]
+    assert [keys[k] for k in private] == [OutboxStatus.FAILED]
+    async with world.database.sessions() as session:
+        person = (await session.scalars(
+            select(Person).where(Person.telegram_user_id == alice.id))).one()
+    assert person.private_chat is False  # nothing more is tried there
+    group_reminders = [k for k in keys if k.startswith("reminder:") and ":p" not in k]
+    assert all(keys[k] is OutboxStatus.SENT for k in group_reminders)

@@ -1,0 +1,35 @@
+"""A scheduled send re-checks its deadline once the rate limiter gives it a slot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.ratelimit import Deadline, DeadlinePassed, DutyRateLimiter
+from scheduler.clock import ManualClock
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+async def test_a_send_whose_deadline_passed_while_waiting_is_not_made() -> None:
+    clock = ManualClock(NOW)
+    limiter = DutyRateLimiter()
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def send(*_a: Any, **_kw: Any) -> dict[str, Any]:
+        calls.append("sent")
+        return {"ok": True}
+
+    data = {"chat_id": -100, "text": "⏰"}
+    await limiter.process_request(send, (), {}, "sendMessage", data,
+                                  Deadline(NOW + timedelta(minutes=1), clock))
+    assert calls == ["sent"]
+    clock.advance(timedelta(minutes=2))  # the wait for a slot took us past the start
+    with pytest.raises(DeadlinePassed):
+        await limiter.process_request(send, (), {}, "sendMessage", data,
+                                      Deadline(NOW + timedelta(minutes=1), clock))
+    assert calls == ["sent"]
+    await limiter.shutdown()
