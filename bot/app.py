@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
@@ -21,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import menu
+from bot import menu, render
 from bot.acks import AckCoalescer
 from bot.config import Settings
 from bot.context import DutyContext, Services
@@ -145,8 +146,13 @@ def _wire(app: DutyApplication) -> None:
         ("hours", attendance.hours), ("noshow", attendance.noshow),
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
-        ("today", today.today), ("me", today.me), ("settings", settings.settings_command),
-        ("remindme", notices.remindme), ("summary", notices.summary), ("guide", notices.guide),
+        ("today", today.today), ("settings", settings.settings_command),
+        ("summary", notices.summary),
+    ):
+        app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
+                        group=COMMANDS)
+    for name, callback in (
+        ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(
@@ -178,6 +184,23 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(shift.tap_page, pattern=r"^page:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
+
+
+Handler = Callable[[Update, DutyContext], Coroutine[Any, Any, None]]
+
+
+def _in_groups(name: str, callback: Handler) -> Handler:
+    """A group command sent privately gets a reply saying where it works."""
+
+    async def handle(update: Update, context: DutyContext) -> None:
+        if context.group is None:
+            if update.effective_message is not None:
+                t = context.translator_for(update)
+                await update.effective_message.reply_text(render.group_only(t, name))
+            return
+        await callback(update, context)
+
+    return handle
 
 
 async def register_commands(app: DutyApplication) -> None:

@@ -169,6 +169,13 @@ def signup_in_private(t: Translator) -> str:
     )
 
 
+def group_only(t: Translator, command: str) -> str:
+    """A group command sent in a private chat."""
+    return t.gettext(
+        "/{command} works in your team's group chat: open the group and send it there."
+    ).format(command=command)
+
+
 def left_roster(t: Translator, name: str) -> str:
     """A member left the roster."""
     return t.gettext("{name} has left the roster. Their service history is kept.").format(

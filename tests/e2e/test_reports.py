@@ -166,3 +166,12 @@ async def test_me_answers_privately_or_with_one_deep_link_a_minute(world: World)
     before = len(world.emulator.bot_messages(private))
     await world.say(alice, "/me")
     assert len(world.emulator.bot_messages(private)) == before + 1
+
+
+async def test_group_commands_sent_privately_say_where_they_work(world: World) -> None:
+    alice = world.user("Alice")
+    private = world.emulator.private_chat(alice)
+    for command in ("/checkin", "/report problems=1", "/today", "/problem x"):
+        said = plain(await world.say(alice, command, chat=private))
+        assert "group" in said.lower() or "群" in said, command
+    assert await count(world, Report) == 0
