@@ -364,3 +364,25 @@ async def test_a_volunteer_who_blocked_the_bot_gets_no_more_private_reminders(
     assert person.private_chat is False  # nothing more is tried there
     group_reminders = [k for k in keys if k.startswith("reminder:") and ":p" not in k]
     assert all(keys[k] is OutboxStatus.SENT for k in group_reminders)
+
+
+async def test_a_group_that_became_a_supergroup_gets_its_reminder_at_the_new_id(
+    world: World,
+) -> None:
+    boss = world.user("Boss")
+    basic = world.emulator.add_group("Basic Team", chat_id=FORUM_CHAT_ID, supergroup=False,
+                                     admins=[boss])
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1人", chat=basic)
+    # The service messages about the move are not seen (the bot is not polling): the
+    # dispatcher learns it from Telegram's answer to the send.
+    assert world.harness.app.updater is not None
+    await world.harness.app.updater.stop()
+    new = world.emulator.migrate(basic)
+    world.clock.set(local(24, "18:40").astimezone(UTC))
+    await world.harness.tick()
+    await world.harness.tick()
+    assert not [m for m in world.emulator.bot_messages(basic) if "⏰" in (m.text or "")]
+    assert len([m for m in world.emulator.bot_messages(new) if "⏰" in (m.text or "")]) == 1
+    async with world.database.sessions() as session:
+        chat_ids = (await session.scalars(select(Group.telegram_chat_id))).all()
+    assert new.id in chat_ids and FORUM_CHAT_ID not in chat_ids
