@@ -12,7 +12,7 @@ from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.render import chunk_lines, esc, join_names, mention
+from bot.render import chunk_lines, esc, join_names, mention, spacer
 from bot.roster_view import ShiftLine, day_label, locale_of, window_label
 from bot.service_view import hours_label, kg_label, numbers_line
 from storage.daybook import DayBook, Period
@@ -50,7 +50,7 @@ def day_before(t: Translator, day: date, lines: Sequence[ShiftLine], zone: str) 
     for line in lines:
         who = join_names(t, line.names) if line.names else t.gettext("nobody yet")
         short = max(0, line.shift.need_min - len(line.names))
-        extra = " " + t.gettext("(needs {n} more)").format(n=short) if short else ""
+        extra = spacer(t) + t.gettext("(needs {n} more)").format(n=short) if short else ""
         out.append(f"#{line.shift.id} {_shift(t, line.shift, line.duty, zone)} — {who}{extra}")
     return chunk_lines(out)
 
@@ -231,7 +231,7 @@ def summary(
     if gaps_tomorrow:
         lines.append(t.gettext("Tomorrow still needs people:"))
         lines += [
-            f"  #{g.shift.id} {_shift(t, g.shift, g.duty, zone)} "
+            f"  #{g.shift.id} {_shift(t, g.shift, g.duty, zone)}" + spacer(t)
             + t.gettext("(needs {n} more)").format(n=g.shift.need_min - len(g.names))
             for g in gaps_tomorrow
         ]

@@ -27,6 +27,11 @@ def mention(user_id: int, name: str) -> str:
     return f'<a href="tg://user?id={int(user_id)}">{esc(name)}</a>'
 
 
+def spacer(t: Translator) -> str:
+    """What goes between two sentences: a space in English, nothing in Chinese."""
+    return "" if t.language == "zh_CN" else " "
+
+
 def join_names(t: Translator, names: Sequence[str]) -> str:
     """Names (escaped) joined the way the language lists things."""
     return t.gettext(", ").join(esc(n) for n in names)

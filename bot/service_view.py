@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
-from bot.render import chunk_lines, esc
+from bot.render import chunk_lines, esc, spacer
 from bot.roster_view import clock_label, day_label, locale_of, window_label
 from commands.report_syntax import ReportProblem, ReportSyntaxError
 from storage import attendance as att
@@ -63,12 +63,12 @@ def checkin_outcome(
                 shift=_shift_label(t, shift, duty, zone),
             )
             if attendance.companions:
-                text += " " + t.ngettext(
+                text += spacer(t) + t.ngettext(
                     "{n} family member came along.", "{n} family members came along.",
                     attendance.companions,
                 ).format(n=attendance.companions)
             if walk_in:
-                text += " " + t.gettext(
+                text += spacer(t) + t.gettext(
                     "(Not on the roster for this shift: recorded as a walk-in for the leaders.)"
                 )
             return text
@@ -184,13 +184,13 @@ def day_confirmed(t: Translator, day: date, result: att.DayConfirmed) -> str:
         result.confirmed,
     ).format(n=result.confirmed, day=day_label(t, day))
     if result.own_skipped:
-        text += " " + t.ngettext(
+        text += spacer(t) + t.ngettext(
             "{n} of them is your own: another leader confirms it.",
             "{n} of them are your own: another leader confirms them.",
             result.own_skipped,
         ).format(n=result.own_skipped)
     if result.still_open:
-        text += " " + t.ngettext(
+        text += spacer(t) + t.ngettext(
             "{n} person is still checked in.", "{n} people are still checked in.",
             result.still_open,
         ).format(n=result.still_open)
@@ -330,7 +330,7 @@ def report_filed(
         name=esc(name), where=where, numbers=numbers_line(t, numbers)
     )
     if photos:
-        text += " " + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
+        text += spacer(t) + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
     return text
 
 
@@ -423,7 +423,7 @@ def problem_filed(t: Translator, name: str, problem: Problem, photos: int) -> st
         "📌 Problem #{id} from {name} is recorded: {text}. Leaders close it with /resolve {id}."
     ).format(id=problem.id, name=esc(name), text=esc(problem.text))
     if photos:
-        text += " " + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
+        text += spacer(t) + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
     return text
 
 
@@ -482,7 +482,7 @@ def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     else:
         state = hours_label(t, a.minutes or 0)
         if not a.confirmed:
-            state += " " + t.gettext("(to confirm)")
+            state += spacer(t) + t.gettext("(to confirm)")
     marks = ""
     if a.walk_in:
         marks += " " + t.gettext("[walk-in]")
@@ -536,9 +536,10 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
     """/me: my hours (confirmed and pending), coming shifts, my reports this month."""
 
     def row(label: str, m: Minutes) -> str:
-        text = f"{label}: {hours_label(t, m.confirmed)}"
+        text = t.gettext("{label}: {hours}").format(label=label, hours=hours_label(t, m.confirmed))
         if m.pending:
-            text += " " + t.gettext("(+{hours} to confirm)").format(hours=hours_label(t, m.pending))
+            pending = hours_label(t, m.pending)
+            text += spacer(t) + t.gettext("(+{hours} to confirm)").format(hours=pending)
         return text
 
     lines = [

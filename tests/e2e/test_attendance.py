@@ -91,7 +91,7 @@ async def test_actual_hours_early_late_forgotten_walk_in_and_family(world: World
     today = plain(await world.say(world.user("Eve"), "/today"))
     # Four volunteers, six person-times (Dave's family counts, never by name), confirmed
     # hours 1.75 + 2.5 + 2.75 = 7; Carol's 1.75 waits for a leader.
-    assert "Alice" in today and "Carol — 1.75 小时 （待确认） [临时到场]" in today
+    assert "Alice" in today and "Carol — 1.75 小时（待确认） [临时到场]" in today
     assert "志愿者 4 人 · 6 人次 · 时长 7 小时" in today
     assert "等待组长确认：1.75 小时" in today
 

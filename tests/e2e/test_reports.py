@@ -160,7 +160,7 @@ async def test_me_answers_privately_or_with_one_deep_link_a_minute(world: World)
     assert await world.say(bob, "/me") == []  # one button a minute is enough
     private = world.emulator.private_chat(alice)
     [mine] = await world.say(alice, "/start me", chat=private)
-    assert "本月: 2 小时" in plain([mine]) and "累计: 2 小时" in plain([mine])
+    assert "本月：2 小时" in plain([mine]) and "累计：2 小时" in plain([mine])
     # Now that Alice has started the bot, /me goes straight to her private chat.
     world.clock.advance(__import__("datetime").timedelta(minutes=2))
     before = len(world.emulator.bot_messages(private))
