@@ -11,7 +11,7 @@ from bot.context import DutyContext, GroupInfo, thread_of
 from bot.gate import user_ref
 from bot.i18n import Translator
 from commands.people import member_in_group
-from commands.report_syntax import ReportSyntaxError, parse_report
+from commands.report_syntax import ReportSyntaxError, numbers_not_understood, parse_report
 from commands.signup import command_args
 from storage import groups, members, reports
 from storage.db import transaction
@@ -76,6 +76,12 @@ async def _file(
         await context.reply(update, service_view.report_syntax_problem(t, parsed),
                             kind="report.bad")
         return
+    if not photos and len(parsed.text) <= reports.MAX_TEXT and numbers_not_understood(args):
+        # `信号 5G 不好`: zeros would count as a report; let the volunteer tap the numbers in.
+        # A form cannot carry photos, so a photo's report is filed as it is.
+        await _open_form(update, context, text=parsed.text,
+                         notice=service_view.report_numbers_unread(t))
+        return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
         membership, person, row = await member_in_group(session, group, user, now=now)
@@ -139,7 +145,10 @@ async def photo_message(update: Update, context: DutyContext) -> None:
 
 # ---- the button form -----------------------------------------------------------------------
 
-async def _open_form(update: Update, context: DutyContext) -> None:
+async def _open_form(
+    update: Update, context: DutyContext, *, text: str = "", notice: str | None = None
+) -> None:
+    """Post the button form, optionally holding `text` already, with `notice` above it."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and context.group is not None
     if user is None:
@@ -154,11 +163,14 @@ async def _open_form(update: Update, context: DutyContext) -> None:
         draft = await reports.new_draft(
             session, group.id, person.id, thread_id=thread_of(update), now=now
         )
-        text = service_view.form_text(t, membership.display_name, draft)
+        draft.text = text
+        shown = service_view.form_text(t, membership.display_name, draft)
+        if notice:
+            shown = notice + "\n" + shown
         markup = service_view.form_keyboard(t, draft)
         draft_id = draft.id
     sent = await services.outgoing.to_group(
-        group.chat_id, text, thread_id=thread_of(update), reply_to=message.message_id,
+        group.chat_id, shown, thread_id=thread_of(update), reply_to=message.message_id,
         markup=markup,
     )
     if sent is not None:
@@ -393,13 +405,17 @@ async def resolve(update: Update, context: DutyContext) -> None:
             session, group.id, int(number), note=note, actor=user.id,
             now=services.clock.now(),
         )
+        reporter_name = await members.roster_name(
+            session, result.reporter.id, group.id
+        ) if isinstance(result, reports.ProblemResolved) else None
     text = service_view.resolve_outcome(t, result)
     if isinstance(result, reports.ProblemResolved):
         reporter = result.reporter
+        name = reporter_name or reporter.telegram_name
         told = reporter.private_chat and await services.outgoing.to_person(
-            members.UserRef(reporter.telegram_user_id, reporter.telegram_name),
+            members.UserRef(reporter.telegram_user_id, name),
             service_view.reporter_told(t, result.problem, group.title),
         )
         if not told:
-            text += " " + render.mention(reporter.telegram_user_id, reporter.telegram_name)
+            text += " " + render.mention(reporter.telegram_user_id, name)
     await context.reply(update, text, kind="resolve")

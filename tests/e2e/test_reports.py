@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot import service_view
+from bot.i18n import translator
 from storage.models import Photo, Problem, ProblemStatus, Report
 from tests.e2e.conftest import World
 from tests.e2e.test_attendance import at, evening
@@ -55,7 +57,7 @@ async def test_reports_with_numbers_chinese_keys_photos_and_an_album(world: Worl
 
     today = plain(await world.say(world.user("Carol"), "/today"))
     # Summed: problems 2+1, dissuaded 5+3+1, litter 3.5+1.5+1 kg, served 10+4.
-    assert "汇报 5 条：问题 3 · 劝导 9 · 垃圾 6 公斤 · 服务 14" in today
+    assert "汇报 5 条：发现问题 3 · 劝导次数 9 · 分拣重量 6 公斤 · 服务居民 14 人次" in today
 
 
 async def test_an_edited_report_files_nothing_new(world: World) -> None:
@@ -120,6 +122,35 @@ async def test_the_button_form_files_one_report(world: World) -> None:
     assert await count(world, Report) == 1
 
 
+async def test_everyday_chinese_is_read_and_unread_numbers_open_the_form(world: World) -> None:
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    said = plain(await world.say(alice, "/report 劝导3次 问题2个 捡了3斤"))
+    assert "1.5" in said
+    [report] = await stored(world)
+    assert (report.problems, report.dissuaded, report.grams, report.served, report.text) == (
+        2, 3, 1500, 0, ""
+    )
+    # `5G` is no number: nothing is stored; the form asks for the numbers, the text in it.
+    [form] = await world.say(bob, "/report 信号 5G 不好")
+    assert await count(world, Report) == 1
+    shown = plain([form])
+    assert shown.startswith(service_view.report_numbers_unread(translator("zh_CN")))
+    assert "信号 5G 不好" in shown
+    draft = form.buttons[0]["callback_data"].split(":")[1]
+    world.emulator.tap(form, f"rf:{draft}:save", bob)
+    await world.settle()
+    found = await stored(world)
+    assert [(r.problems, r.dissuaded, r.grams, r.served, r.text) for r in found[1:]] == [
+        (0, 0, 0, 0, "信号 5G 不好")
+    ]
+    # Plain text is still a report; a photo's report cannot wait for a form, so it is filed.
+    await world.say(carol, "/report 楼下很干净")
+    await world.say(carol, "", photo=True, caption="/report 3号楼门口很脏")
+    found = await stored(world)
+    assert [r.text for r in found[2:]] == ["楼下很干净", "3号楼门口很脏"]
+    assert await photos_of(world, found[-1].id) == 1
+
+
 async def test_problems_open_and_close_and_the_reporter_is_told(world: World) -> None:
     boss = await evening(world)
     alice = world.user("Alice")
@@ -150,6 +181,7 @@ async def test_problems_open_and_close_and_the_reporter_is_told(world: World) ->
 async def test_me_answers_privately_or_with_one_deep_link_a_minute(world: World) -> None:
     await evening(world)
     alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(alice, "/shift claim 1")
     at(world, "18:50")
     await world.say(alice, "/checkin")
     at(world, "21:00")
