@@ -11,13 +11,16 @@ from telegram import Update
 
 from bot import render, roster_view
 from bot.context import DutyContext, button_number, thread_of
+from bot.i18n import Translator
 from commands.duty_syntax import (
+    MAX_YEARS_AHEAD,
     DutySyntaxError,
     parse_duty,
     parse_need,
     parse_when,
     parse_window,
 )
+from commands.hours_syntax import DayLimit, day_limit, parse_day, plan_last_day
 from commands.shift import refresh_roster
 from commands.signup import command_args
 from scheduler.recurrence import occurrences
@@ -138,7 +141,12 @@ def parse_edit(text: str, today: date) -> DutyEdit | str:
         elif key == "when":
             when = parse_when(value, today)
             if isinstance(when, DutySyntaxError):
-                return value
+                # Not a rule nor a coming date: maybe a day word (明天, 下周六) or a date that
+                # has passed, which change() then refuses with a reason.
+                day = parse_day(value, today, ahead=True)
+                if day is None:
+                    return value
+                when = (None, day, False)
             edit = replace(edit, rrule=(when[0], when[1]))
         elif key == "time":
             window = parse_window(value)
@@ -153,17 +161,35 @@ def parse_edit(text: str, today: date) -> DutyEdit | str:
     return edit
 
 
+# One date per token; `next sat` is one token although it holds a space.
+_DATE_TOKEN = re.compile(r"(?:(?:last|next|this)\s+)?[^,，、;；\s]+", re.IGNORECASE)
+
+
 def parse_dates(text: str, today: date) -> list[date] | str:
-    """`2026-12-05,2026-12-06` (any date form the duty parser knows); else the bad token."""
+    """`2026-12-05,明天、周六 next sat`: day words looking ahead (parse_day); else the bad token.
+
+    Dates that have passed or lie too far ahead come back too: change() says why not.
+    """
     found: list[date] = []
-    for token in re.split(r"[,，、\s]+", unicodedata.normalize("NFKC", text).strip()):
-        if not token:
-            continue
-        when = parse_when(token, today)
-        if isinstance(when, DutySyntaxError) or when[0] is not None:
-            return token
-        found.append(when[1])
+    for token in _DATE_TOKEN.finditer(unicodedata.normalize("NFKC", text)):
+        day = parse_day(token.group(), today, ahead=True)
+        if day is None:
+            return token.group()
+        found.append(day)
     return found or text
+
+
+def date_refusal(
+    t: Translator, verb: str, days: list[date], today: date, last: date
+) -> str | None:
+    """Why the first date that has passed or lies after `last` cannot be used; None if all can."""
+    for day in days:
+        limit = day_limit(day, today, last)
+        if limit is DayLimit.PAST:
+            return roster_view.duty_day_past(t, verb, day, today)
+        if limit is DayLimit.TOO_FAR:
+            return roster_view.duty_day_too_far(t, day, last, today)
+    return None
 
 
 async def change(update: Update, context: DutyContext, verb: str, rest: str) -> None:
@@ -187,11 +213,21 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
         if isinstance(edit, str):
             await context.reply(update, roster_view.duty_bad_value(t, edit), kind="duty.bad")
             return
+        if edit.rrule is not None and edit.rrule[0] is None:  # a one-off: as far as /duty add
+            last = date(today.year + MAX_YEARS_AHEAD, 12, 31)
+            refusal = date_refusal(t, verb, [edit.rrule[1]], today, last)
+            if refusal is not None:
+                await context.reply(update, refusal, kind="duty.bad")
+                return
         options["edit"] = edit
     elif verb in ("skip", "extra"):
         dates = parse_dates(args, today)
         if isinstance(dates, str):
             await context.reply(update, roster_view.duty_bad_value(t, dates), kind="duty.bad")
+            return
+        refusal = date_refusal(t, verb, dates, today, plan_last_day(today))
+        if refusal is not None:
+            await context.reply(update, refusal, kind="duty.bad")
             return
         options[verb] = tuple(dates)
     else:
