@@ -14,12 +14,16 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from telegram import InlineKeyboardMarkup
+
 from bot.render import chunk_lines
 
 log = logging.getLogger(__name__)
 
-SendFn = Callable[[int, int | None, str, int | None], Awaitable[object]]
-"""Post (chat_id, thread_id, text, reply_to message id)."""
+SendFn = Callable[
+    [int, int | None, str, int | None, InlineKeyboardMarkup | None], Awaitable[object]
+]
+"""Post (chat_id, thread_id, text, reply_to message id, buttons)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Ack:
     reply_to: int | None
     name: str = ""
     render_many: Callable[[Sequence[Ack]], list[str]] | None = None
+    # Buttons that act on whoever taps them (never on the person acknowledged): a combined
+    # message carries the last one's, under its last part.
+    markup: InlineKeyboardMarkup | None = None
 
 
 @dataclass
@@ -72,7 +79,7 @@ class AckCoalescer:
         batch = self._batches.get(key)
         if batch is None and self._quiet_at.get(key, 0.0) <= now:
             self._quiet_at[key] = now + self._window
-            await self._send(key.chat_id, key.thread_id, ack.text, ack.reply_to)
+            await self._send(key.chat_id, key.thread_id, ack.text, ack.reply_to, ack.markup)
             return
         if batch is None:
             batch = self._batches[key] = _Batch()
@@ -89,11 +96,16 @@ class AckCoalescer:
         try:
             if len(batch.items) == 1:
                 only = batch.items[0]
-                await self._send(key.chat_id, key.thread_id, only.text, only.reply_to)
+                await self._send(key.chat_id, key.thread_id, only.text, only.reply_to,
+                                 only.markup)
                 return
             render_many = batch.items[-1].render_many or join_texts
-            for text in render_many(batch.items):
-                await self._send(key.chat_id, key.thread_id, text, None)
+            markup = next((a.markup for a in reversed(batch.items) if a.markup), None)
+            texts = render_many(batch.items)
+            for i, text in enumerate(texts):
+                last = i == len(texts) - 1
+                await self._send(key.chat_id, key.thread_id, text, None,
+                                 markup if last else None)
         except Exception:
             log.exception("could not post %d acknowledgements in chat %s",
                           len(batch.items), key.chat_id)

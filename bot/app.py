@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import BotCommandScopeDefault, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -95,9 +95,12 @@ def build_application(
     outgoing = Outgoing(app.bot, sessions, clock)
 
     async def send_ack(
-        chat_id: int, thread_id: int | None, text: str, reply_to: int | None
+        chat_id: int, thread_id: int | None, text: str, reply_to: int | None,
+        markup: InlineKeyboardMarkup | None,
     ) -> None:
-        await outgoing.to_group(chat_id, text, thread_id=thread_id, reply_to=reply_to)
+        await outgoing.to_group(
+            chat_id, text, thread_id=thread_id, reply_to=reply_to, markup=markup
+        )
 
     app.bot_data["services"] = Services(
         settings=settings,
@@ -182,6 +185,8 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(cover.tap_take, pattern=r"^take:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(duty.tap_undo, pattern=r"^undo:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_page, pattern=r"^page:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(attendance.tap_move, pattern=r"^moveto:"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
     app.add_error_handler(on_error)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.acks import Ack, AckCoalescer, AckKey
@@ -89,16 +89,21 @@ class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         kind: str = "reply",
         name: str = "",
         render_many: Callable[[Sequence[Ack]], list[str]] | None = None,
+        markup: InlineKeyboardMarkup | None = None,
     ) -> None:
-        """Answer a command: in a group through the acknowledgement coalescer, else directly."""
+        """Answer a command: in a group through the acknowledgement coalescer, else directly.
+
+        `markup` buttons must act on whoever taps them: acknowledgements get combined.
+        """
         message = update.effective_message
         if message is None:
             return
         if self.group is None:
-            await message.reply_text(text)
+            await message.reply_text(text, reply_markup=markup)
             return
         key = AckKey(self.group.chat_id, thread_of(update), kind)
-        ack = Ack(text=text, reply_to=message.message_id, name=name, render_many=render_many)
+        ack = Ack(text=text, reply_to=message.message_id, name=name, render_many=render_many,
+                  markup=markup)
         await self.services.acks.add(key, ack)
 
     async def is_group_admin(self, user_id: int) -> bool:

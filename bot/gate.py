@@ -119,6 +119,9 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
 
 PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
+# Commands that change someone's records need a named actor: nobody may, as the group.
+RECORDS = {"hours", "noshow", "leader"}
+RECORDS_SHIFT_VERBS = {"assign", "unassign"}
 
 
 def _command_of(update: Update, bot_username: str) -> tuple[str, str] | None:
@@ -154,6 +157,11 @@ async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -
         raise ApplicationHandlerStop
     name, verb = command
     anonymous = user.id == ANONYMOUS_ADMIN_ID or (sender is not None and sender.id == info.chat_id)
-    if anonymous and (name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS)):
+    if not anonymous:
+        return
+    if name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS):
         await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
+        raise ApplicationHandlerStop
+    if name in RECORDS or (name == "shift" and verb in RECORDS_SHIFT_VERBS):
+        await context.reply(update, render.anonymous_records(t), kind="refused.anonymous")
         raise ApplicationHandlerStop

@@ -40,7 +40,7 @@ from scheduler.dispatcher import (
     TooLate,
     Unknown,
 )
-from storage import daybook, groups, members, reports
+from storage import daybook, groups, members
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
 from storage.models import (
@@ -184,15 +184,19 @@ class Notifier:
         photo: bytes | None = None
         if row.person_id is None and row.kind in ("noshow", "monthly"):
             # For the leaders: one row each, for those the bot may write to.
-            leaders = [p for p in await self._leaders(session, group) if p.private_chat]
-            if leaders:
-                return FannedOut([
-                    Planned(f"{row.key}:p{p.person_id}", group.id, row.kind, now,
-                            row.expires_at, p.person_id, dict(payload))
-                    for p in leaders
-                ])
-            if row.kind == "monthly":
-                return None
+            known = await self._leaders(session, group)
+            leaders = [p for p in known if p.private_chat]
+            children = [
+                Planned(f"{row.key}:p{p.person_id}", group.id, row.kind, now,
+                        row.expires_at, p.person_id, dict(payload))
+                for p in leaders
+            ]
+            if row.kind == "monthly" and (len(leaders) < len(known) or not known):
+                # A leader who has not started the bot gets a one-tap link in the group.
+                children.append(Planned(f"{row.key}:link", group.id, "monthlink", now,
+                                        row.expires_at, None, dict(payload)))
+            if children:
+                return FannedOut(children)
         match row.kind:
             case "reminder":
                 start = datetime.fromisoformat(payload["start"].replace("Z", "+00:00"))
@@ -241,24 +245,22 @@ class Notifier:
                     markup = notify_view.noshow_button(t, shift)
             case "summary":
                 day = datetime.fromisoformat(payload["day"]).date()
-                book = await daybook.day_book(session, group.id, day)
+                book = await daybook.day_book(session, group.id, day, zone)
                 happened = book.volunteers or book.reports.reports
                 if not happened and not rules.summary_empty:
                     return None  # nobody served, nothing reported
-                open_problems = [(p.id, p.text) for p in
-                                 await reports.open_problems(session, group.id)]
                 found = await upcoming_shifts(session, group.id, now=now, days=2)
                 tomorrow = day + timedelta(days=1)
                 gaps = [ln for ln in await _lines(session, group.id, [
                     (s, cs) for s, cs in found if s.local_date == tomorrow
                 ]) if len(ln.names) < ln.shift.need_min]
-                text = notify_view.summary(t, book, open_problems, gaps, zone)[0]
+                text = notify_view.summary(t, book, gaps, zone)[0]
             case "weekly":
                 first = datetime.fromisoformat(payload["first"]).date()
                 last = datetime.fromisoformat(payload["last"]).date()
-                week = await daybook.period(session, group.id, first, last)
+                week = await daybook.period(session, group.id, first, last, zone)
                 before = await daybook.period(
-                    session, group.id, first - timedelta(days=7), last - timedelta(days=7)
+                    session, group.id, first - timedelta(days=7), last - timedelta(days=7), zone
                 )
                 if not (week.volunteers or week.reports.reports) and not rules.summary_empty:
                     return None
@@ -268,11 +270,15 @@ class Notifier:
                 )
                 text = notify_view.weekly(t, week, before)
             case "monthly":
-                year, month = (int(x) for x in payload["month"].split("-"))
-                first = date(year, month, 1)
-                last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-                text = notify_view.monthly(
-                    t, group.title, first, await daybook.period(session, group.id, first, last)
+                first = date.fromisoformat(payload["month"] + "-01")
+                last = daybook.month_end(first)
+                month = await daybook.period(session, group.id, first, last, zone)
+                text = notify_view.month_view(t, group.title, first, month, volunteers=30)[0]
+            case "monthlink":
+                first = date.fromisoformat(payload["month"] + "-01")
+                text = notify_view.month_link(t, first)
+                markup = notify_view.month_link_keyboard(
+                    t, self._bot.username, group.id, first
                 )
             case _:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)

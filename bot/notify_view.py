@@ -14,8 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention, spacer
 from bot.roster_view import ShiftLine, day_label, locale_of, window_label
-from bot.service_view import hours_label, kg_label, numbers_line
-from storage.daybook import DayBook, Period
+from bot.service_view import hours_label, numbers_line, pending_lines, record_state
+from storage.daybook import DayBook, Figures, Period
+from storage.hours import Minutes
 from storage.models import Duty, Shift
 
 Person = tuple[int, str]  # (telegram user id, display name)
@@ -162,11 +163,12 @@ def weekly(t: Translator, week: Period, before: Period) -> str:
         t.gettext("📊 The week {week}").format(week=_week_label(t, week.first, week.last)),
         t.gettext("Volunteers {volunteers} · person-times {times} · hours {hours}").format(
             volunteers=week.volunteers, times=week.person_times,
-            hours=hours_label(t, week.minutes),
+            hours=hours_label(t, week.hours.confirmed),
         ),
+        *pending_lines(t, week.hours),
         t.gettext("Last week: volunteers {volunteers} · person-times {times} · hours {hours}")
         .format(volunteers=before.volunteers, times=before.person_times,
-                hours=hours_label(t, before.minutes)),
+                hours=hours_label(t, before.hours.confirmed)),
         numbers_line(t, week.reports),
     ]
     if week.top:
@@ -176,53 +178,122 @@ def weekly(t: Translator, week: Period, before: Period) -> str:
     return "\n".join(lines)[:1024]  # a photo caption holds 1024 characters
 
 
-def monthly(t: Translator, group: str, first: date, month: Period) -> str:
-    """📄 Last month's numbers, as plain lines a leader copies into the office's form."""
+def _figures_line(t: Translator, label: str, f: Figures) -> str:
+    text = t.gettext("{label}: shifts {shifts} · person-times {times} · hours {hours}").format(
+        label=label, shifts=f.shifts_held, times=f.person_times,
+        hours=hours_label(t, f.hours.confirmed),
+    )
+    if f.hours.pending:
+        text += spacer(t) + t.gettext("(+{hours} to confirm)").format(
+            hours=hours_label(t, f.hours.pending)
+        )
+    return text
+
+
+def month_view(
+    t: Translator, group: str, first: date, month: Period, *, volunteers: int | None = None
+) -> list[str]:
+    """📄 A month as a leader reports it to the office: volunteers, shifts held, person-times,
+    confirmed and pending hours, per duty and per place, no-shows, problems, hours per
+    volunteer. `volunteers` caps that list (the private report; /summary shows all)."""
     label = format_skeleton("yMMMM", first, locale=locale_of(t))
-    return "\n".join([
+    lines = [
         t.gettext("📄 {group}: volunteer service in {month}").format(
             group=esc(group), month=label
         ),
+        t.gettext("Volunteers: {n}").format(n=month.volunteers),
+        t.gettext("Shifts held: {n}").format(n=month.shifts_held),
         t.gettext("Person-times: {n}").format(n=month.person_times),
-        t.gettext("Hours: {hours}").format(hours=hours_label(t, month.minutes)),
-        t.gettext("Problems found: {n}").format(n=month.reports.problems),
-        t.gettext("People dissuaded: {n}").format(n=month.reports.dissuaded),
-        t.gettext("Litter picked: {kg}").format(kg=kg_label(t, month.reports.grams)),
-        t.gettext("Residents served: {n}").format(n=month.reports.served),
-    ])
+        t.gettext("Hours: {hours}").format(hours=hours_label(t, month.hours.confirmed)),
+        *pending_lines(t, month.hours),
+        t.gettext("No-shows: {n}").format(n=month.no_shows),
+        numbers_line(t, month.reports, month.tracked),
+    ]
+    if month.per_duty:
+        lines.append("<b>" + t.gettext("Per duty") + "</b>")
+        for f in month.per_duty:
+            name = esc(f.name) if f.name else t.gettext("hours outside the roster")
+            if f.place:
+                name += f" @{esc(f.place)}"
+            lines.append("  " + _figures_line(t, name, f))
+    if month.per_place:
+        lines.append("<b>" + t.gettext("Per place") + "</b>")
+        lines += ["  " + _figures_line(t, esc(f.place or ""), f) for f in month.per_place]
+    if month.per_volunteer:
+        lines.append("<b>" + t.gettext("Hours per volunteer") + "</b>")
+        shown = month.per_volunteer[:volunteers] if volunteers else month.per_volunteer
+        for name, hours in shown:
+            row = f"  {esc(name)} {hours_label(t, hours.confirmed)}"
+            if hours.pending:
+                row += spacer(t) + t.gettext("(+{hours} to confirm)").format(
+                    hours=hours_label(t, hours.pending)
+                )
+            lines.append(row)
+        if len(shown) < len(month.per_volunteer):
+            lines.append("  " + t.gettext("… and {n} more: /summary {month} in the group").format(
+                n=len(month.per_volunteer) - len(shown), month=f"{first:%Y-%m}"
+            ))
+    return chunk_lines(lines)
+
+
+def month_link(t: Translator, first: date) -> str:
+    """In the group, for leaders who have not started the bot: the month is ready privately."""
+    label = format_skeleton("yMMMM", first, locale=locale_of(t))
+    return t.gettext(
+        "📄 The report for {month} is ready. Leaders: tap below to read it in a private chat."
+    ).format(month=label)
+
+
+def month_link_keyboard(
+    t: Translator, bot_username: str, group_id: int, first: date
+) -> InlineKeyboardMarkup:
+    """The one-tap deep link to the month's report."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("Open in private chat"),
+        url=f"https://t.me/{bot_username}?start={month_payload(group_id, first)}",
+    )]])
+
+
+def month_payload(group_id: int, first: date) -> str:
+    """`month-12-2026-11`: a start payload (A–Z, a–z, 0–9, _ and -, at most 64)."""
+    return f"month-{group_id}-{first:%Y-%m}"
+
+
+def parse_month_payload(payload: str) -> tuple[int, date] | None:
+    """The group and month a `month-…` start payload names; None for anything else."""
+    match = re.fullmatch(r"month-(\d{1,12})-(\d{4})-(\d{2})", payload)
+    if match is None or not 1 <= int(match[3]) <= 12:
+        return None
+    return int(match[1]), date(int(match[2]), int(match[3]), 1)
 
 
 def summary(
-    t: Translator, book: DayBook, problems: Sequence[tuple[int, str]],
-    gaps_tomorrow: Sequence[ShiftLine], zone: str,
+    t: Translator, book: DayBook, gaps_tomorrow: Sequence[ShiftLine], zone: str
 ) -> list[str]:
     """🌙 The day: each shift with who served and their hours, totals, reports, loose ends."""
     lines = [t.gettext("🌙 Summary of {day}").format(day=day_label(t, book.day))]
     for day in book.shifts:
         lines.append(f"<b>{_shift(t, day.shift, day.duty, zone)}</b>")
         served = [
-            f"{esc(book.names.get(a.person_id, '?'))} {hours_label(t, a.minutes or 0)}"
+            f"{esc(book.names.get(a.person_id, '?'))} {record_state(t, a, zone)}"
             for a in day.came if not a.is_open
         ]
         lines.append("  " + (t.gettext(", ").join(served) if served else t.gettext("nobody")))
     for a in book.ad_hoc:
         lines.append(t.gettext("Outside the roster: {name} {hours}").format(
-            name=esc(book.names.get(a.person_id, "?")), hours=hours_label(t, a.minutes or 0)
+            name=esc(book.names.get(a.person_id, "?")), hours=record_state(t, a, zone)
         ))
     lines.append("")
     lines.append(t.gettext(
         "Volunteers {volunteers} · person-times {times} · hours {hours}"
     ).format(volunteers=book.volunteers, times=book.person_times,
-             hours=hours_label(t, book.confirmed_minutes + book.pending_minutes)))
-    if book.pending_minutes:
-        lines.append(t.gettext("Waiting for a leader to confirm: {hours}").format(
-            hours=hours_label(t, book.pending_minutes)
-        ))
+             hours=hours_label(t, book.confirmed_minutes)))
+    lines += pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes))
     lines.append(t.ngettext("{n} report: ", "{n} reports: ", book.reports.reports).format(
-        n=book.reports.reports) + numbers_line(t, book.reports))
-    if problems:
+        n=book.reports.reports) + numbers_line(t, book.reports, book.tracked))
+    if book.tracked.open_then:
         lines.append(t.gettext("Open problems:"))
-        lines += [f"  #{pid} {esc(text)}" for pid, text in problems]
+        lines += [f"  #{p.id} {esc(p.text)}" for p in book.tracked.open_then]
     if book.still_in:
         lines.append(t.ngettext(
             "{n} person has not checked out yet.", "{n} people have not checked out yet.",

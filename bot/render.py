@@ -296,3 +296,24 @@ def anonymous_personal(t: Translator) -> str:
         "You are posting as the group (anonymous admin), so I cannot tell who you are. "
         "Leader commands work; for your own roster use your personal account."
     )
+
+
+def anonymous_records(t: Translator) -> str:
+    """An anonymous admin tried a command that changes someone's records."""
+    return t.gettext(
+        "You are posting as the group (anonymous admin), so I cannot tell who you are, and "
+        "nobody may change hours or records without a name: turn off “Remain anonymous” in "
+        "your admin rights for this, or ask another leader."
+    )
+
+
+def not_in_group(t: Translator, name: str) -> str:
+    """The person named is not a member of this Telegram group (or is a bot)."""
+    return t.gettext(
+        "{name} is not a member of this group, so I cannot do that for them."
+    ).format(name=esc(name))
+
+
+def leaders_only_there(t: Translator, group: str) -> str:
+    """A private deep link meant for a group's leaders, opened by someone else."""
+    return t.gettext("Only the leaders of {group} can open this.").format(group=esc(group))

@@ -11,7 +11,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.render import MAX_MESSAGE, chunk_lines, esc, join_names, mention
+from bot.render import MAX_MESSAGE, chunk_lines, esc, join_names, mention, spacer
 from storage import claims
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
@@ -101,10 +101,11 @@ def claim_keyboard(
     rows = []
     for line in lines[:MAX_BUTTONS]:
         shift = line.shift
+        place = f" @{line.duty.place[:10]}" if line.duty.place else ""
         label = (
             f"{weekday_label(t, shift.local_date)} "
-            f"{clock_label(t, shift.start_at.astimezone(tz).time())} {line.duty.name[:12]} "
-            f"{len(line.names)}/{shift.need_max}"
+            f"{clock_label(t, shift.start_at.astimezone(tz).time())} {line.duty.name[:12]}"
+            f"{place} {len(line.names)}/{shift.need_max}"
         )
         if len(line.names) >= shift.need_max:
             label = t.gettext("{shift} · waitlist").format(shift=label)
@@ -114,13 +115,23 @@ def claim_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def claim_outcome(t: Translator, result: claims.ClaimResult, zone: str) -> str:
-    """What happened when someone tried to claim: a toast or a reply."""
+def duty_at(duty: Duty | None) -> str:
+    """` 督导 @3号点`: the duty's name and place after a time, wherever a shift is named."""
+    if duty is None:
+        return ""
+    return f" {duty.name}" + (f" @{duty.place}" if duty.place else "")
+
+
+def claim_outcome(
+    t: Translator, result: claims.ClaimResult, zone: str, duty: Duty | None = None
+) -> str:
+    """What happened when someone tried to claim: a toast or a reply (plain text: a toast
+    is not HTML, and a reply escapes it where it is posted)."""
     match result:
         case claims.Claimed(shift, _claim):
             return t.gettext("✅ You are on {day} {window}.").format(
                 day=day_label(t, shift.local_date),
-                window=window_label(t, shift.start_at, shift.end_at, zone),
+                window=window_label(t, shift.start_at, shift.end_at, zone) + duty_at(duty),
             )
         case claims.AlreadyOn():
             return t.gettext("You are already on this shift.")
@@ -364,19 +375,26 @@ def no_gaps(t: Translator, days: int) -> str:
     return t.gettext("👍 Every shift in the next {days} days has enough people.").format(days=days)
 
 
-def shift_cancelled(
-    t: Translator, duty: Duty, shift: Shift, told: dict[int, list[tuple[int, str]]], reason: str
+def shifts_cancelled(
+    t: Translator,
+    cancelled: Sequence[tuple[Shift, Duty]],
+    told: dict[int, list[tuple[int, str]]],
+    reason: str,
+    zone: str,
 ) -> str:
-    """Told in the group when a leader cancels one occurrence."""
-    text = t.gettext("❌ {duty} on {day} is cancelled.").format(
-        duty=esc(duty.name), day=day_label(t, shift.local_date)
+    """Told in the group when a leader cancels occurrences: one message for all of them."""
+    shifts = t.gettext("; ").join(
+        f"{day_label(t, s.local_date)} {window_label(t, s.start_at, s.end_at, zone)}"
+        + esc(duty_at(d))
+        for s, d in cancelled
     )
+    text = t.gettext("❌ Cancelled: {shifts}.").format(shifts=shifts)
     if reason:
-        text += " " + t.gettext("Reason: {reason}").format(reason=esc(reason))
-    people = told.get(shift.id, [])
+        text += spacer(t) + t.gettext("Reason: {reason}").format(reason=esc(reason))
+    people = {p: n for s, _d in cancelled for p, n in told.get(s.id, [])}
     if people:
         text += "\n" + t.gettext("{people}: you are free that day.").format(
-            people=_mentions(t, people)
+            people=_mentions(t, list(people.items()))
         )
     return text
 
@@ -405,7 +423,14 @@ def assign_outcome(
                 "This shift is full. Add “force” to put them on over capacity."
             )
         case claims.NotOnShift():
-            return t.gettext("They are not on this shift.")
+            return t.gettext("{name} is not on this shift.").format(name=esc(who[1]))
+        case claims.AlreadyOn():
+            return t.gettext("{name} is already on this shift.").format(name=esc(who[1]))
+        case claims.Clash(_shift, other):
+            return t.gettext(
+                "{name} is already on another shift at that time ({day} {window})."
+            ).format(name=esc(who[1]), day=day_label(t, other.local_date),
+                     window=window_label(t, other.start_at, other.end_at, zone))
         case _:
             return claim_outcome(t, result, zone)
 
@@ -420,7 +445,7 @@ def my_shifts(
         )
     lines = [t.gettext("Your coming shifts in {team}:").format(team=esc(team))]
     for shift, claim, duty in entries:
-        name = esc(duty.name) if duty else ""
+        name = esc(duty_at(duty).strip())
         line = (
             f"#{shift.id} {esc(day_label(t, shift.local_date))} "
             f"{window_label(t, shift.start_at, shift.end_at, zone)} {name}"
@@ -629,3 +654,27 @@ def roster_page(
         rows = list(keyboard.inline_keyboard) if keyboard else []
         keyboard = InlineKeyboardMarkup([*rows, nav])
     return RosterPage(text, keyboard, page, len(pages))
+
+
+def _plan_date(t: Translator, day: date, today: date) -> str:
+    """`11月23日` / `Nov 23`; with the year (`2027年11月30日`) when it is not this year's."""
+    skeleton = "MMMd" if day.year == today.year else "yMMMd"
+    return format_skeleton(skeleton, day, locale=locale_of(t))
+
+
+def duty_day_past(t: Translator, verb: str, day: date, today: date) -> str:
+    """A /duty skip, extra or edit date that has already passed."""
+    if verb == "skip":
+        text = t.gettext("{day} has already passed; it can no longer be skipped.")
+    elif verb == "extra":
+        text = t.gettext("{day} has already passed; no extra date can be added there.")
+    else:
+        text = t.gettext("{day} has already passed; choose today or a later date.")
+    return text.format(day=_plan_date(t, day, today))
+
+
+def duty_day_too_far(t: Translator, day: date, last: date, today: date) -> str:
+    """A /duty skip, extra or edit date further ahead than duties are planned."""
+    return t.gettext("{day} is too far ahead: the latest date possible is {last}.").format(
+        day=_plan_date(t, day, today), last=_plan_date(t, last, today)
+    )

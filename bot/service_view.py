@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -15,8 +16,8 @@ from bot.roster_view import clock_label, day_label, locale_of, window_label
 from commands.report_syntax import ReportProblem, ReportSyntaxError
 from storage import attendance as att
 from storage import reports, settings
-from storage.attendance import Minutes
 from storage.daybook import DayBook, MyRecord
+from storage.hours import Minutes
 from storage.models import Attendance, Duty, Evidence, Problem, Report, ReportDraft, Shift
 
 
@@ -38,7 +39,26 @@ def _at(t: Translator, moment: datetime, zone: str) -> str:
 
 def _shift_label(t: Translator, shift: Shift, duty: Duty | None, zone: str) -> str:
     name = esc(duty.name) if duty else t.gettext("shift #{id}").format(id=shift.id)
-    return f"{name} {window_label(t, shift.start_at, shift.end_at, zone)}"
+    label = f"{name} {window_label(t, shift.start_at, shift.end_at, zone)}"
+    if duty is not None and duty.place:
+        label += f" @{esc(duty.place)}"
+    return label
+
+
+def overlap_label(t: Translator, found: att.Overlaps, zone: str) -> str:
+    """The record a new one would overlap: its day, time, duty and team."""
+    a = found.attendance
+    first = a.served_from or a.checkin_at
+    if first is None:  # pragma: no cover - overlapping() finds only records with a span
+        return day_label(t, a.local_date)
+    if a.served_until is None:
+        when = t.gettext("checked in {time}").format(time=_at(t, first, zone))
+    else:
+        when = window_label(t, first, a.served_until, zone)
+    what = esc(found.duty_name) if found.duty_name else t.gettext("hours outside the roster")
+    return t.gettext("{day} {when} {what} ({team})").format(
+        day=day_label(t, a.local_date), when=when, what=what, team=esc(found.group_title)
+    )
 
 
 # ---- check in and out ----------------------------------------------------------------------
@@ -47,7 +67,7 @@ def checkin_usage(t: Translator) -> str:
     """How /checkin is used."""
     return t.gettext(
         "Check in when you arrive: /checkin. If family members came along: /checkin +2 "
-        "(at most {n})."
+        "(at most {n}). To say where you are: /checkin 3号点."
     ).format(n=att.MAX_COMPANIONS)
 
 
@@ -83,6 +103,20 @@ def checkin_outcome(
                 "{name}, you already checked in and out of {shift}. A leader can correct "
                 "hours with /hours."
             ).format(name=esc(name), shift=_shift_label(t, shift, duty, zone))
+        case att.NoShiftAtPlace(place, places) if places:
+            return t.gettext(
+                "No shift at “{place}” is open for check-in now. Open now: {places}."
+            ).format(place=esc(place), places=t.gettext(", ").join(esc(p) for p in places))
+        case att.NoShiftAtPlace(place, _):
+            return t.gettext(
+                "No shift at “{place}” is open for check-in now. Send /checkin alone to check "
+                "in to the shift that is on."
+            ).format(place=esc(place))
+        case att.Overlaps():
+            return t.gettext(
+                "{name}, this time overlaps a record you already have: {record}. One person "
+                "serves one shift at a time."
+            ).format(name=esc(name), record=overlap_label(t, result, zone))
         case att.NoShiftNow(next_shift, opens_at):
             if next_shift is None or opens_at is None:
                 return t.gettext(
@@ -99,11 +133,59 @@ def checkin_outcome(
             )
 
 
+def elsewhere_keyboard(
+    t: Translator, elsewhere: Sequence[tuple[Shift, str]]
+) -> InlineKeyboardMarkup:
+    """"Not here?" buttons under a walk-in's check-in: one per other place running now.
+
+    A tap moves the tapper's own check-in, so a combined acknowledgement can carry them.
+    """
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(
+            t.gettext("Not here? I am at {place}").format(place=place),
+            callback_data=f"moveto:{shift.id}",
+        )]
+        for shift, place in elsewhere[:6]
+    ])
+
+
+def move_outcome(
+    t: Translator, name: str, result: att.MoveResult, duty: Duty | None, zone: str
+) -> str:
+    """The toast after "Not here?" (plain text: toasts are not HTML)."""
+    match result:
+        case att.Moved(_attendance, shift, _place):
+            return t.gettext("✅ {name}, your check-in moved to {shift}.").format(
+                name=name, shift=html_to_plain_label(_shift_label(t, shift, duty, zone))
+            )
+        case att.NothingToMove():
+            return t.gettext(
+                "You have no walk-in check-in here to move. Check in with /checkin first."
+            )
+        case att.NotRunningThen():
+            return t.gettext("That shift was not on when you checked in.")
+        case att.Overlaps():
+            return t.gettext(
+                "{name}, that time overlaps a record you already have: {record}."
+            ).format(name=name, record=html_to_plain_label(overlap_label(t, result, zone)))
+
+
+def html_to_plain_label(text: str) -> str:
+    """A label rendered for HTML, back to the characters a toast shows."""
+    return html.unescape(text)
+
+
 def checkout_outcome(
     t: Translator, name: str, result: att.CheckOutResult, duty: Duty | None, zone: str
 ) -> str:
     """The answer to /checkout."""
     match result:
+        case att.CheckedOut(attendance, _, too_short=True, min_presence=least):
+            assert attendance.checkout_at is not None
+            return t.gettext(
+                "👋 {name} checked out at {time}. Less than {n} minutes on duty: no hours are "
+                "credited for this check-in."
+            ).format(name=esc(name), time=_at(t, attendance.checkout_at, zone), n=least)
         case att.CheckedOut(attendance, _):
             minutes = attendance.minutes or 0
             if attendance.evidence is Evidence.AUTO:
@@ -115,10 +197,17 @@ def checkout_outcome(
                 ).format(name=esc(name), time=_at(t, attendance.checkout_at, zone),
                          hours=hours_label(t, minutes))
             assert attendance.checkout_at is not None
-            return t.gettext("👋 {name} checked out at {time}: {hours}. Thank you!").format(
+            text = t.gettext("👋 {name} checked out at {time}: {hours}. Thank you!").format(
                 name=esc(name), time=_at(t, attendance.checkout_at, zone),
                 hours=hours_label(t, minutes),
             )
+            if attendance.walk_in:
+                text += spacer(t) + t.gettext(
+                    "As a walk-in, the hours wait for a leader to confirm them."
+                )
+            if result.capped:
+                text += spacer(t) + t.gettext("A day counts at most 24 hours.")
+            return text
         case att.NotCheckedIn(last) if last is not None and last.checkout_at is not None:
             return t.gettext(
                 "{name}, you are not checked in. Your last check-out was at {time} on {day} "
@@ -147,7 +236,7 @@ def hours_usage(t: Translator) -> str:
 
 
 def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: str) -> str:
-    """The answer to /hours <person> …."""
+    """The answer to /hours <person> …: what changed, or which rule stopped it."""
     match result:
         case att.HoursSet(attendance, before) if before is not None:
             old = before.get("minutes")
@@ -162,6 +251,13 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
                 name=esc(name), day=day_label(t, attendance.local_date),
                 hours=hours_label(t, attendance.minutes or 0),
             )
+        case att.Voided(attendance, _):
+            return t.gettext(
+                "🗑 The record of {name} on {day} ({hours}) is void: it stays in the ledger "
+                "marked void and counts nowhere. Reason: {note}"
+            ).format(name=esc(name), day=day_label(t, attendance.local_date),
+                     hours=hours_label(t, attendance.minutes or 0),
+                     note=esc(attendance.note or ""))
         case att.OwnHours():
             return t.gettext(
                 "Nobody enters, corrects or confirms their own hours: please ask another leader."
@@ -171,18 +267,60 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
                 f"{_at(t, r.checkin_at, zone)}–{_at(t, r.checkout_at, zone)}"
                 for r in records if r.checkin_at and r.checkout_at
             )
+            if not times and len(records) == 1:
+                return t.gettext(
+                    "{name} is still checked in that day: correct the record after the "
+                    "check-out."
+                ).format(name=esc(name))
             return t.gettext(
                 "{name} has several records that day ({times}). Give the time, for example "
                 "19:00-21:00, to say which one."
             ).format(name=esc(name), times=times or len(records))
+        case att.FutureDay():
+            return future_date(t)
+        case att.TooFarBack(earliest, days):
+            return t.gettext(
+                "That is too far back: hours can be entered for the last {n} days, from {day} "
+                "on (the setting hours_backdate_days)."
+            ).format(n=days, day=day_label(t, earliest))
+        case att.ZeroNothingToVoid():
+            return t.gettext(
+                "0 hours adds nothing: {name} has no record that day. To void a record, give "
+                "0 and a reason on a day that has one."
+            ).format(name=esc(name))
+        case att.VoidNeedsReason(attendance):
+            return t.gettext(
+                "0 hours voids the record of {name} on {day}. Please add the reason, for "
+                "example: /hours {name} {day} 0 checked in from home."
+            ).format(name=esc(name), day=day_label(t, attendance.local_date))
+        case att.DayFull(other):
+            return t.gettext(
+                "{name} already has {hours} recorded that day: a day counts at most 24 hours."
+            ).format(name=esc(name), hours=hours_label(t, other))
+        case att.Overlaps():
+            return t.gettext(
+                "This time overlaps a record {name} already has: {record}. Correct that one, "
+                "or give another time."
+            ).format(name=esc(name), record=overlap_label(t, result, zone))
+        case att.NotMemberThen():
+            return t.gettext(
+                "{name} is no longer a member here: only their records from when they were "
+                "a member can be corrected."
+            ).format(name=esc(name))
 
 
-def day_confirmed(t: Translator, day: date, result: att.DayConfirmed) -> str:
-    """The answer to /hours confirm <date>."""
-    text = t.ngettext(
-        "✅ {n} record of {day} confirmed.", "✅ {n} records of {day} confirmed.",
-        result.confirmed,
-    ).format(n=result.confirmed, day=day_label(t, day))
+def day_confirmed(
+    t: Translator, day: date, result: att.DayConfirmed, names: dict[int, str]
+) -> str:
+    """The answer to /hours confirm <date>: whose hours were confirmed."""
+    if result.records:
+        who = t.gettext(", ").join(
+            f"{esc(names.get(a.person_id, '?'))} {hours_label(t, a.minutes or 0)}"
+            for a in result.records
+        )
+        text = t.gettext("✅ Confirmed for {day}: {who}.").format(day=day_label(t, day), who=who)
+    else:
+        text = t.gettext("Nothing to confirm for {day}.").format(day=day_label(t, day))
     if result.own_skipped:
         text += spacer(t) + t.ngettext(
             "{n} of them is your own: another leader confirms it.",
@@ -267,8 +405,8 @@ def report_usage(t: Translator) -> str:
     """How /report is used."""
     return t.gettext(
         "Report what you found: /report problems=2 dissuaded=5 kg=3 served=10 text, or in "
-        "Chinese 问题=2 劝导=5 公斤=3 服务=10 (3斤 is 1.5 kg). Send /report alone for buttons, "
-        "or put /report in a photo's caption."
+        "Chinese 劝导3次 问题2个 捡了3斤 服务10人 (3斤 is 1.5 kg, 2斤半 is 1.25 kg). Send "
+        "/report alone for buttons, or put /report in a photo's caption."
     )
 
 
@@ -308,11 +446,20 @@ def report_refused(t: Translator, refused: reports.OutOfRange | reports.TextTooL
     return text + "\n" + t.gettext("Nothing was stored.")
 
 
-def numbers_line(t: Translator, numbers: reports.Numbers | reports.ReportTotals) -> str:
-    """`问题 2 · 劝导 5 · 垃圾 3 公斤 · 服务 10`."""
+def numbers_line(
+    t: Translator, numbers: reports.Numbers | reports.ReportTotals,
+    tracked: reports.TrackedProblems | None = None,
+) -> str:
+    """`发现问题 2 · 劝导 5 次 · 分拣 3 公斤 · 服务居民 10 人次`; with the tracked problems
+    (`/problem`) of the period named apart from the numbers typed into reports."""
+    problems = str(numbers.problems)
+    if tracked is not None and tracked.raised:
+        problems += t.gettext(" (of which {raised} tracked, {resolved} resolved)").format(
+            raised=tracked.raised, resolved=tracked.resolved
+        )
     return t.gettext(
         "problems {problems} · dissuaded {dissuaded} · litter {kg} · served {served}"
-    ).format(problems=numbers.problems, dissuaded=numbers.dissuaded,
+    ).format(problems=problems, dissuaded=numbers.dissuaded,
              kg=kg_label(t, numbers.grams), served=numbers.served)
 
 
@@ -476,13 +623,29 @@ def reporter_told(t: Translator, problem: Problem, group: str) -> str:
 
 # ---- /today and /me ------------------------------------------------------------------------
 
-def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
+def pending_lines(t: Translator, hours: Minutes) -> list[str]:
+    """The line under confirmed hours that every view shows when some wait for a leader."""
+    if not hours.pending:
+        return []
+    return [t.gettext("Waiting for a leader to confirm: {hours}").format(
+        hours=hours_label(t, hours.pending)
+    )]
+
+
+def record_state(t: Translator, a: Attendance, zone: str) -> str:
+    """One record's hours as every view shows them: (to confirm), (void), or still in."""
+    if a.voided:
+        return t.gettext("{hours} (void)").format(hours=hours_label(t, a.minutes or 0))
     if a.is_open and a.checkin_at is not None:
-        state = t.gettext("checked in {time}").format(time=_at(t, a.checkin_at, zone))
-    else:
-        state = hours_label(t, a.minutes or 0)
-        if not a.confirmed:
-            state += spacer(t) + t.gettext("(to confirm)")
+        return t.gettext("checked in {time}").format(time=_at(t, a.checkin_at, zone))
+    state = hours_label(t, a.minutes or 0)
+    if not a.confirmed:
+        state += spacer(t) + t.gettext("(to confirm)")
+    return state
+
+
+def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
+    state = record_state(t, a, zone)
     marks = ""
     if a.walk_in:
         marks += " " + t.gettext("[walk-in]")
@@ -517,15 +680,12 @@ def today_text(t: Translator, book: DayBook, zone: str) -> list[str]:
         "Volunteers {volunteers} · person-times {times} · hours {hours}"
     ).format(volunteers=book.volunteers, times=book.person_times,
              hours=hours_label(t, book.confirmed_minutes)))
-    if book.pending_minutes:
-        lines.append(t.gettext("Waiting for a leader to confirm: {hours}").format(
-            hours=hours_label(t, book.pending_minutes)
-        ))
+    lines += pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes))
     if book.still_in:
         lines.append(t.ngettext("{n} person still checked in.", "{n} people still checked in.",
                                 book.still_in).format(n=book.still_in))
     lines.append(t.ngettext("{n} report: ", "{n} reports: ", book.reports.reports).format(
-        n=book.reports.reports) + numbers_line(t, book.reports))
+        n=book.reports.reports) + numbers_line(t, book.reports, book.tracked))
     if book.open_problems:
         lines.append(t.ngettext("{n} open problem (/problems).", "{n} open problems (/problems).",
                                 book.open_problems).format(n=book.open_problems))
@@ -599,6 +759,8 @@ SETTING_HELP = {
     "summary_grace": N_("hours a summary may still go out late after downtime"),
     "weekly_day": N_("the weekly summary (with a chart) follows that day's summary"),
     "topic": N_("the forum topic for automatic posts: send /settings here in it (0 = main)"),
+    "min_presence": N_("minutes on duty below which a check-in credits nothing"),
+    "hours_backdate_days": N_("how many days back leaders may enter or correct hours"),
 }
 
 
@@ -640,3 +802,13 @@ def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
             return t.gettext("“{value}” is not allowed for {key}: use {allowed}.").format(
                 value=esc(value), key=spec.key, allowed=allowed
             )
+
+
+# ---- reports whose numbers were not understood ---------------------------------------------
+
+def report_numbers_unread(t: Translator) -> str:
+    """Above a prefilled form: the typed numbers were not understood, nothing is stored yet."""
+    return t.gettext(
+        "I could not read the numbers in this report, so nothing is stored yet. Tap them in "
+        "below and Save (or just Save to keep only the text)."
+    )

@@ -8,7 +8,7 @@ from bot import render
 from bot.context import DutyContext, button_number
 from bot.i18n import LANGUAGES, translator
 from bot.permissions import is_bot_admin
-from commands.people import named_person
+from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import groups, members
 from storage.db import transaction
@@ -80,16 +80,21 @@ async def leader(update: Update, context: DutyContext) -> None:
     if not await context.is_group_admin(user.id):
         await context.reply(update, render.admins_only(t), kind="refused")
         return
-    verb = command_args(message).strip().partition(" ")[0].casefold()
+    words = words_without_mentions(message, command_args(message))
+    verb = words[0].casefold() if words else ""
     if verb not in ("add", "remove"):
         await context.reply(update, render.leader_usage(t), kind="leader.usage")
         return
-    named = await named_person(message, services.sessions, group.id)
+    named = await named_person(message, services.sessions, group.id, words[1:])
     if named is None:
         await context.reply(update, render.name_someone(t), kind="leader.who")
         return
     target = named.user.telegram_user_id
-    if verb == "remove" and target in await services.admin_cache.admins(context.bot, group.chat_id):
+    if verb == "add" and not await in_group_now(context.bot, group.chat_id, named):
+        await context.reply(update, render.not_in_group(t, named.user.full_name),
+                            kind="leader.who")
+        return
+    if verb == "remove" and await context.is_group_admin(target):
         await context.reply(update, render.telegram_admin_stays(t), kind="refused")
         return
     async with transaction(services.sessions) as session:

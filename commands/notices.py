@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import date, timedelta
+
 from telegram import Update
 
 from bot import notify_view, render, roster_view, service_view
@@ -9,7 +13,7 @@ from bot.context import DutyContext, button_number, thread_of
 from bot.gate import user_ref
 from commands.hours_syntax import parse_day
 from commands.signup import command_args
-from storage import daybook, groups, members, reports, settings
+from storage import daybook, groups, members, settings
 from storage.db import transaction
 from storage.duties import local_today
 from storage.models import GroupStatus, Shift
@@ -39,8 +43,31 @@ async def remindme(update: Update, context: DutyContext) -> None:
     )
 
 
+MONTH_WORDS = {
+    "本月": 0, "这个月": 0, "this month": 0, "上个月": 1, "上月": 1, "last month": 1,
+}
+
+
+def parse_month(word: str, today: date) -> date | None:
+    """`2026-11`, `2026年11月`, `11月` (the latest such month), `上个月`, `本月` → the month's
+    first day; None when the word is not a month (it may be a day)."""
+    text = unicodedata.normalize("NFKC", word).strip().casefold()
+    this_month = today.replace(day=1)
+    if text in MONTH_WORDS:
+        back = MONTH_WORDS[text]
+        return (this_month - timedelta(days=1)).replace(day=1) if back else this_month
+    full = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?", text)
+    short = re.fullmatch(r"(\d{1,2})\s*月(?:份)?", text)
+    if full and 1 <= int(full[2]) <= 12 and int(full[1]) >= 1:
+        return date(int(full[1]), int(full[2]), 1)
+    if short and 1 <= int(short[1]) <= 12:
+        guess = date(today.year, int(short[1]), 1)
+        return guess if guess <= this_month else guess.replace(year=today.year - 1)
+    return None
+
+
 async def summary(update: Update, context: DutyContext) -> None:
-    """/summary [date] (leaders): the day's summary now."""
+    """/summary [date|month] (leaders): the day's summary, or a month's figures, now."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or context.group is None:
         return
@@ -51,14 +78,24 @@ async def summary(update: Update, context: DutyContext) -> None:
     now = services.clock.now()
     today = local_today(group.timezone, now)
     raw = command_args(message).strip()
+    month = parse_month(raw, today) if raw else None
+    if month is not None:
+        async with services.sessions() as session:
+            period = await daybook.period(
+                session, group.id, month, daybook.month_end(month), group.timezone
+            )
+        for chunk in notify_view.month_view(t, group.title, month, period):
+            await services.outgoing.to_group(
+                group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
+            )
+        return
     day = parse_day(raw, today) if raw else today
     if day is None:
         await context.reply(update, service_view.bad_date(t, raw), kind="summary.bad")
         return
     async with services.sessions() as session:
-        book = await daybook.day_book(session, group.id, day)
-        problems = [(p.id, p.text) for p in await reports.open_problems(session, group.id)]
-    for chunk in notify_view.summary(t, book, problems, [], group.timezone):
+        book = await daybook.day_book(session, group.id, day, group.timezone)
+    for chunk in notify_view.summary(t, book, [], group.timezone):
         await services.outgoing.to_group(
             group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
         )

@@ -1,19 +1,23 @@
-"""Naming a person in a command: a reply, a pick from the @ list, or a username seen here.
+"""Naming a person in a command: a reply, a pick from the @ list, a username seen here, or
+the name they have on this group's roster.
 
 The Bot API cannot look a @username up; a bot learns an id only from the person's own
-messages, a reply to them, or a text mention.
+messages, a reply to them, or a text mention. Commands that act on someone act only on a
+member of the group, checked with Telegram when the command runs, and never on a bot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, MessageEntity, User
+from telegram import Bot, Message, MessageEntity, User
 
 from bot.context import GroupInfo
 from bot.gate import user_ref
+from bot.leaders import chat_member, in_group
 from storage import groups, members
 from storage.db import SessionFactory
 from storage.members import UserRef
@@ -22,19 +26,24 @@ from storage.models import Group, Membership, Person
 
 @dataclass(frozen=True)
 class Named:
-    """Who a command is about."""
+    """Who a command is about; `words` of the command's text named them (a roster name)."""
 
     user: UserRef
+    is_bot: bool = False
+    words: int = 0
 
 
 async def named_person(
-    message: Message, sessions: SessionFactory, group_id: int
+    message: Message, sessions: SessionFactory, group_id: int, words: Sequence[str] = ()
 ) -> Named | None:
-    """Resolve the person a command names; None means "ask for a reply instead"."""
+    """Resolve the person a command names; None means "say the ways to name someone".
+
+    `words` are the command's words where a roster name may stand (`/hours 张大爷 昨天 2`).
+    """
     for entity, text in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
         if entity.user is not None:
             return Named(UserRef(entity.user.id, entity.user.full_name or text,
-                                 entity.user.username))
+                                 entity.user.username), is_bot=entity.user.is_bot)
     reply = message.reply_to_message
     if reply is not None and reply.from_user is not None and not reply.from_user.is_bot:
         user = reply.from_user
@@ -44,7 +53,24 @@ async def named_person(
             person = await members.by_username(session, group_id, text.lstrip("@"))
         if person is not None:
             return Named(UserRef(person.telegram_user_id, person.telegram_name, person.username))
+    if words:
+        async with sessions() as session:
+            found = await members.by_display_name(session, group_id, list(words))
+        if found is not None:
+            membership, person, used = found
+            return Named(
+                UserRef(person.telegram_user_id, membership.display_name, person.username),
+                words=used,
+            )
     return None
+
+
+async def in_group_now(bot: Bot, chat_id: int, named: Named) -> bool:
+    """Is the person a member of the Telegram group right now (getChatMember), not a bot?"""
+    if named.is_bot:
+        return False
+    member = await chat_member(bot, chat_id, named.user.telegram_user_id)
+    return member is not None and in_group(member)
 
 
 async def member_in_group(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,11 +13,11 @@ from bot.context import DutyContext, GroupInfo, Services, button_number, thread_
 from bot.gate import user_ref
 from bot.i18n import translator
 from bot.roster_view import ShiftLine
-from commands.people import named_person
+from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
-from storage.db import transaction
-from storage.models import ClaimKind, ClaimStatus, Duty, Person
+from storage.db import Rollback, transaction
+from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
 
 
 async def roster_lines(
@@ -134,8 +135,8 @@ async def tap_claim(update: Update, context: DutyContext) -> None:
     if context.group is None or shift_id is None:
         await query.answer(render.stale_button(t))
         return
-    result, joined_as = await _claim(context, update, shift_id)
-    text = roster_view.claim_outcome(t, result, context.group.timezone)
+    result, joined_as, duty = await _claim(context, update, shift_id)
+    text = roster_view.claim_outcome(t, result, context.group.timezone, duty)
     if joined_as is not None:
         text = roster_view.joined_and_claimed(t, joined_as, text)
     await query.answer(text)
@@ -152,8 +153,8 @@ async def claim_by_text(update: Update, context: DutyContext) -> None:
     if not args.isdigit():
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    result, joined_as = await _claim(context, update, int(args))
-    text = roster_view.claim_outcome(t, result, context.group.timezone)
+    result, joined_as, duty = await _claim(context, update, int(args))
+    text = render.esc(roster_view.claim_outcome(t, result, context.group.timezone, duty))
     if joined_as is not None:
         text = roster_view.joined_and_claimed(t, render.esc(joined_as), text)
     await context.reply(update, text, kind="shift.claim")
@@ -251,8 +252,9 @@ def command_args_after(update: Update, verb: str) -> str:
 
 async def _claim(
     context: DutyContext, update: Update, shift_id: int
-) -> tuple[claims.ClaimResult, str | None]:
-    """Claim for the sender, signing them up first if needed (the name, if they joined now)."""
+) -> tuple[claims.ClaimResult, str | None, Duty | None]:
+    """Claim for the sender, signing them up first if needed (the name, if they joined now),
+    and the shift's duty (for its name and place)."""
     assert context.group is not None and update.effective_user is not None
     user = update.effective_user
     now = context.services.clock.now()
@@ -263,7 +265,9 @@ async def _claim(
         result = await claims.claim(
             session, shift_id, person, group_id=context.group.id, now=now
         )
-    return result, membership.display_name if joined else None
+        shift = getattr(result, "shift", None)
+        duty = await session.get(Duty, shift.duty_id) if shift is not None else None
+    return result, membership.display_name if joined else None, duty
 
 
 async def tap_wait(update: Update, context: DutyContext) -> None:
@@ -317,33 +321,47 @@ async def gaps(update: Update, context: DutyContext) -> None:
         )
 
 
+CANCEL_IDS = re.compile(r"#?\d{1,12}(?:[,，、]#?\d{1,12})*")
+
+
 async def cancel(update: Update, context: DutyContext) -> None:
-    """/shift cancel <shift id> [reason]: leaders cancel one occurrence; its people are told."""
+    """/shift cancel <shift id>[ <id>…] [reason]: leaders cancel occurrences (a rainy evening
+    at three points is one command and one message); their people are told."""
     user = update.effective_user
     if context.group is None or user is None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
-    head, _, reason = command_args_after(update, "cancel").partition(" ")
-    if not head.isdigit():
+    words = command_args_after(update, "cancel").split()
+    ids: list[int] = []
+    while words and CANCEL_IDS.fullmatch(words[0]):
+        ids += [int(x.lstrip("#")) for x in re.split(r"[,，、]", words.pop(0))]
+    if not ids:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
+    reason = " ".join(words)
+    cancelled: list[tuple[Shift, Duty]] = []
+    told: dict[int, list[tuple[int, str]]] = {}
     async with transaction(services.sessions) as session:
-        made = await duties.cancel_shift(
-            session, group.id, int(head), reason.strip() or None, by=user.id,
-            now=services.clock.now(),
-        )
-        duty = await session.get(Duty, made.cancelled[0].duty_id) if made else None
-        told = await duties.affected_people(session, group.id, made) if made else {}
-    if made is None or duty is None:
+        for shift_id in dict.fromkeys(ids):
+            made = await duties.cancel_shift(
+                session, group.id, shift_id, reason or None, by=user.id,
+                now=services.clock.now(),
+            )
+            if made is None:
+                continue
+            duty = await session.get(Duty, made.cancelled[0].duty_id)
+            assert duty is not None
+            cancelled.append((made.cancelled[0], duty))
+            told.update(await duties.affected_people(session, group.id, made))
+    if not cancelled:
         await context.reply(update, roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"),
                             kind="shift.gone")
         return
     await context.reply(
-        update, roster_view.shift_cancelled(t, duty, made.cancelled[0], told, reason.strip()),
+        update, roster_view.shifts_cancelled(t, cancelled, told, reason, group.timezone),
         kind="shift.cancel",
     )
     refresh_roster(context)
@@ -356,36 +374,46 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+    if await context.refused_unless_leader(update):
         return
-    words = command_args_after(update, "assign" if on else "unassign").split()
+    words = words_without_mentions(
+        message, command_args_after(update, "assign" if on else "unassign")
+    )
     if not words or not words[0].isdigit():
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    named = await named_person(message, services.sessions, group.id)
+    named = await named_person(message, services.sessions, group.id, words[1:])
     if named is None:
         await context.reply(update, render.name_someone(t), kind="leader.who")
         return
-    force = any(w.casefold() in ("force", "强制") for w in words[1:])
+    force = any(w.casefold() in ("force", "强制") for w in words[1 + named.words:])
+    if not await in_group_now(context.bot, group.chat_id, named):
+        await context.reply(update, render.not_in_group(t, named.user.full_name),
+                            kind="leader.who")
+        return
     now = services.clock.now()
-    async with transaction(services.sessions) as session:
-        membership, person, _ = await members.ensure_member(
-            session, group.id, named.user, now=now
-        )
-        result: claims.ClaimResult | claims.ReleaseResult
-        if on:
-            result = await claims.claim(
-                session, int(words[0]), person, group_id=group.id, now=now,
-                kind=ClaimKind.ASSIGNED, force=force, actor=user.id,
+    result: claims.ClaimResult | claims.ReleaseResult
+    try:
+        async with transaction(services.sessions) as session:
+            membership, person, _ = await members.ensure_member(
+                session, group.id, named.user, now=now
             )
-        else:
-            result = await claims.release(
-                session, int(words[0]), person, group_id=group.id, now=now,
-                cutoff=timedelta(0), actor=user.id, reason="unassigned",
-            )
-    who = (named.user.telegram_user_id, membership.display_name)
-    text = roster_view.assign_outcome(t, result, who, group.timezone)
+            if on:
+                result = await claims.claim(
+                    session, int(words[0]), person, group_id=group.id, now=now,
+                    kind=ClaimKind.ASSIGNED, force=force, actor=user.id,
+                )
+            else:
+                result = await claims.release(
+                    session, int(words[0]), person, group_id=group.id, now=now,
+                    cutoff=timedelta(0), actor=user.id, reason="unassigned",
+                )
+            who = (named.user.telegram_user_id, membership.display_name)
+            text = roster_view.assign_outcome(t, result, who, group.timezone)
+            if not isinstance(result, claims.Claimed | claims.Released):
+                raise Rollback(text)  # a failed assignment signs nobody up
+    except Rollback as undone:
+        text = str(undone.result)
     await context.reply(update, text, kind="shift.assign")
     if isinstance(result, claims.Claimed | claims.Released):
         refresh_roster(context)

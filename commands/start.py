@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 
-from bot import menu, render
+from bot import menu, notify_view, render
 from bot.context import DutyContext, thread_of
 from bot.gate import user_ref
+from bot.i18n import Translator, translator
+from bot.leaders import is_leader
 from bot.notify_view import guide
 from commands.today import me_text
-from storage import members
+from storage import daybook, groups, members
 from storage.db import transaction
 
 
@@ -21,18 +25,24 @@ async def start(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     if context.group is None:
         async with transaction(context.services.sessions) as session:
-            await members.note_private_chat(
+            person = await members.note_private_chat(
                 session, user_ref(user), now=context.services.clock.now()
             )
+            name = await members.roster_name(session, person.id) or user.full_name
         if context.args and context.args[0] == "guide":  # the deep link from /guide
             await message.reply_text(guide(t.language))
+            return
+        month = notify_view.parse_month_payload(context.args[0]) if context.args else None
+        if month is not None:  # the deep link to a month's report, for its leaders
+            for chunk in await month_report(context, user.id, *month, t):
+                await message.reply_text(chunk)
             return
         if context.args and context.args[0] == "me":  # the deep link from /me in a group
             mine = await me_text(context, update, user.id, user.full_name)
             if mine is not None:
                 await message.reply_text(mine)
                 return
-        text = render.welcome_private(t, user.full_name)
+        text = render.welcome_private(t, name)
         await message.reply_text(text + "\n\n" + menu.help_text(t, menu.Audience.EVERYONE, False))
         return
     await context.services.outgoing.to_group(
@@ -60,3 +70,26 @@ async def help_command(update: Update, context: DutyContext) -> None:
         thread_id=thread_of(update),
         reply_to=message.message_id,
     )
+
+
+async def month_report(
+    context: DutyContext, user_id: int, group_id: int, first: date, t: Translator
+) -> list[str]:
+    """A month's figures for a leader of that group, in the group's language."""
+    services = context.services
+    async with services.sessions() as session:
+        group = await groups.by_id(session, group_id)
+        if group is None:
+            return [render.stale_button(t)]
+        chat_id, title, zone, language = (
+            group.telegram_chat_id, group.title, group.timezone, group.language
+        )
+    leads = await is_leader(
+        context.bot, services.admin_cache, services.settings, services.sessions,
+        chat_id=chat_id, group_id=group_id, user_id=user_id,
+    )
+    if not leads:
+        return [render.leaders_only_there(t, title)]
+    async with services.sessions() as session:
+        month = await daybook.period(session, group_id, first, daybook.month_end(first), zone)
+    return notify_view.month_view(translator(language), title, first, month)

@@ -26,7 +26,9 @@ async def today(update: Update, context: DutyContext) -> None:
     now = services.clock.now()
     async with transaction(services.sessions) as session:
         await attendance.close_overdue(session, now=now)
-        book = await daybook.day_book(session, group.id, local_today(group.timezone, now))
+        book = await daybook.day_book(
+            session, group.id, local_today(group.timezone, now), group.timezone
+        )
     for chunk in service_view.today_text(t, book, group.timezone):
         await services.outgoing.to_group(
             group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
@@ -45,10 +47,11 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
         person = await members.person_of(session, telegram_user_id)
         if person is None:
             return None
-        names = await members.display_names(session, context.group.id, {person.id}) \
-            if context.group else {}
+        name = await members.roster_name(
+            session, person.id, context.group.id if context.group else None
+        )
         record = await daybook.my_record(session, person.id, zone=zone, now=now)
-    return service_view.me_text(t, names.get(person.id, fallback_name), record)
+    return service_view.me_text(t, name or fallback_name, record)
 
 
 async def me(update: Update, context: DutyContext) -> None:

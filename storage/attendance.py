@@ -8,18 +8,22 @@ official only once a leader confirms them, and nobody confirms or corrects their
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, hours
 from storage.claims import ShiftGone, lock_shift
+from storage.duties import local_today
+from storage.hours import DAY_MINUTES, Minutes, tally
+from storage.members import name_key
 from storage.models import (
     Attendance,
     Claim,
     ClaimStatus,
+    Duty,
     Evidence,
     Group,
     NoShow,
@@ -30,7 +34,7 @@ from storage.models import (
 from storage.settings import GroupSettings, settings_of
 
 MAX_COMPANIONS = 20
-MAX_MINUTES = 24 * 60
+MAX_MINUTES = DAY_MINUTES
 
 
 def snapshot(a: Attendance) -> dict[str, object]:
@@ -41,18 +45,79 @@ def snapshot(a: Attendance) -> dict[str, object]:
         "checkout_at": a.checkout_at.isoformat() if a.checkout_at else None,
         "minutes": a.minutes, "evidence": a.evidence.value if a.evidence else None,
         "confirmed": a.confirmed, "companions": a.companions, "note": a.note,
+        "voided": a.voided,
     }
+
+
+# ---- a person's records never overlap -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Overlaps:
+    """The span asked for overlaps one of the person's records (in any group): that one."""
+
+    attendance: Attendance
+    shift: Shift | None
+    duty_name: str | None
+    group_title: str
+
+
+async def overlapping(
+    session: AsyncSession,
+    person_id: int,
+    first: datetime,
+    last: datetime | None,
+    *,
+    except_id: int | None = None,
+) -> Overlaps | None:
+    """The person's live record whose credited span overlaps [first, last), if any."""
+    query = (
+        select(Attendance, Group.title)
+        .join(Group, Group.id == Attendance.group_id)
+        .where(
+            Attendance.person_id == person_id,
+            Attendance.voided.is_(False),
+            Attendance.served_from.is_not(None),
+            or_(Attendance.served_until.is_(None), Attendance.served_until > first),
+        )
+        .order_by(Attendance.served_from, Attendance.id)
+    )
+    if last is not None:
+        query = query.where(Attendance.served_from < last)
+    if except_id is not None:
+        query = query.where(Attendance.id != except_id)
+    row = (await session.execute(query.limit(1))).first()
+    if row is None:
+        return None
+    record, title = row
+    shift = await session.get(Shift, record.shift_id) if record.shift_id else None
+    duty = await session.get(Duty, shift.duty_id) if shift is not None else None
+    return Overlaps(record, shift, duty.name if duty else None, title)
+
+
+async def day_minutes(
+    session: AsyncSession, person_id: int, day: date, *, except_id: int | None = None
+) -> int:
+    """A person's counted minutes on a local date, across their groups."""
+    query = select(Attendance).where(
+        Attendance.person_id == person_id, Attendance.local_date == day
+    )
+    if except_id is not None:
+        query = query.where(Attendance.id != except_id)
+    found = tally((await session.scalars(query)).all())
+    return found.confirmed + found.pending
 
 
 # ---- check in ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CheckedIn:
-    """Attendance is open. A walk-in had no claim on the shift (recorded all the same)."""
+    """Attendance is open. A walk-in had no claim on the shift (recorded all the same);
+    `elsewhere` are the shifts running at other places then, where it could move."""
 
     attendance: Attendance
     shift: Shift
     walk_in: bool
+    elsewhere: list[tuple[Shift, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,7 +144,74 @@ class NoShiftNow:
     opens_at: datetime | None
 
 
-CheckInResult = CheckedIn | AlreadyCheckedIn | AlreadyServed | NoShiftNow
+@dataclass(frozen=True)
+class NoShiftAtPlace:
+    """No shift open for check-in now at the place named; `places` are those that are."""
+
+    place: str
+    places: list[str]
+
+
+CheckInResult = (
+    CheckedIn | AlreadyCheckedIn | AlreadyServed | NoShiftNow | Overlaps | NoShiftAtPlace
+)
+
+
+def place_matches(place: str | None, wanted: str) -> bool:
+    """Does a duty's place answer to what someone typed (`3号点` for `3号投放点` too)?"""
+    if not place:
+        return False
+    have, want = name_key(place), name_key(wanted)
+    return bool(want) and (have == want or want in have or _initials(want) in have)
+
+
+def _initials(text: str) -> str:
+    # `3号点` → `3号`: the number of a collection point is what people say.
+    return text[:-1] if len(text) > 2 and text.endswith("点") else text
+
+
+async def _duties_of(session: AsyncSession, shifts: list[Shift]) -> dict[int, Duty]:
+    rows = await session.scalars(select(Duty).where(Duty.id.in_({s.duty_id for s in shifts})))
+    return {d.id: d for d in rows.all()}
+
+
+async def _at_place(session: AsyncSession, shifts: list[Shift], place: str) -> list[Shift]:
+    duties = await _duties_of(session, shifts)
+    return [s for s in shifts if place_matches(duties[s.duty_id].place, place)]
+
+
+async def _places_of(
+    session: AsyncSession, group_id: int, at: datetime, early: timedelta
+) -> list[str]:
+    shifts = list((await session.scalars(
+        select(Shift).where(
+            Shift.group_id == group_id, Shift.status == ShiftStatus.OPEN,
+            Shift.start_at <= at + early, Shift.end_at >= at,
+        )
+    )).all())
+    duties = await _duties_of(session, shifts)
+    return sorted({duties[s.duty_id].place or "" for s in shifts} - {""})
+
+
+async def most_needed(session: AsyncSession, shifts: list[Shift], at: datetime) -> Shift:
+    """The shift that needs people most: the biggest shortfall of people checked in, then
+    the nearest start. Where a walk-in is put when they name no place."""
+    there = dict(
+        (
+            await session.execute(
+                select(Attendance.shift_id, func.count())
+                .where(
+                    Attendance.shift_id.in_([s.id for s in shifts]),
+                    Attendance.voided.is_(False),
+                )
+                .group_by(Attendance.shift_id)
+            )
+        ).all()
+    )
+    return min(
+        shifts,
+        key=lambda s: (-(s.need_min - int(there.get(s.id, 0))), abs(s.start_at - at), s.id),
+    )
 
 
 async def open_attendance(session: AsyncSession, person_id: int) -> Attendance | None:
@@ -98,9 +230,14 @@ async def check_in(
     *,
     at: datetime,
     companions: int = 0,
+    place: str | None = None,
     now: datetime,
 ) -> CheckInResult:
-    """Open attendance on the caller's current shift (or, without a claim, as a walk-in)."""
+    """Open attendance on the caller's current shift (or, without a claim, as a walk-in).
+
+    A walk-in when several shifts run is checked in at the place that needs people most
+    (then the nearest start); `place` names it directly (`/checkin 3号点`).
+    """
     rules = settings_of(group)
     await close_overdue(session, now=now, person_id=person.id)
     # Lock the person so two check-ins from the same phone cannot both open one.
@@ -135,6 +272,10 @@ async def check_in(
             .limit(1)
         )
         return NoShiftNow(upcoming, upcoming.start_at - early if upcoming else None)
+    if place is not None:
+        candidates = await _at_place(session, candidates, place)
+        if not candidates:
+            return NoShiftAtPlace(place, await _places_of(session, group.id, at, early))
     claimed = set(
         (
             await session.scalars(
@@ -146,20 +287,33 @@ async def check_in(
             )
         ).all()
     )
-    mine = [s for s in candidates if s.id in claimed]
-    shift = mine[0] if mine else min(candidates, key=lambda s: abs(s.start_at - at))
-    served = await session.scalar(
-        select(Attendance).where(
-            Attendance.shift_id == shift.id, Attendance.person_id == person.id
-        )
-    )
-    if served is not None:
-        return AlreadyServed(served, shift)
+    done = {
+        a.shift_id: a
+        for a in (
+            await session.scalars(
+                select(Attendance).where(
+                    Attendance.person_id == person.id,
+                    Attendance.shift_id.in_([s.id for s in candidates]),
+                )
+            )
+        ).all()
+    }
+    mine = [s for s in candidates if s.id in claimed and s.id not in done]
+    fresh = [s for s in candidates if s.id not in done]
+    if not fresh:
+        shift = next((s for s in candidates if s.id in claimed), candidates[0])
+        return AlreadyServed(done[shift.id], shift)
+    shift = mine[0] if mine else await most_needed(session, fresh, at)
+    # The span this check-in would be credited for, at the least.
+    first = shift.start_at if rules.hours_mode == "scheduled" else max(at, shift.start_at)
+    clash = await overlapping(session, person.id, first, shift.end_at)
+    if clash is not None:
+        return clash
     attendance = Attendance(
         group_id=group.id, person_id=person.id, shift_id=shift.id,
         local_date=shift.local_date, checkin_at=at, is_open=True,
         companions=max(0, min(companions, MAX_COMPANIONS)), walk_in=not mine,
-        confirmed=False, created_at=now,
+        confirmed=False, created_at=now, served_from=first,
     )
     session.add(attendance)
     await session.flush()
@@ -168,17 +322,102 @@ async def check_in(
         object_id=attendance.id, actor=person.telegram_user_id, group_id=group.id,
         after=snapshot(attendance),
     )
-    return CheckedIn(attendance, shift, walk_in=not mine)
+    elsewhere: list[tuple[Shift, str]] = []
+    if not mine:
+        duties = await _duties_of(session, candidates)
+        here = duties[shift.duty_id].place
+        elsewhere = [
+            (s, duties[s.duty_id].place or "") for s in fresh
+            if s.id != shift.id and duties[s.duty_id].place and duties[s.duty_id].place != here
+        ]
+    return CheckedIn(attendance, shift, walk_in=not mine, elsewhere=elsewhere)
+
+
+# ---- "not here?": a walk-in moves to the place they are at --------------------------------
+
+@dataclass(frozen=True)
+class Moved:
+    """The walk-in's open record now belongs to `shift` (at `place`)."""
+
+    attendance: Attendance
+    shift: Shift
+    place: str
+
+
+@dataclass(frozen=True)
+class NothingToMove:
+    """The person has no open walk-in check-in in this group."""
+
+
+@dataclass(frozen=True)
+class NotRunningThen:
+    """That shift was not open for check-in when they checked in (or is already theirs)."""
+
+
+MoveResult = Moved | NothingToMove | NotRunningThen | Overlaps
+
+
+async def move_walk_in(
+    session: AsyncSession, group: Group, person: Person, shift_id: int, *, now: datetime
+) -> MoveResult:
+    """Move a walk-in's open check-in to another place's shift of the same time (audited)."""
+    current = await open_attendance(session, person.id)
+    if current is None or current.group_id != group.id or not current.walk_in:
+        return NothingToMove()
+    target = await lock_shift(session, shift_id, group.id)
+    rules = settings_of(group)
+    checkin = current.checkin_at or now
+    early = timedelta(minutes=rules.checkin_early)
+    if (
+        target is None or target.status is not ShiftStatus.OPEN
+        or target.id == current.shift_id
+        or not (target.start_at <= checkin + early and target.end_at >= checkin)
+    ):
+        return NotRunningThen()
+    there = await session.scalar(
+        select(Attendance.id).where(
+            Attendance.shift_id == target.id, Attendance.person_id == person.id
+        )
+    )
+    if there is not None:
+        return NotRunningThen()
+    first = target.start_at if rules.hours_mode == "scheduled" else max(checkin, target.start_at)
+    clash = await overlapping(session, person.id, first, target.end_at, except_id=current.id)
+    if clash is not None:
+        return clash
+    claimed = await session.scalar(
+        select(Claim.id).where(
+            Claim.shift_id == target.id, Claim.person_id == person.id,
+            Claim.status == ClaimStatus.ACTIVE,
+        )
+    )
+    before = snapshot(current)
+    current.shift_id, current.local_date = target.id, target.local_date
+    current.served_from, current.walk_in = first, claimed is None
+    audit.record(
+        session, at=now, action="attendance.move", object_type="attendance",
+        object_id=current.id, actor=person.telegram_user_id, group_id=group.id,
+        before=before, after=snapshot(current),
+    )
+    duty = await session.get(Duty, target.duty_id)
+    return Moved(current, target, (duty.place if duty else None) or "")
 
 
 # ---- check out -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CheckedOut:
-    """Attendance closed with its minutes. `auto`: the check-out came after the deadline."""
+    """Attendance closed with its minutes (`attendance.evidence` AUTO: forgotten).
+
+    `too_short`: there for less than `min_presence` minutes, so nothing was credited;
+    `capped`: the day's 24 hours were reached, so fewer minutes were credited.
+    """
 
     attendance: Attendance
     shift: Shift | None
+    too_short: bool = False
+    capped: bool = False
+    min_presence: int = 0
 
 
 @dataclass(frozen=True)
@@ -198,31 +437,52 @@ class CheckedInElsewhere:
 CheckOutResult = CheckedOut | NotCheckedIn | CheckedInElsewhere
 
 
-def _close(
-    attendance: Attendance, shift: Shift, rules: GroupSettings, checkout: datetime
-) -> None:
-    """Close with the hour rules; a check-out after end + checkout_late is a forgotten one."""
+async def _close(
+    session: AsyncSession,
+    attendance: Attendance,
+    shift: Shift,
+    rules: GroupSettings,
+    checkout: datetime,
+    *,
+    forgotten: bool,
+) -> CheckedOut:
+    """Close with the hour rules.
+
+    A check-out after end + checkout_late, and anything the bot closes itself, is a
+    forgotten one: closed at that deadline, counted to the scheduled end (nobody saw them
+    stay later), and official only once a leader confirms it. So is a walk-in's.
+    """
     late = timedelta(minutes=rules.checkout_late)
     deadline = shift.end_at + late
     checkin = attendance.checkin_at or shift.start_at
+    forgotten = forgotten or checkout > deadline
     attendance.is_open = False
-    if checkout > deadline:
-        # Forgotten: closed at the deadline, counted to the scheduled end (nobody saw them
-        # stay later), and official only once a leader confirms it.
+    if forgotten:
         attendance.checkout_at = deadline
         attendance.evidence = Evidence.AUTO
-        attendance.confirmed = False
-        attendance.minutes = hours.served_minutes(
-            rules.hours_mode, checkin=checkin, checkout=shift.end_at,
-            start=shift.start_at, end=shift.end_at, late=late,
-        )
-        return
-    attendance.checkout_at = checkout
-    attendance.evidence = Evidence.CHECKOUT
-    attendance.confirmed = True
-    attendance.minutes = hours.served_minutes(
-        rules.hours_mode, checkin=checkin, checkout=checkout,
-        start=shift.start_at, end=shift.end_at, late=late,
+        counted_to = shift.end_at
+    else:
+        attendance.checkout_at = checkout
+        attendance.evidence = Evidence.CHECKOUT
+        counted_to = checkout
+    attendance.confirmed = not forgotten and not attendance.walk_in
+    short = not forgotten and hours.too_short(checkin, checkout, rules.min_presence)
+    first, last = hours.served_span(
+        rules.hours_mode, checkin=checkin, checkout=counted_to, start=shift.start_at,
+        end=shift.end_at, late=late,
+    )
+    minutes = 0 if short else hours.span_minutes(first, last)
+    room = DAY_MINUTES - await day_minutes(
+        session, attendance.person_id, attendance.local_date, except_id=attendance.id
+    )
+    capped = minutes > room
+    attendance.minutes = max(0, min(minutes, room))
+    if attendance.minutes:
+        attendance.served_from, attendance.served_until = first, last
+    else:
+        attendance.served_from = attendance.served_until = None
+    return CheckedOut(
+        attendance, shift, too_short=short, capped=capped, min_presence=rules.min_presence
     )
 
 
@@ -245,14 +505,16 @@ async def check_out(
     before = snapshot(current)
     if shift is None:  # an open record without a shift cannot happen; close it as it stands
         current.is_open, current.checkout_at, current.minutes = False, at, 0
+        current.served_from = current.served_until = None
+        result = CheckedOut(current, None)
     else:
-        _close(current, shift, settings_of(group), at)
+        result = await _close(session, current, shift, settings_of(group), at, forgotten=False)
     audit.record(
         session, at=now, action="attendance.checkout", object_type="attendance",
         object_id=current.id, actor=person.telegram_user_id, group_id=group.id,
         before=before, after=snapshot(current),
     )
-    return CheckedOut(current, shift)
+    return result
 
 
 async def close_overdue(
@@ -274,7 +536,7 @@ async def close_overdue(
         if shift.end_at + timedelta(minutes=rules.checkout_late) > now:
             continue
         before = snapshot(attendance)
-        _close(attendance, shift, rules, now)
+        await _close(session, attendance, shift, rules, now, forgotten=True)
         audit.record(
             session, at=now, action="attendance.autoclose", object_type="attendance",
             object_id=attendance.id, actor=None, group_id=group.id, before=before,
@@ -295,6 +557,14 @@ class HoursSet:
 
 
 @dataclass(frozen=True)
+class Voided:
+    """The record is marked 作废: it stays in the ledger and counts nowhere."""
+
+    attendance: Attendance
+    before: dict[str, object]
+
+
+@dataclass(frozen=True)
 class OwnHours:
     """Nobody enters, corrects or confirms their own hours."""
 
@@ -306,18 +576,70 @@ class WhichRecord:
     records: list[Attendance]
 
 
-SetHoursResult = HoursSet | OwnHours | WhichRecord
+@dataclass(frozen=True)
+class FutureDay:
+    """Hours cannot be entered for a day still ahead."""
+
+    today: date
+
+
+@dataclass(frozen=True)
+class TooFarBack:
+    """Older than the group's `hours_backdate_days`: `earliest` is the first day allowed."""
+
+    earliest: date
+    days: int
+
+
+@dataclass(frozen=True)
+class ZeroNothingToVoid:
+    """0 hours adds nothing: there is no record that day to void."""
+
+
+@dataclass(frozen=True)
+class VoidNeedsReason:
+    """Voiding a record (0 hours) needs a reason, for the ledger."""
+
+    attendance: Attendance
+
+
+@dataclass(frozen=True)
+class DayFull:
+    """The person's day would pass 24 hours: `other` minutes are recorded already."""
+
+    other: int
+
+
+@dataclass(frozen=True)
+class NotMemberThen:
+    """A former member: only records from when they were a member may be corrected."""
+
+
+SetHoursResult = (
+    HoursSet | Voided | OwnHours | WhichRecord | FutureDay | TooFarBack | ZeroNothingToVoid
+    | VoidNeedsReason | DayFull | Overlaps | NotMemberThen
+)
+
+
+def hours_day_problem(day: date, today: date, backdate_days: int) -> FutureDay | TooFarBack | None:
+    """May a leader enter or correct hours for this day? Not ahead, not too far back."""
+    if day > today:
+        return FutureDay(today)
+    earliest = today - timedelta(days=backdate_days)
+    if day < earliest:
+        return TooFarBack(earliest, backdate_days)
+    return None
 
 
 async def records_of_day(
     session: AsyncSession, group_id: int, person_id: int, day: date
 ) -> list[Attendance]:
-    """The person's attendances in the group on a local date."""
+    """The person's live (not voided) attendances in the group on a local date."""
     rows = await session.scalars(
         select(Attendance)
         .where(
             Attendance.group_id == group_id, Attendance.person_id == person_id,
-            Attendance.local_date == day,
+            Attendance.local_date == day, Attendance.voided.is_(False),
         )
         .order_by(Attendance.checkin_at, Attendance.id)
     )
@@ -332,7 +654,7 @@ def _overlaps(a: Attendance, shift: Shift | None, first: datetime, last: datetim
 
 async def set_hours(
     session: AsyncSession,
-    group_id: int,
+    group: Group,
     person: Person,
     *,
     day: date,
@@ -341,11 +663,22 @@ async def set_hours(
     note: str | None,
     actor: int,
     now: datetime,
+    former_member: bool = False,
 ) -> SetHoursResult:
-    """Add hours for a day (ad-hoc service too) or correct that day's record."""
+    """Add hours for a day (ad-hoc service too), correct that day's record, or void it (0).
+
+    The rules, in order: never one's own; not ahead and not older than
+    `hours_backdate_days`; a former member's existing records only; 0 voids a record (with a
+    reason) and adds nothing; the span may not overlap another of the person's records in
+    any group; a day never holds more than 24 hours.
+    """
     if actor == person.telegram_user_id:
         return OwnHours()
-    records = await records_of_day(session, group_id, person.id, day)
+    rules = settings_of(group)
+    problem = hours_day_problem(day, local_today(group.timezone, now), rules.hours_backdate_days)
+    if problem is not None:
+        return problem
+    records = await records_of_day(session, group.id, person.id, day)
     target: Attendance | None
     if span is not None:
         shifts = {s.id: s for s in [await session.get(Shift, r.shift_id)
@@ -361,36 +694,83 @@ async def set_hours(
         return WhichRecord(records)
     else:
         target = records[0] if records else None
+    if target is None and former_member:
+        return NotMemberThen()
+    if minutes <= 0:
+        if target is None:
+            return ZeroNothingToVoid()
+        if not note:
+            return VoidNeedsReason(target)
+        return _void(session, group.id, target, note=note, actor=actor, now=now)
+    if target is not None and target.is_open:
+        return WhichRecord([target])
+    if span is not None:
+        clash = await overlapping(
+            session, person.id, span[0], span[1],
+            except_id=target.id if target is not None else None,
+        )
+        if clash is not None:
+            return clash
+    other = await day_minutes(
+        session, person.id, day, except_id=target.id if target is not None else None
+    )
+    if other + minutes > DAY_MINUTES:
+        return DayFull(other)
     before = snapshot(target) if target is not None else None
     if target is None:
         target = Attendance(
-            group_id=group_id, person_id=person.id, shift_id=None, local_date=day,
+            group_id=group.id, person_id=person.id, shift_id=None, local_date=day,
             companions=0, walk_in=False, created_at=now,
         )
         session.add(target)
     target.is_open = False
-    target.minutes = max(0, min(minutes, MAX_MINUTES))
+    target.minutes = minutes
     target.evidence = Evidence.MANUAL
     target.confirmed, target.confirmed_by, target.confirmed_at = True, actor, now
     if span is not None:
         target.checkin_at, target.checkout_at = span
+        target.served_from, target.served_until = span
+    elif target.served_from is not None and target.served_until is not None:
+        # The span stays where it was; only the hours changed.
+        pass
     target.note = note or target.note
     await session.flush()
     audit.record(
         session, at=now, action="hours.correct" if before else "hours.add",
-        object_type="attendance", object_id=target.id, actor=actor, group_id=group_id,
+        object_type="attendance", object_id=target.id, actor=actor, group_id=group.id,
         before=before, after=snapshot(target), note=note,
     )
     return HoursSet(target, before)
 
 
+def _void(
+    session: AsyncSession, group_id: int, target: Attendance, *, note: str, actor: int,
+    now: datetime,
+) -> Voided:
+    before = snapshot(target)
+    target.voided = True
+    target.is_open = False
+    target.note = note
+    target.confirmed_by, target.confirmed_at = actor, now
+    audit.record(
+        session, at=now, action="hours.void", object_type="attendance", object_id=target.id,
+        actor=actor, group_id=group_id, before=before, after=snapshot(target), note=note,
+    )
+    return Voided(target, before)
+
+
 @dataclass(frozen=True)
 class DayConfirmed:
-    """How many records a leader confirmed; their own wait for another leader."""
+    """The records a leader confirmed; their own wait for another leader."""
 
-    confirmed: int
+    records: list[Attendance]
     own_skipped: int
     still_open: int
+
+    @property
+    def confirmed(self) -> int:
+        """How many were confirmed."""
+        return len(self.records)
 
 
 async def confirm_day(
@@ -403,12 +783,14 @@ async def confirm_day(
             .join(Person, Person.id == Attendance.person_id)
             .where(
                 Attendance.group_id == group_id, Attendance.local_date == day,
-                Attendance.confirmed.is_(False),
+                Attendance.confirmed.is_(False), Attendance.voided.is_(False),
             )
+            .order_by(Attendance.id)
             .with_for_update(of=Attendance)
         )
     ).all()
-    confirmed, own, still_open = [], 0, 0
+    confirmed: list[Attendance] = []
+    own, still_open = 0, 0
     for attendance, telegram_id in rows:
         if attendance.is_open:
             still_open += 1
@@ -417,13 +799,14 @@ async def confirm_day(
         else:
             attendance.confirmed, attendance.confirmed_by = True, actor
             attendance.confirmed_at = now
-            confirmed.append(attendance.id)
+            confirmed.append(attendance)
     if confirmed:
         audit.record(
             session, at=now, action="hours.confirm", object_type="group", object_id=group_id,
-            actor=actor, group_id=group_id, after={"date": day.isoformat(), "ids": confirmed},
+            actor=actor, group_id=group_id,
+            after={"date": day.isoformat(), "ids": [a.id for a in confirmed]},
         )
-    return DayConfirmed(len(confirmed), own, still_open)
+    return DayConfirmed(confirmed, own, still_open)
 
 
 # ---- no-shows ------------------------------------------------------------------------------
@@ -530,24 +913,30 @@ async def mark_no_show(
 
 # ---- totals --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Minutes:
-    """Confirmed (official) and pending (awaiting a leader) minutes."""
-
-    confirmed: int = 0
-    pending: int = 0
+async def minutes_between(
+    session: AsyncSession,
+    *,
+    person_id: int | None = None,
+    group_id: int | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> Minutes:
+    """Confirmed and pending minutes of a person and/or a group between two local dates
+    (inclusive; None = unbounded), by the one definition in `hours.tally`."""
+    query = select(Attendance)
+    if person_id is not None:
+        query = query.where(Attendance.person_id == person_id)
+    if group_id is not None:
+        query = query.where(Attendance.group_id == group_id)
+    if first is not None:
+        query = query.where(Attendance.local_date >= first)
+    if last is not None:
+        query = query.where(Attendance.local_date <= last)
+    return tally((await session.scalars(query)).all())
 
 
 async def minutes_since(
     session: AsyncSession, person_id: int, since: date | None
 ) -> Minutes:
-    """A person's closed hours since a date (all time with None), across their groups."""
-    query = (
-        select(Attendance.confirmed, func.coalesce(func.sum(Attendance.minutes), 0))
-        .where(Attendance.person_id == person_id, Attendance.is_open.is_(False))
-        .group_by(Attendance.confirmed)
-    )
-    if since is not None:
-        query = query.where(Attendance.local_date >= since)
-    sums = {bool(c): int(m or 0) for c, m in (await session.execute(query)).all()}
-    return Minutes(confirmed=sums.get(True, 0), pending=sums.get(False, 0))
+    """A person's hours since a date (all time with None), across their groups."""
+    return await minutes_between(session, person_id=person_id, first=since)

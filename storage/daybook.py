@@ -3,26 +3,29 @@ daily summary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.recurrence import to_utc
 from storage import members, reports
-from storage.attendance import Minutes, minutes_since
+from storage.attendance import minutes_since
 from storage.duties import local_today
+from storage.hours import Minutes, counts, tally
 from storage.models import (
     Attendance,
     Claim,
     ClaimStatus,
     Duty,
     Group,
-    Problem,
-    ProblemStatus,
+    NoShow,
     Shift,
     ShiftStatus,
 )
+from storage.reports import TrackedProblems
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,30 @@ class DayBook:
     ad_hoc: list[Attendance]  # hours entered outside the roster
     names: dict[int, str]
     reports: reports.ReportTotals
-    open_problems: int
+    open_problems: int  # tracked problems open at the end of the day
     volunteers: int = 0
     person_times: int = 0
     confirmed_minutes: int = 0
     pending_minutes: int = 0
     still_in: int = 0
     walk_ins: int = 0
+    tracked: TrackedProblems = field(default_factory=lambda: TrackedProblems(0, 0, []))
 
 
-async def day_book(session: AsyncSession, group_id: int, day: date) -> DayBook:
-    """Read one local day of a group."""
+def month_end(first: date) -> date:
+    """The last day of the month that `first` is in."""
+    return (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def local_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """The instants local dates `first`..`last` (inclusive) begin and end, in UTC."""
+    tz = ZoneInfo(zone)
+    return to_utc(first, time(), tz), to_utc(last + timedelta(days=1), time(), tz)
+
+
+async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -> DayBook:
+    """Read one local day of a group: hours and counts as they stand now (corrected),
+    tracked problems as they stood at the end of that day."""
     shifts = (
         await session.scalars(
             select(Shift)
@@ -97,25 +113,23 @@ async def day_book(session: AsyncSession, group_id: int, day: date) -> DayBook:
         for s in shifts
     ]
     shown = {s.id for s in shifts}
-    open_problems = await session.scalar(
-        select(func.count(Problem.id)).where(
-            Problem.group_id == group_id, Problem.status == ProblemStatus.OPEN
-        )
-    )
-    closed = [a for a in attendances if not a.is_open]
+    tracked = await reports.tracked_problems(session, group_id, *local_bounds(day, day, zone))
+    hours = tally(attendances)
+    live = [a for a in attendances if not a.voided]
     return DayBook(
         day=day,
         shifts=days,
         ad_hoc=[a for a in attendances if a.shift_id not in shown],
         names=names,
         reports=await reports.totals(session, group_id, day, day),
-        open_problems=int(open_problems or 0),
-        volunteers=len({a.person_id for a in attendances}),
-        person_times=sum(1 + a.companions for a in attendances),
-        confirmed_minutes=sum(a.minutes or 0 for a in closed if a.confirmed),
-        pending_minutes=sum(a.minutes or 0 for a in closed if not a.confirmed),
-        still_in=sum(1 for a in attendances if a.is_open),
-        walk_ins=sum(1 for a in attendances if a.walk_in),
+        open_problems=len(tracked.open_then),
+        volunteers=len({a.person_id for a in live}),
+        person_times=sum(1 + a.companions for a in live),
+        confirmed_minutes=hours.confirmed,
+        pending_minutes=hours.pending,
+        still_in=sum(1 for a in live if a.is_open),
+        walk_ins=sum(1 for a in live if a.walk_in),
+        tracked=tracked,
     )
 
 
@@ -175,47 +189,123 @@ async def my_record(
 
 
 @dataclass(frozen=True)
+class Figures:
+    """One duty's (or one place's) figures in a period."""
+
+    name: str | None  # None: hours entered outside the roster (or no place)
+    place: str | None
+    shifts_held: int  # shifts someone checked in to
+    person_times: int
+    hours: Minutes
+
+
+@dataclass(frozen=True)
 class Period:
-    """A week or a month of a group, for the weekly summary and the monthly report."""
+    """A week or a month of a group: the weekly summary, /summary <month>, the monthly
+    report. Hours by `hours.tally`; tracked problems as they stood at the period's end."""
 
     first: date
     last: date
     volunteers: int
     person_times: int
-    minutes: int  # closed records, confirmed or not
-    pending: int  # of which a leader has yet to confirm
+    hours: Minutes  # confirmed and pending, as every view shows them
     per_day: dict[date, int]
     top: list[tuple[str, int]]  # (display name, minutes), most first
     reports: reports.ReportTotals
+    per_volunteer: list[tuple[str, Minutes]] = field(default_factory=list)
+    per_duty: list[Figures] = field(default_factory=list)
+    per_place: list[Figures] = field(default_factory=list)
+    shifts_held: int = 0
+    no_shows: int = 0
+    tracked: TrackedProblems = field(default_factory=lambda: TrackedProblems(0, 0, []))
+
+
+def _figures(
+    name: str | None, place: str | None, rows: list[Attendance]
+) -> Figures:
+    live = [a for a in rows if not a.voided]
+    return Figures(
+        name=name, place=place,
+        shifts_held=len({a.shift_id for a in live if a.shift_id is not None}),
+        person_times=sum(1 + a.companions for a in live),
+        hours=tally(rows),
+    )
 
 
 async def period(
-    session: AsyncSession, group_id: int, first: date, last: date, *, top: int = 5
+    session: AsyncSession, group_id: int, first: date, last: date, zone: str, *, top: int = 5
 ) -> Period:
     """Totals of a group between two local dates (inclusive)."""
-    rows = (
-        await session.scalars(
-            select(Attendance).where(
-                Attendance.group_id == group_id, Attendance.local_date >= first,
-                Attendance.local_date <= last,
+    rows = list(
+        (
+            await session.scalars(
+                select(Attendance)
+                .where(
+                    Attendance.group_id == group_id, Attendance.local_date >= first,
+                    Attendance.local_date <= last,
+                )
+                .order_by(Attendance.id)
             )
-        )
-    ).all()
-    closed = [a for a in rows if not a.is_open]
+        ).all()
+    )
+    live = [a for a in rows if not a.voided]
     per_day: dict[date, int] = {}
-    per_person: dict[int, int] = {}
-    for a in closed:
+    for a in filter(counts, rows):
         per_day[a.local_date] = per_day.get(a.local_date, 0) + (a.minutes or 0)
-        per_person[a.person_id] = per_person.get(a.person_id, 0) + (a.minutes or 0)
-    best = sorted(per_person.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    names = await members.display_names(session, group_id, {p for p, _ in best})
+    by_person: dict[int, list[Attendance]] = {}
+    for a in rows:
+        by_person.setdefault(a.person_id, []).append(a)
+    names = await members.display_names(session, group_id, set(by_person))
+    volunteer_hours = sorted(
+        ((names.get(p, "?"), tally(rs)) for p, rs in by_person.items()),
+        key=lambda nm: (-(nm[1].confirmed + nm[1].pending), nm[0]),
+    )
+    shift_ids = {a.shift_id for a in rows if a.shift_id is not None}
+    duty_of: dict[int, Duty] = {}
+    if shift_ids:
+        for shift_id, duty in (
+            await session.execute(
+                select(Shift.id, Duty).join(Duty, Duty.id == Shift.duty_id)
+                .where(Shift.id.in_(shift_ids))
+            )
+        ).all():
+            duty_of[shift_id] = duty
+    by_duty: dict[int | None, list[Attendance]] = {}
+    by_place: dict[str | None, list[Attendance]] = {}
+    for a in rows:
+        of = duty_of.get(a.shift_id) if a.shift_id is not None else None
+        by_duty.setdefault(of.id if of else None, []).append(a)
+        by_place.setdefault(of.place if of else None, []).append(a)
+    duties = {d.id: d for d in duty_of.values()}
+    per_duty = [
+        _figures(duties[d].name if d is not None else None,
+                 duties[d].place if d is not None else None, rs)
+        for d, rs in sorted(by_duty.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    ]
+    per_place = [
+        _figures(None, place, rs)
+        for place, rs in sorted(by_place.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        if place is not None
+    ]
+    no_shows = await session.scalar(
+        select(func.count(NoShow.id))
+        .join(Shift, Shift.id == NoShow.shift_id)
+        .where(NoShow.group_id == group_id, Shift.local_date >= first, Shift.local_date <= last)
+    )
     return Period(
         first=first, last=last,
-        volunteers=len({a.person_id for a in rows}),
-        person_times=sum(1 + a.companions for a in rows),
-        minutes=sum(a.minutes or 0 for a in closed),
-        pending=sum(a.minutes or 0 for a in closed if not a.confirmed),
+        volunteers=len({a.person_id for a in live}),
+        person_times=sum(1 + a.companions for a in live),
+        hours=tally(rows),
         per_day=per_day,
-        top=[(names.get(p, "?"), m) for p, m in best],
+        top=[(n, m.confirmed + m.pending) for n, m in volunteer_hours[:top]],
         reports=await reports.totals(session, group_id, first, last),
+        per_volunteer=volunteer_hours,
+        per_duty=per_duty,
+        per_place=per_place,
+        shifts_held=len({a.shift_id for a in live if a.shift_id is not None}),
+        no_shows=int(no_shows or 0),
+        tracked=await reports.tracked_problems(
+            session, group_id, *local_bounds(first, last, zone)
+        ),
     )

@@ -81,6 +81,17 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+class Rollback(Exception):
+    """Raised inside `transaction` to undo every change and carry a refusal out.
+
+    A command that fails changes nothing: not even the sign-up it did on the way.
+    """
+
+    def __init__(self, result: object) -> None:
+        super().__init__(type(result).__name__)
+        self.result = result
+
+
 def _alembic_config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

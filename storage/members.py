@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,8 +41,9 @@ class TextProblem(enum.StrEnum):
 
 
 def clean_text(raw: str, limit: int) -> str | TextProblem:
-    """Normalise user text (NFKC, one space between words) or say what is wrong with it."""
-    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    """User text as typed (one space between words; full-width punctuation stays), or what
+    is wrong with it. NFKC is only for comparing (`name_key`) and parsing numbers."""
+    text = raw.translate(_INVISIBLE)
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text):
         return TextProblem.CONTROL
     text = " ".join(text.split())
@@ -54,8 +55,9 @@ def clean_text(raw: str, limit: int) -> str | TextProblem:
 
 
 def name_key(name: str) -> str:
-    """The form two display names are compared in: case and spacing do not make a new name."""
-    return "".join(name.casefold().split())
+    """The form two display names are compared in: case, spacing and full-width forms do
+    not make a new name."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,17 @@ class NameTaken:
 SignupResult = Registered | Updated | Unchanged | NameTaken
 
 
+async def _claim_username(session: AsyncSession, person: Person) -> None:
+    """A @username points only to the person who used it last: drop anyone else's link."""
+    if person.username:
+        await session.execute(
+            update(Person)
+            .where(func.lower(Person.username) == person.username.lower(), Person.id != person.id)
+            .values(username=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def upsert_person(session: AsyncSession, user: UserRef, *, now: datetime) -> Person:
     """Find or create the person for a Telegram user and refresh what Telegram says of them."""
     person = await session.scalar(
@@ -123,11 +136,15 @@ async def upsert_person(session: AsyncSession, user: UserRef, *, now: datetime) 
             )
             assert found is not None
             return found
+        await _claim_username(session, person)
         return person
     person.telegram_name = user.full_name
+    renamed = (person.username or "").lower() != (user.username or "").lower()
     person.username = user.username
     if user.language_code:
         person.language_code = user.language_code
+    if renamed:
+        await _claim_username(session, person)
     return person
 
 
@@ -267,6 +284,14 @@ async def leave(
         object_id=membership.id, actor=actor, group_id=group_id, before=before,
         after=_snapshot(membership),
     )
+    if membership.is_leader:
+        # Leaving ends a promotion: rejoining makes a member again, not a leader.
+        membership.is_leader = False
+        audit.record(
+            session, at=now, action="leader.remove", object_type="membership",
+            object_id=membership.id, actor=actor, group_id=group_id,
+            before={"is_leader": True}, after={"is_leader": False}, note="left the group",
+        )
     person = await session.get(Person, membership.person_id)
     assert person is not None
     released = await release_future(session, group_id, person, actor=actor, now=now)
@@ -324,12 +349,41 @@ async def _join_with_telegram_name(
 
 
 async def by_username(session: AsyncSession, group_id: int, username: str) -> Person | None:
-    """A person this group has seen with that @username (the Bot API cannot look one up)."""
+    """A person this group has seen with that @username (the Bot API cannot look one up).
+
+    Only the person who used it last holds it (`upsert_person`)."""
     return await session.scalar(
         select(Person)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.group_id == group_id, func.lower(Person.username) == username.lower())
+        .limit(1)
     )
+
+
+MAX_NAME_WORDS = 4
+
+
+async def by_display_name(
+    session: AsyncSession, group_id: int, words: list[str]
+) -> tuple[Membership, Person, int] | None:
+    """The member whose display name is the first words (longest first); with how many words.
+
+    Active members first: a former member's name may since have gone to someone else.
+    """
+    for size in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+        key = name_key(" ".join(words[:size]))
+        rows = (
+            await session.execute(
+                select(Membership, Person)
+                .join(Person, Person.id == Membership.person_id)
+                .where(Membership.group_id == group_id, Membership.name_key == key)
+                .order_by(Membership.active.desc(), Membership.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if rows is not None:
+            return rows[0], rows[1], size
+    return None
 
 
 @dataclass(frozen=True)
@@ -355,9 +409,9 @@ async def set_leader(
     session: AsyncSession, group_id: int, telegram_user_id: int, leader: bool, *, by: int,
     now: datetime,
 ) -> LeaderResult:
-    """Promote a member to leader, or take it back; audited."""
+    """Promote a member to leader, or take it back (a former member's too); audited."""
     membership = await membership_of(session, group_id, telegram_user_id)
-    if membership is None or not membership.active:
+    if membership is None or (leader and not membership.active):
         return NotMember()
     if membership.is_leader == leader:
         return LeaderUnchanged(membership, leader)
@@ -373,6 +427,19 @@ async def set_leader(
 async def person_of(session: AsyncSession, telegram_user_id: int) -> Person | None:
     """The person behind a Telegram user id, if the bot has seen them."""
     return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def roster_name(
+    session: AsyncSession, person_id: int, group_id: int | None = None
+) -> str | None:
+    """What the bot calls a person: their name on this group's roster, or (privately) on the
+    roster they joined last; None when they are on no roster."""
+    query = select(Membership.display_name).where(Membership.person_id == person_id)
+    if group_id is not None:
+        query = query.where(Membership.group_id == group_id)
+    return await session.scalar(
+        query.order_by(Membership.active.desc(), Membership.joined_at.desc()).limit(1)
+    )
 
 
 async def display_names(

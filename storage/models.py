@@ -372,6 +372,12 @@ class Attendance(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The span the minutes were credited for (None: nothing credited, or hours without a
+    # time); no two of a person's live records may overlap, in any group.
+    served_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    served_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # 作废: a leader voided it (`/hours … 0 <reason>`); kept in the ledger, counted nowhere.
+    voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     shift: Mapped[Shift | None] = relationship()
 

@@ -331,6 +331,44 @@ async def open_problems(session: AsyncSession, group_id: int) -> list[Problem]:
 
 
 @dataclass(frozen=True)
+class TrackedProblems:
+    """Tracked problems (`/problem`) of a period, as they stood at its end.
+
+    Not the `problems` numbers typed into reports: those count what volunteers found;
+    these are the items someone follows up.
+    """
+
+    raised: int  # raised within the period
+    resolved: int  # of those, resolved by the end of the period
+    open_then: list[Problem]  # raised by the end and not yet resolved then, oldest first
+
+
+async def tracked_problems(
+    session: AsyncSession, group_id: int, first: datetime, end: datetime
+) -> TrackedProblems:
+    """Tracked problems raised in [first, end), and those still open at `end`."""
+    rows = list(
+        (
+            await session.scalars(
+                select(Problem)
+                .where(Problem.group_id == group_id, Problem.created_at < end)
+                .order_by(Problem.id)
+            )
+        ).all()
+    )
+
+    def resolved_by_end(p: Problem) -> bool:
+        return p.resolved_at is not None and p.resolved_at < end
+
+    raised = [p for p in rows if p.created_at >= first]
+    return TrackedProblems(
+        raised=len(raised),
+        resolved=sum(1 for p in raised if resolved_by_end(p)),
+        open_then=[p for p in rows if not resolved_by_end(p)],
+    )
+
+
+@dataclass(frozen=True)
 class ProblemResolved:
     """Closed; the reporter is to be told."""
 

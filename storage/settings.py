@@ -38,6 +38,8 @@ class GroupSettings:
     summary_grace: int = 2  # hours a summary may still go out late after downtime
     topic: int = 0  # forum topic for automatic posts (/settings here); 0 = General
     weekly_day: str = "sunday"  # the weekly summary follows that day's daily one
+    min_presence: int = 15  # minutes: a shorter attendance credits nothing
+    hours_backdate_days: int = 62  # /hours accepts dates this many days back
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ SPECS: dict[str, Spec] = {
     "summary_grace": Spec("summary_grace", low=0, high=24),
     "topic": Spec("topic", low=0, high=2**31),  # set by /settings here, not typed
     "weekly_day": Spec("weekly_day", choices=WEEKDAYS),
+    "min_presence": Spec("min_presence", low=0, high=240),
+    "hours_backdate_days": Spec("hours_backdate_days", low=1, high=3660),
 }
 TRUE = ("true", "yes", "on", "1", "是", "开")
 FALSE = ("false", "no", "off", "0", "否", "关")

@@ -90,10 +90,11 @@ async def test_actual_hours_early_late_forgotten_walk_in_and_family(world: World
 
     today = plain(await world.say(world.user("Eve"), "/today"))
     # Four volunteers, six person-times (Dave's family counts, never by name), confirmed
-    # hours 1.75 + 2.5 + 2.75 = 7; Carol's 1.75 waits for a leader.
+    # hours 1.75 + 2.5 = 4.25; the walk-ins' 1.75 (forgotten) + 2.75 wait for a leader.
     assert "Alice" in today and "Carol — 1.75 小时（待确认） [临时到场]" in today
-    assert "志愿者 4 人 · 6 人次 · 时长 7 小时" in today
-    assert "等待组长确认：1.75 小时" in today
+    assert "Dave — 2.75 小时（待确认） [临时到场] +2" in today
+    assert "志愿者 4 人 · 6 人次 · 时长 4.25 小时" in today
+    assert "等待组长确认：4.5 小时" in today
 
 
 async def test_scheduled_mode_counts_the_shift_for_anyone_who_checked_in(world: World) -> None:
@@ -105,6 +106,7 @@ async def test_scheduled_mode_counts_the_shift_for_anyone_who_checked_in(world: 
     assert "scheduled" in said
     said = plain(await world.say(boss, "/settings hours_mode=sometimes"))
     assert "actual" in said and "scheduled" in said  # the allowed values
+    await world.say(alice, "/shift claim 1")
     at(world, "19:30")
     await world.say(alice, "/checkin")
     at(world, "20:00")
@@ -127,6 +129,7 @@ async def test_a_checkout_after_the_deadline_counts_as_forgotten(world: World) -
 async def test_a_backlog_after_an_outage_keeps_the_messages_own_times(world: World) -> None:
     await evening(world)
     alice = world.user("Alice")
+    await world.say(alice, "/shift claim 1")
     at(world, "18:55")
     await world.say(alice, "/checkin")
     await world.harness.stop()  # the bot is down…

@@ -51,4 +51,4 @@ async def test_console_shows_the_reminder_and_the_summary_as_the_clock_moves(
     reminder = out.index("⏰ 值班 60 分钟后开始：\n     垃圾分类督导 19:00–21:00")
     summary = out.index("值班总结")
     assert reminder < summary
-    assert "汇报 1 条：问题 0 · 劝导 3 · 垃圾 2 公斤 · 服务 0" in out[summary:]
+    assert "汇报 1 条：发现问题 0 · 劝导次数 3 · 分拣重量 2 公斤 · 服务居民 0 人次" in out[summary:]

@@ -295,7 +295,7 @@ async def test_gaps_and_a_cancelled_occurrence(world: World) -> None:
     assert gaps.reply_markup is not None
     assert "组长" in plain(await world.say(alice, f"/shift cancel {ids[1]} 下雨"))
     said = plain(await world.say(boss, f"/shift cancel {ids[1]} 下雨"))
-    assert "取消了" in said and "原因：下雨" in said and "Alice" in said and "Bob" in said
+    assert "已取消" in said and "。原因：下雨" in said and "Alice" in said and "Bob" in said
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
     # The rule still wants that date, but a leader's cancellation stands.
     roster = plain((await world.say(boss, "/shift"))[-1:])

@@ -103,7 +103,7 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
     summary = summaries[0].text
     assert summary.startswith("🌙 11月25日周三 值班总结\n督导 19:00–21:00\n  Bob 1.75 小时")
     assert "志愿者 1 人 · 1 人次 · 时长 1.75 小时" in summary
-    assert "汇报 1 条：问题 0 · 劝导 4 · 垃圾 2 公斤 · 服务 0" in summary
+    assert "汇报 1 条：发现问题 0 · 劝导次数 4 · 分拣重量 2 公斤 · 服务居民 0 人次" in summary
     # Nothing was sent twice: every key once, and ticking again adds nothing.
     again = await run_until(world, local(25, "23:30"))
     assert again == []
@@ -261,7 +261,7 @@ async def test_private_reminders_leaders_button_summary_on_demand_and_topic(
     at(world, "20:00", day=25)
     await world.say(bob, "/report 劝导=2")
     summary = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/summary")))
-    assert summary.startswith("🌙 11月25日周三 值班总结") and "劝导 2" in summary
+    assert summary.startswith("🌙 11月25日周三 值班总结") and "劝导次数 2" in summary
     refused = html_to_plain("".join(m.text or "" for m in await world.say(alice, "/summary")))
     assert "🌙" not in refused
 

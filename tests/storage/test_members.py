@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage import audit, groups, members
 from storage.db import transaction
 from storage.groups import GroupDefaults
-from storage.members import Profile, TextProblem, UserRef, clean_text
+from storage.members import Profile, TextProblem, UserRef, clean_text, name_key
 from storage.models import Group, GroupStatus, Membership
 from tests.conftest import START, Database
 
@@ -160,7 +160,9 @@ async def test_migration_moves_the_group_and_folds_a_placeholder(database: Datab
 
 def test_clean_text_rules() -> None:
     assert clean_text("  王  阿姨 ", 32) == "王 阿姨"
-    assert clean_text("Ａｌｉｃｅ", 32) == "Alice"  # full-width letters, NFKC
+    # Stored as typed: full-width punctuation stays; names compare in NFKC.
+    assert clean_text("王阿姨（3号楼）！", 32) == "王阿姨（3号楼）！"
+    assert name_key("Ａｌｉｃｅ") == name_key("alice")
     assert clean_text("\u200b", 32) is TextProblem.EMPTY
     assert clean_text("x" * 33, 32) is TextProblem.TOO_LONG
     assert clean_text("bad\x07bell", 32) is TextProblem.CONTROL
