@@ -21,7 +21,6 @@ def hours_per_day(days: Sequence[date], minutes: Sequence[int]) -> bytes:
     axes = figure.add_subplot()
     hours = [m / 60 for m in minutes]
     axes.bar([d.strftime("%m-%d") for d in days], hours, color="#3b7dd8")
-    axes.set_ylabel("h")
     axes.set_ylim(bottom=0)
     for x, value in enumerate(hours):
         if value:

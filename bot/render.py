@@ -248,9 +248,11 @@ def leader_usage(t: Translator) -> str:
 
 
 def name_someone(t: Translator) -> str:
-    """The person could not be identified."""
+    """The person could not be identified: the ways to name someone."""
     return t.gettext(
-        "I cannot tell who you mean: reply to one of their messages with the command instead."
+        "I cannot tell who you mean. Name them one of these ways: reply to one of their "
+        "messages with the command; pick them from the @ list after the command; write their "
+        "@username; or write their name as it is on this group's roster."
     )
 
 

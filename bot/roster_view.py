@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.render import MAX_MESSAGE, chunk_lines, esc, join_names, mention, spacer
 from storage import claims
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
@@ -88,7 +88,8 @@ def roster_text(
             status = t.gettext("full")
         out.append(
             f"#{shift.id} {window_label(t, shift.start_at, shift.end_at, zone)} "
-            f"{esc(line.duty.name)}{place} — {who} ({status})"
+            f"{esc(line.duty.name)}{place} — {who}" + spacer(t)
+            + t.gettext("({need})").format(need=status)
         )
     return chunk_lines(out)
 
@@ -176,6 +177,12 @@ def places_freed(t: Translator, name: str, shifts: Sequence[Shift], zone: str) -
     return text.format(name=esc(name), when=when)
 
 
+UNDERSTOOD_PARTS = {
+    "name": N_("name"), "when": N_("days"), "time": N_("time"), "need": N_("people"),
+    "place": N_("place"),
+}
+
+
 def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail: str) -> str:
     """Why `/duty add` was refused, what was understood, and the right form."""
     reasons = {
@@ -200,7 +207,12 @@ def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail
     lines = [reasons.get(problem, reasons["unexpected"]).format(detail=esc(detail))]
     if understood:
         lines.append(t.gettext("Understood so far: {parts}").format(
-            parts=t.gettext(", ").join(f"{esc(k)}={esc(v)}" for k, v in understood.items())
+            parts=t.gettext(", ").join(
+                t.gettext("{part}: {value}").format(
+                    part=t.gettext(UNDERSTOOD_PARTS.get(k, k)), value=esc(v)
+                )
+                for k, v in understood.items()
+            )
         ))
     lines.append(duty_usage(t))
     return "\n".join(lines)
@@ -219,10 +231,10 @@ def duty_added(
 ) -> str:
     """What was understood, and the next dates."""
     place = f" @{esc(duty.place)}" if duty.place else ""
-    head = t.gettext("✅ Duty #{id} added: <b>{name}</b>{place}, {start}–{end}, need {low}-{high}.")
+    head = t.gettext("✅ Duty #{id} added: <b>{name}</b>{place}, {start}–{end}, {need}.")
     lines = [head.format(
         id=duty.id, name=esc(duty.name), place=place, start=clock_label(t, duty.start_time),
-        end=clock_label(t, duty.end_time), low=duty.need_min, high=duty.need_max,
+        end=clock_label(t, duty.end_time), need=need_label(t, duty.need_min, duty.need_max),
     )]
     if upcoming:
         lines.append(t.gettext("Next dates: {dates}").format(
@@ -245,9 +257,17 @@ def duty_list(t: Translator, found: Sequence[Duty]) -> str:
         place = f" @{esc(duty.place)}" if duty.place else ""
         lines.append(
             f"#{duty.id} <b>{esc(duty.name)}</b>{place} {clock_label(t, duty.start_time)}–"
-            f"{clock_label(t, duty.end_time)} ({duty.need_min}-{duty.need_max})"
+            f"{clock_label(t, duty.end_time)}" + spacer(t)
+            + t.gettext("({need})").format(need=need_label(t, duty.need_min, duty.need_max))
         )
     return "\n".join(lines)
+
+
+def need_label(t: Translator, low: int, high: int) -> str:
+    """`需要 3 人` / `需要 2-4 人`: never "3-3"."""
+    if low == high:
+        return t.gettext("need {n}").format(n=low)
+    return t.gettext("need {low}-{high}").format(low=low, high=high)
 
 
 def leaders_only(t: Translator) -> str:
@@ -451,7 +471,7 @@ def my_shifts(
             f"{window_label(t, shift.start_at, shift.end_at, zone)} {name}"
         )
         if claim.status is ClaimStatus.WAITING:
-            line += " " + t.gettext("(on the waitlist)")
+            line += spacer(t) + t.gettext("(on the waitlist)")
         lines.append(line)
     return "\n".join(lines)
 
@@ -593,7 +613,7 @@ def duty_undone(t: Translator, name: str) -> str:
 
 def joined_and_claimed(t: Translator, name: str, text: str) -> str:
     """A tap that signed someone up as well as claiming."""
-    return t.gettext("You are on the roster now as {name}.").format(name=name) + " " + text
+    return t.gettext("You are on the roster now as {name}.").format(name=name) + spacer(t) + text
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -15,7 +16,7 @@ from bot.render import chunk_lines, esc, spacer
 from bot.roster_view import clock_label, day_label, locale_of, window_label
 from commands.report_syntax import ReportProblem, ReportSyntaxError
 from storage import attendance as att
-from storage import reports, settings
+from storage import corrections, noshows, reports, settings
 from storage.daybook import DayBook, MyRecord
 from storage.hours import Minutes
 from storage.models import Attendance, Duty, Evidence, Problem, Report, ReportDraft, Shift
@@ -235,10 +236,10 @@ def hours_usage(t: Translator) -> str:
     )
 
 
-def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: str) -> str:
+def hours_outcome(t: Translator, name: str, result: corrections.SetHoursResult, zone: str) -> str:
     """The answer to /hours <person> …: what changed, or which rule stopped it."""
     match result:
-        case att.HoursSet(attendance, before) if before is not None:
+        case corrections.HoursSet(attendance, before) if before is not None:
             old = before.get("minutes")
             return t.gettext(
                 "✏️ Hours of {name} on {day} corrected: {before} → {after}. The original is "
@@ -246,24 +247,24 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
             ).format(name=esc(name), day=day_label(t, attendance.local_date),
                      before=hours_label(t, old if isinstance(old, int) else 0),
                      after=hours_label(t, attendance.minutes or 0))
-        case att.HoursSet(attendance, _):
+        case corrections.HoursSet(attendance, _):
             return t.gettext("✏️ {hours} added for {name} on {day} (confirmed by you).").format(
                 name=esc(name), day=day_label(t, attendance.local_date),
                 hours=hours_label(t, attendance.minutes or 0),
             )
-        case att.Voided(attendance, _):
+        case corrections.Voided(attendance, _):
             return t.gettext(
                 "🗑 The record of {name} on {day} ({hours}) is void: it stays in the ledger "
                 "marked void and counts nowhere. Reason: {note}"
             ).format(name=esc(name), day=day_label(t, attendance.local_date),
                      hours=hours_label(t, attendance.minutes or 0),
                      note=esc(attendance.note or ""))
-        case att.OwnHours():
+        case corrections.OwnHours():
             return t.gettext(
                 "Nobody enters, corrects or confirms their own hours: please ask another leader."
             )
-        case att.WhichRecord(records):
-            times = ", ".join(
+        case corrections.WhichRecord(records):
+            times = t.gettext(", ").join(
                 f"{_at(t, r.checkin_at, zone)}–{_at(t, r.checkout_at, zone)}"
                 for r in records if r.checkin_at and r.checkout_at
             )
@@ -276,24 +277,25 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
                 "{name} has several records that day ({times}). Give the time, for example "
                 "19:00-21:00, to say which one."
             ).format(name=esc(name), times=times or len(records))
-        case att.FutureDay():
+        case corrections.FutureDay():
             return future_date(t)
-        case att.TooFarBack(earliest, days):
+        case corrections.TooFarBack(earliest, days):
             return t.gettext(
                 "That is too far back: hours can be entered for the last {n} days, from {day} "
                 "on (the setting hours_backdate_days)."
             ).format(n=days, day=day_label(t, earliest))
-        case att.ZeroNothingToVoid():
+        case corrections.ZeroNothingToVoid():
             return t.gettext(
                 "0 hours adds nothing: {name} has no record that day. To void a record, give "
                 "0 and a reason on a day that has one."
             ).format(name=esc(name))
-        case att.VoidNeedsReason(attendance):
+        case corrections.VoidNeedsReason(attendance):
             return t.gettext(
                 "0 hours voids the record of {name} on {day}. Please add the reason, for "
-                "example: /hours {name} {day} 0 checked in from home."
-            ).format(name=esc(name), day=day_label(t, attendance.local_date))
-        case att.DayFull(other):
+                "example: /hours {name} {date} 0 checked in from home."
+            ).format(name=esc(name), day=day_label(t, attendance.local_date),
+                     date=f"{attendance.local_date:%Y-%m-%d}")
+        case corrections.DayFull(other):
             return t.gettext(
                 "{name} already has {hours} recorded that day: a day counts at most 24 hours."
             ).format(name=esc(name), hours=hours_label(t, other))
@@ -302,7 +304,7 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
                 "This time overlaps a record {name} already has: {record}. Correct that one, "
                 "or give another time."
             ).format(name=esc(name), record=overlap_label(t, result, zone))
-        case att.NotMemberThen():
+        case corrections.NotMemberThen():
             return t.gettext(
                 "{name} is no longer a member here: only their records from when they were "
                 "a member can be corrected."
@@ -310,7 +312,7 @@ def hours_outcome(t: Translator, name: str, result: att.SetHoursResult, zone: st
 
 
 def day_confirmed(
-    t: Translator, day: date, result: att.DayConfirmed, names: dict[int, str]
+    t: Translator, day: date, result: corrections.DayConfirmed, names: dict[int, str]
 ) -> str:
     """The answer to /hours confirm <date>: whose hours were confirmed."""
     if result.records:
@@ -359,22 +361,22 @@ def future_date(t: Translator) -> str:
 
 def noshow_usage(t: Translator) -> str:
     """How /noshow is used."""
-    return t.gettext(
+    return esc(t.gettext(
         "Leaders mark a volunteer who did not come: /noshow <shift number> @name [reason] "
         "(or reply to them). The count is shown to leaders only."
-    )
+    ))
 
 
-def noshow_outcome(t: Translator, name: str, result: att.NoShowResult) -> str:
+def noshow_outcome(t: Translator, name: str, result: noshows.NoShowResult) -> str:
     """The group's answer to /noshow: no counts, no blame."""
     match result:
-        case att.NoShowMarked() | att.NoShowAlready():
+        case noshows.NoShowMarked() | noshows.NoShowAlready():
             return t.gettext("Noted. Only leaders see this record.")
-        case att.NotStartedYet():
+        case noshows.NotStartedYet():
             return t.gettext("That shift has not started yet.")
-        case att.NotClaimed():
+        case noshows.NotClaimed():
             return t.gettext("{name} had no place on that shift.").format(name=esc(name))
-        case att.CameAfterAll():
+        case noshows.CameAfterAll():
             return t.gettext("{name} checked in to that shift: not a no-show.").format(
                 name=esc(name)
             )
@@ -389,6 +391,39 @@ def noshow_private(t: Translator, name: str, count: int, group: str) -> str:
         "{name} has {n} recorded no-shows in {group}.",
         count,
     ).format(name=esc(name), n=count, group=esc(group))
+
+
+def bad_month(t: Translator, raw: str) -> str:
+    """A month we could not read."""
+    return t.gettext(
+        "I could not read the month “{raw}”. Write it as 2026-11, 11月 or 上个月."
+    ).format(raw=esc(raw[:40] + ("…" if len(raw) > 40 else "")))
+
+
+def no_shows_list(
+    t: Translator, group: str, first: date, found: Sequence[noshows.NoShowEntry], zone: str
+) -> str:
+    """/noshows: a month's no-shows, for a leader's eyes only."""
+    label = format_skeleton("yMMMM", first, locale=locale_of(t))
+    lines = [t.gettext("🗒 No-shows in {group}, {month}:").format(group=esc(group), month=label)]
+    if not found:
+        lines.append(t.gettext("None."))
+        return "\n".join(lines)
+    counts: dict[str, int] = {}
+    for entry in found:
+        line = (f"{day_label(t, entry.shift.local_date)} "
+                f"{_shift_label(t, entry.shift, entry.duty, zone)} — {esc(entry.name)}")
+        if entry.no_show.reason:
+            line += spacer(t) + t.gettext("(reason: {reason})").format(
+                reason=esc(entry.no_show.reason)
+            )
+        lines.append(line)
+        counts[entry.name] = counts.get(entry.name, 0) + 1
+    lines.append(t.gettext("In all: {people}").format(people=t.gettext(", ").join(
+        t.gettext("{name} {n}").format(name=esc(name), n=n)
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )))
+    return "\n".join(lines)
 
 
 # ---- reports -------------------------------------------------------------------------------
@@ -594,7 +629,9 @@ def problems_list(
 
 def resolve_usage(t: Translator) -> str:
     """How /resolve is used."""
-    return t.gettext("Leaders close a problem with /resolve <number> [note]; /problems lists them.")
+    return esc(t.gettext(
+        "Leaders close a problem with /resolve <number> [note]; /problems lists them."
+    ))
 
 
 def resolve_outcome(t: Translator, result: reports.ResolveResult) -> str:
@@ -603,7 +640,7 @@ def resolve_outcome(t: Translator, result: reports.ResolveResult) -> str:
         case reports.ProblemResolved(problem, _):
             text = t.gettext("✅ Problem #{id} is resolved.").format(id=problem.id)
             if problem.resolution:
-                text += " " + esc(problem.resolution)
+                text += spacer(t) + esc(problem.resolution)
             return text
         case reports.ProblemAlreadyResolved(problem):
             return t.gettext("Problem #{id} was already resolved.").format(id=problem.id)
@@ -648,7 +685,7 @@ def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     state = record_state(t, a, zone)
     marks = ""
     if a.walk_in:
-        marks += " " + t.gettext("[walk-in]")
+        marks += spacer(t) + t.gettext("[walk-in]")
     if a.companions:
         marks += " " + t.gettext("+{n}").format(n=a.companions)
     return f"  ✅ {esc(name)} — {state}{marks}"
@@ -773,12 +810,30 @@ def settings_text(
         lines.append(t.gettext(
             "⚠️ Automatic posts could not go out here ({reason}). Check the bot's rights, or "
             "send /settings here in an open topic."
-        ).format(reason=esc(attention)))
+        ).format(reason=attention_reason(t, attention)))
     lines.append(t.gettext("⚙️ Settings (leaders change one with /settings key=value):"))
     lines.append(f"<code>timezone={esc(zone)}</code>")
     for key in settings.SPECS:
-        lines.append(f"<code>{key}={getattr(current, key)}</code> — {t.gettext(SETTING_HELP[key])}")
+        value = setting_value(t, getattr(current, key))
+        lines.append(f"<code>{key}={esc(value)}</code> — {t.gettext(SETTING_HELP[key])}")
     return "\n".join(lines)
+
+
+def setting_value(t: Translator, value: object) -> str:
+    """A setting's value as a leader types it: `开`/`关` rather than a Python True/False."""
+    if isinstance(value, bool):
+        return t.gettext("on") if value else t.gettext("off")
+    return str(value)
+
+
+def attention_reason(t: Translator, raw: str) -> str:
+    """Why automatic posts failed, in words (Telegram's English error is for the log)."""
+    lowered = raw.casefold()
+    if "rights" in lowered or "not enough" in lowered:
+        return t.gettext("the bot may not post messages here")
+    if "topic" in lowered or "thread" in lowered:
+        return t.gettext("the chosen topic is closed or gone")
+    return t.gettext("Telegram refused the message")
 
 
 def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
@@ -786,7 +841,8 @@ def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
     match result:
         case settings.SettingChanged(key, before, after):
             return t.gettext("⚙️ {key}: {before} → {after}").format(
-                key=key, before=esc(str(before)), after=esc(str(after))
+                key=key, before=esc(setting_value(t, before)),
+                after=esc(setting_value(t, after)),
             )
         case settings.UnknownSetting(key):
             return t.gettext("There is no setting “{key}”. Send /settings to see them.").format(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
+from telegram.error import TelegramError
 
-from bot import render, service_view
-from bot.context import DutyContext, button_number
+from bot import render, roster_view, service_view
+from bot.context import DutyContext, GroupInfo, button_number, thread_of
 from bot.gate import user_ref
+from bot.i18n import Translator, translator
+from bot.leaders import is_leader
+from bot.roster_view import leaders_only
 from commands.hours_syntax import parse_amount, parse_day
+from commands.month_syntax import parse_month
 from commands.people import (
     in_group_now,
     member_in_group,
@@ -21,7 +27,9 @@ from commands.people import (
 )
 from commands.signup import command_args
 from scheduler.recurrence import Window
-from storage import attendance, groups, members
+from storage import attendance, corrections, groups, members, noshows
+from storage.claims import ShiftGone
+from storage.daybook import month_end
 from storage.db import Rollback, transaction
 from storage.duties import local_today
 from storage.hours import round_quarter, span_minutes
@@ -45,8 +53,11 @@ def parse_checkin(args: str) -> tuple[str | None, int] | None:
     None when the count is unreadable or above the limit."""
     place: list[str] = []
     companions = 0
-    for word in args.split():
-        if COMPANIONS.fullmatch(word):
+    words = args.split()
+    for word in words:
+        # `3` alone is family; `3 号点` is a place (only `+3` or `3人` is family there).
+        explicit = word.startswith("+") or word[-1] in "人位" or len(words) == 1
+        if COMPANIONS.fullmatch(word) and explicit:
             count = parse_companions(word)
             if count is None:
                 return None
@@ -197,12 +208,12 @@ async def hours(update: Update, context: DutyContext) -> None:
                 person = found
             row = await groups.by_id(session, group.id)
             assert row is not None
-            result = await attendance.set_hours(
+            result = await corrections.set_hours(
                 session, row, person, day=day, minutes=minutes, span=span, note=note,
                 actor=user.id, now=now, former_member=not present,
             )
             text = service_view.hours_outcome(t, membership.display_name, result, group.timezone)
-            if not isinstance(result, attendance.HoursSet | attendance.Voided):
+            if not isinstance(result, corrections.HoursSet | corrections.Voided):
                 raise Rollback(text)  # a refusal signs nobody up
     except Rollback as undone:
         text = str(undone.result)
@@ -223,7 +234,7 @@ async def _confirm(
         await context.reply(update, service_view.bad_date(t, word), kind="hours.bad")
         return
     async with transaction(services.sessions) as session:
-        confirmed = await attendance.confirm_day(
+        confirmed = await corrections.confirm_day(
             session, group.id, day, actor=user.id, now=services.clock.now()
         )
         names = await members.display_names(
@@ -244,7 +255,101 @@ def _span(window: Window, day: date, zone: str) -> tuple[datetime, datetime]:
 
 
 async def noshow(update: Update, context: DutyContext) -> None:
-    """/noshow <shift number> <person> [reason] (leaders): recorded, never announced."""
+    """/noshow <shift number> <person> [reason] (leaders): recorded, never announced.
+
+    Works in a private chat too (the shift number says which team); sent in the group, the
+    command message is deleted where the bot may, so the group sees no name.
+    """
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    words = words_without_mentions(message, command_args(message))
+    shift_id = int(words[0].lstrip("#")) if words and _is_number(words[0]) else None
+    group = context.group
+    if group is None and shift_id is not None:
+        async with services.sessions() as session:
+            group = await _group_of_shift(session, shift_id)
+    t = translator(group.language) if group is not None else context.translator_for(update)
+
+    async def answer(text: str, kind: str) -> None:
+        if context.group is not None:
+            await context.reply(update, text, kind=kind)
+        else:
+            await message.reply_text(text)
+
+    if shift_id is None or group is None:
+        text = service_view.noshow_usage(t) if shift_id is None else \
+            service_view.noshow_outcome(t, "", ShiftGone())
+        await answer(text, "noshow.usage")
+        return
+    if not await is_leader(
+        context.bot, services.admin_cache, services.settings, services.sessions,
+        chat_id=group.chat_id, group_id=group.id, user_id=user.id,
+    ):
+        await answer(leaders_only(t), "refused")
+        return
+    text, marked = await _mark(update, context, group, shift_id, words[1:], t)
+    await answer(text, "noshow")
+    if context.group is not None:
+        await _delete_quietly(context, group.chat_id, message.message_id)
+    if marked is not None:
+        name, count = marked
+        await services.outgoing.to_person(
+            user_ref(user), service_view.noshow_private(t, name, count, group.title)
+        )
+
+
+def _is_number(word: str) -> bool:
+    digits = word.lstrip("#")
+    return digits.isascii() and digits.isdigit() and len(digits) <= 12
+
+
+async def _group_of_shift(session: AsyncSession, shift_id: int) -> GroupInfo | None:
+    shift = await session.get(Shift, shift_id)
+    group = await groups.by_id(session, shift.group_id) if shift is not None else None
+    return GroupInfo.of(group) if group is not None else None
+
+
+async def _mark(
+    update: Update, context: DutyContext, group: GroupInfo, shift_id: int, words: list[str],
+    t: Translator,
+) -> tuple[str, tuple[str, int] | None]:
+    """Record the no-show; the answer, and (name, running count) when one was recorded."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    services = context.services
+    named = await named_person(message, services.sessions, group.id, words)
+    if named is None:
+        return render.name_someone(t), None
+    reason = " ".join(words[named.words:])[:200] or None
+    if not await in_group_now(context.bot, group.chat_id, named):
+        return render.not_in_group(t, named.user.full_name), None
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        membership = await members.membership_of(session, group.id, named.user.telegram_user_id)
+        if membership is None or not membership.active:
+            return render.not_in_group(t, named.user.full_name), None
+        person = await session.get(Person, membership.person_id)
+        assert person is not None
+        name = membership.display_name
+        result = await noshows.mark_no_show(
+            session, group.id, shift_id, person, reason=reason, actor=user.id, now=now,
+        )
+    text = service_view.noshow_outcome(t, name, result)
+    if isinstance(result, noshows.NoShowMarked | noshows.NoShowAlready):
+        return text, (name, result.count)
+    return text, None
+
+
+async def _delete_quietly(context: DutyContext, chat_id: int, message_id: int) -> None:
+    """Delete a command message if the bot may (it needs the "delete messages" right)."""
+    with contextlib.suppress(TelegramError):  # without the right: the leader guide says so
+        await context.bot.delete_message(chat_id, message_id)
+
+
+async def noshow_list(update: Update, context: DutyContext) -> None:
+    """/noshows [month] (leaders): the month's no-shows, privately (a deep link otherwise)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or context.group is None:
         return
@@ -252,38 +357,39 @@ async def noshow(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     if await context.refused_unless_leader(update):
         return
-    words = words_without_mentions(message, command_args(message))
-    if not words or not words[0].lstrip("#").isdigit() or len(words[0]) > 12:
-        await context.reply(update, service_view.noshow_usage(t), kind="noshow.usage")
+    today = local_today(group.timezone, services.clock.now())
+    raw = command_args(message).strip()
+    first = parse_month(raw, today) if raw else today.replace(day=1)
+    if first is None:
+        await context.reply(update, service_view.bad_month(t, raw), kind="noshows.bad")
         return
-    named = await named_person(message, services.sessions, group.id, words[1:])
-    if named is None:
-        await context.reply(update, render.name_someone(t), kind="noshow.who")
+    text = await noshows_text(context, group, first)
+    async with services.sessions() as session:
+        person = await members.person_of(session, user.id)
+    if person is not None and person.private_chat and await services.outgoing.to_person(
+        user_ref(user), text
+    ):
+        await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
         return
-    reason = " ".join(words[1 + named.words:])[:200] or None
-    if not await in_group_now(context.bot, group.chat_id, named):
-        await context.reply(update, render.not_in_group(t, named.user.full_name),
-                            kind="noshow.who")
-        return
-    now = services.clock.now()
-    async with transaction(services.sessions) as session:
-        membership = await members.membership_of(session, group.id, named.user.telegram_user_id)
-        if membership is None or not membership.active:
-            result: attendance.NoShowResult | None = None
-            name = named.user.full_name
-        else:
-            person = await session.get(Person, membership.person_id)
-            assert person is not None
-            name = membership.display_name
-            result = await attendance.mark_no_show(
-                session, group.id, int(words[0].lstrip("#")), person, reason=reason,
-                actor=user.id, now=now,
-            )
-    if result is None:
-        await context.reply(update, render.not_in_group(t, name), kind="noshow.who")
-        return
-    await context.reply(update, service_view.noshow_outcome(t, name, result), kind="noshow")
-    if isinstance(result, attendance.NoShowMarked | attendance.NoShowAlready):
-        await services.outgoing.to_person(
-            user_ref(user), service_view.noshow_private(t, name, result.count, group.title)
+    await services.outgoing.to_group(
+        group.chat_id, service_view.open_privately(t), thread_id=thread_of(update),
+        reply_to=message.message_id,
+        markup=service_view.open_privately_keyboard(
+            t, context.bot.username, noshows_payload(group.id, first)
+        ),
+    )
+
+
+def noshows_payload(group_id: int, first: date) -> str:
+    """`noshows-12-2026-11`: the deep link to a month's no-shows."""
+    return f"noshows-{group_id}-{first:%Y-%m}"
+
+
+async def noshows_text(context: DutyContext, group: GroupInfo, first: date) -> str:
+    """The list a leader reads privately."""
+    async with context.services.sessions() as session:
+        found = await noshows.no_shows_between(
+            session, group.id, first, month_end(first)
         )
+    return service_view.no_shows_list(translator(group.language), group.title, first, found,
+                                      group.timezone)

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from telegram import Message, Update
+from telegram.constants import ChatMemberStatus
 
 from bot import render, roster_view
 from bot.context import DutyContext
@@ -196,12 +197,18 @@ async def announce_freed(context: DutyContext, update: Update, left: members.Lef
         return
     group = context.group
     t = translator(group.language)
-    await context.reply(
-        update,
+
+    async def post(text: str, kind: str) -> None:
+        if update.effective_message is not None:
+            await context.reply(update, text, kind=kind)
+        else:  # a chat_member update: no message to answer
+            await context.services.outgoing.to_group(group.chat_id, text)
+
+    await post(
         roster_view.places_freed(
             t, left.membership.display_name, [r.shift for r in left.released], group.timezone
         ),
-        kind="leave.freed",
+        "leave.freed",
     )
     for released in left.released:
         if released.promoted is None:
@@ -211,10 +218,30 @@ async def announce_freed(context: DutyContext, update: Update, left: members.Lef
                 session, group.id, released.promoted.telegram_user_id
             )
         name = moved.display_name if moved else released.promoted.telegram_name
-        await context.reply(
-            update, roster_view.promoted_from_waitlist(t, name, released.shift, group.timezone),
-            kind="waitlist.promoted",
+        await post(
+            roster_view.promoted_from_waitlist(t, name, released.shift, group.timezone),
+            "waitlist.promoted",
         )
+
+
+async def member_changed(update: Update, context: DutyContext) -> None:
+    """A `chat_member` update (only where the bot is an admin): promotions and demotions
+    evict the admin cache; someone who left leaves the roster, as with the service message
+    (which Telegram leaves out in large groups)."""
+    change = update.chat_member
+    if change is None or context.group is None:
+        return
+    context.services.admin_cache.forget(context.group.chat_id)
+    gone = change.new_chat_member
+    if gone.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED) or gone.user.is_bot:
+        return
+    async with transaction(context.services.sessions) as session:
+        result = await members.leave(
+            session, context.group.id, gone.user.id, actor=None,
+            now=context.services.clock.now(),
+        )
+    if isinstance(result, members.Left):
+        await announce_freed(context, update, result)
 
 
 async def member_left_chat(update: Update, context: DutyContext) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from telegram import Update
 
 from bot import menu, notify_view, render
-from bot.context import DutyContext, thread_of
+from bot.context import DutyContext, GroupInfo, thread_of
 from bot.gate import user_ref
 from bot.i18n import Translator, translator
 from bot.leaders import is_leader
 from bot.notify_view import guide
+from commands.attendance import noshows_text
 from commands.today import me_text
 from storage import daybook, groups, members
 from storage.db import transaction
@@ -36,6 +38,10 @@ async def start(update: Update, context: DutyContext) -> None:
         if month is not None:  # the deep link to a month's report, for its leaders
             for chunk in await month_report(context, user.id, *month, t):
                 await message.reply_text(chunk)
+            return
+        wanted = parse_noshows_payload(context.args[0]) if context.args else None
+        if wanted is not None:  # the deep link to a month's no-shows, for its leaders
+            await message.reply_text(await noshows_report(context, user.id, *wanted, t))
             return
         if context.args and context.args[0] == "me":  # the deep link from /me in a group
             mine = await me_text(context, update, user.id, user.full_name)
@@ -93,3 +99,29 @@ async def month_report(
     async with services.sessions() as session:
         month = await daybook.period(session, group_id, first, daybook.month_end(first), zone)
     return notify_view.month_view(translator(language), title, first, month)
+
+
+def parse_noshows_payload(payload: str) -> tuple[int, date] | None:
+    """The group and month a `noshows-…` start payload names."""
+    match = re.fullmatch(r"noshows-(\d{1,12})-(\d{4})-(\d{2})", payload)
+    if match is None or not 1 <= int(match[3]) <= 12:
+        return None
+    return int(match[1]), date(int(match[2]), int(match[3]), 1)
+
+
+async def noshows_report(
+    context: DutyContext, user_id: int, group_id: int, first: date, t: Translator
+) -> str:
+    """A month's no-shows for a leader of that group."""
+    services = context.services
+    async with services.sessions() as session:
+        group = await groups.by_id(session, group_id)
+        info = GroupInfo.of(group) if group is not None else None
+    if info is None:
+        return render.stale_button(t)
+    if not await is_leader(
+        context.bot, services.admin_cache, services.settings, services.sessions,
+        chat_id=info.chat_id, group_id=info.id, user_id=user_id,
+    ):
+        return render.leaders_only_there(t, info.title)
+    return await noshows_text(context, info, first)

@@ -59,5 +59,5 @@ def test_translations_keep_placeholders_and_markup(language: str) -> None:
 
 def test_chinese_is_the_default_and_unknown_languages_fall_back() -> None:
     assert translator("fr").language == "zh_CN"
-    assert translator("zh_CN").gettext("Approved.") == "已批准。"
+    assert translator("zh_CN").gettext("Approved.") == "已批准这个群使用。"
     assert translator("en").gettext("Approved.") == "Approved."

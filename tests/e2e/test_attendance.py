@@ -91,10 +91,10 @@ async def test_actual_hours_early_late_forgotten_walk_in_and_family(world: World
     today = plain(await world.say(world.user("Eve"), "/today"))
     # Four volunteers, six person-times (Dave's family counts, never by name), confirmed
     # hours 1.75 + 2.5 = 4.25; the walk-ins' 1.75 (forgotten) + 2.75 wait for a leader.
-    assert "Alice" in today and "Carol — 1.75 小时（待确认） [临时到场]" in today
-    assert "Dave — 2.75 小时（待确认） [临时到场] +2" in today
-    assert "志愿者 4 人 · 6 人次 · 时长 4.25 小时" in today
-    assert "等待组长确认：4.5 小时" in today
+    assert "Alice" in today and "Carol — 1.75 小时（待确认）（临时到场）" in today
+    assert "Dave — 2.75 小时（待确认）（临时到场） +2" in today
+    assert "志愿者 4 人 · 服务人次 6 · 服务时长 4.25 小时" in today
+    assert "待队长确认：4.5 小时" in today
 
 
 async def test_scheduled_mode_counts_the_shift_for_anyone_who_checked_in(world: World) -> None:
@@ -172,7 +172,7 @@ async def test_leaders_correct_and_confirm_hours_but_never_their_own(world: Worl
     # A volunteer cannot edit hours.
     said = plain(await world.say(alice, "/hours today 5", reply_to=hello))
     [a] = await records(world, "Alice")
-    assert a.minutes == 105 and ("组长" in said or "leader" in said.lower())
+    assert a.minutes == 105 and ("队长" in said or "leader" in said.lower())
 
     # A leader corrects Alice's hours; the audit log keeps before and after.
     said = plain(await world.say(boss, "/hours today 3 打扫了仓库", reply_to=hello))

@@ -23,7 +23,7 @@ async def test_console_plays_a_short_evening(
     code = await run_console(tmp_path / "console.db", fresh=True, script=str(script))
     out = capsys.readouterr().out
     assert code == 0
-    assert "王阿姨 已登记加入名单" in out
+    assert "王阿姨已加入名单" in out
     assert "bob> /help" in out and "/signup" in out
     assert "(it is now 2026-11-24 20:30 Tue)" in out
     assert "unknown console command :nonsense" in out
@@ -48,7 +48,7 @@ async def test_console_shows_the_reminder_and_the_summary_as_the_clock_moves(
     code = await run_console(tmp_path / "console.db", fresh=True, script=str(script))
     out = capsys.readouterr().out
     assert code == 0
-    reminder = out.index("⏰ 值班 60 分钟后开始：\n     垃圾分类督导 19:00–21:00")
+    reminder = out.index("⏰ 还有 60 分钟开始值班：\n     垃圾分类督导 19:00–21:00")
     summary = out.index("值班总结")
     assert reminder < summary
     assert "汇报 1 条：发现问题 0 · 劝导次数 3 · 分拣重量 2 公斤 · 服务居民 0 人次" in out[summary:]

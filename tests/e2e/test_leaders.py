@@ -17,9 +17,9 @@ async def test_an_admin_promotes_a_member_who_then_leads(world: World) -> None:
     hello = world.emulator.send(world.group, alice, "/signup Alice")
     await world.settle()
     await world.say(bob, "/signup Bob")
-    assert "组长" in plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
+    assert "队长" in plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
     said = plain(await world.say(boss, "/leader add", reply_to=hello))
-    assert "Alice 现在是本队组长" in said
+    assert "Alice现在是本队副队长" in said
     assert "已添加值班" in plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
     # A promoted leader cannot promote, nor remove a Telegram admin.
     refused = plain(await world.say(alice, "/leader remove Boss", mentions={"Boss": boss}))
@@ -38,13 +38,13 @@ async def test_naming_someone_by_text_mention_and_refusing_a_telegram_admin(
     world.emulator.set_admin(world.group, boss)
     await world.say(alice, "/signup Alice")
     said = plain(await world.say(boss, "/leader add Alice", mentions={"Alice": alice}))
-    assert "Alice 现在是本队组长" in said
+    assert "Alice现在是本队副队长" in said
     said = plain(await world.say(boss, "/leader remove Alice", mentions={"Alice": alice}))
-    assert "不再是本队组长" in said
+    assert "不再是本队副队长" in said
     said = plain(await world.say(boss, "/leader remove Boss", mentions={"Boss": boss}))
-    assert "始终是组长" in said
+    assert "管理员就是队长" in said
     said = plain(await world.say(boss, "/leader add somebody"))
-    assert "回复对方的一条消息" in said
+    assert "回复这个人的一条消息" in said
 
 
 async def test_anonymous_admins_lead_but_cannot_sign_up_and_channels_are_refused(

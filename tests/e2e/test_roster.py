@@ -44,13 +44,13 @@ async def test_a_leader_adds_duties_in_chinese_and_english(world: World) -> None
 async def test_non_leaders_cannot_add_edit_skip_or_remove_duties(world: World) -> None:
     alice = world.user("Alice")
     said = plain(await world.say(alice, "/duty add 督导 daily 19:00-21:00"))
-    assert "组长" in said
+    assert "队长" in said
     assert await count(world, Duty) == 0
     boss = await leader(world)
     await world.say(boss, "/duty add 督导 daily 19:00-21:00")
     for attempt in ("/duty edit 1 time=08:00-09:00", "/duty skip 1 2026-11-25",
                     "/duty remove 1"):
-        assert "组长" in plain(await world.say(alice, attempt))
+        assert "队长" in plain(await world.say(alice, attempt))
     async with world.database.sessions() as session:
         duty = await session.get(Duty, 1)
     assert duty is not None and duty.status is DutyStatus.ACTIVE and duty.exdates == []
@@ -164,7 +164,7 @@ async def test_release_frees_the_place_and_a_late_one_tells_the_leaders(world: W
     await world.say(alice, f"/shift claim {tonight}")
     said = plain(await world.say(alice, f"/shift release {tonight}"))  # 30 minutes before
     assert "你已退出" in said
-    assert "组长请注意" in said and "还差 2 人" in said
+    assert "请队长注意" in said and "还差 2 人" in said
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
     bob = world.user("Bob")
     said = plain(await world.say(bob, f"/shift release {tonight}"))
@@ -208,7 +208,7 @@ async def test_leave_and_leaving_the_chat_free_future_places(world: World) -> No
     world.emulator.tap_raw(roster, f"wait:{ids[1]}", bob)
     await world.settle()
     said = plain(await world.say(alice, "/leave"))
-    assert "组长请注意" in said and "11月25日" in said and "11月26日" in said
+    assert "请队长注意" in said and "11月25日" in said and "11月26日" in said
     assert "Bob：" in said  # moved up from the waitlist
     await world.say(carol, f"/shift claim {ids[3]}")
     world.emulator.remove_member(world.group, carol)
@@ -252,7 +252,7 @@ async def test_lowering_need_drops_the_newest_and_skipping_frees_people(world: W
     said = plain(await world.say(boss, "/duty edit 1 need=1-2"))
     assert "名额减少" in said and "Carol" in said and "Alice" not in said
     said = plain(await world.say(boss, "/duty skip 1 2026-11-25"))
-    assert "11月25日周三 取消" in said and "Alice" in said and "Bob" in said
+    assert "11月25日周三取消" in said and "Alice" in said and "Bob" in said
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
     roster = plain((await world.say(boss, "/shift"))[-1:])
     assert "11月25日" not in roster and "11月26日" in roster
@@ -263,7 +263,7 @@ async def test_removing_a_duty_keeps_its_past_and_non_leaders_cannot(world: Worl
     alice = world.user("Alice")
     await world.say(alice, f"/shift claim {ids[0]}")  # tonight: will be the past
     await world.say(alice, f"/shift claim {ids[2]}")
-    assert "组长" in plain(await world.say(alice, "/duty remove 1"))
+    assert "队长" in plain(await world.say(alice, "/duty remove 1"))
     world.clock.advance(timedelta(days=1))
     said = plain(await world.say(boss, "/duty remove 1"))
     assert "已删除" in said and "Alice" in said
@@ -293,7 +293,7 @@ async def test_gaps_and_a_cancelled_occurrence(world: World) -> None:
     text = html_to_plain(gaps.text or "")
     assert "还缺人" in text and f"#{ids[1]} " not in text and f"#{ids[2]} " in text
     assert gaps.reply_markup is not None
-    assert "组长" in plain(await world.say(alice, f"/shift cancel {ids[1]} 下雨"))
+    assert "队长" in plain(await world.say(alice, f"/shift cancel {ids[1]} 下雨"))
     said = plain(await world.say(boss, f"/shift cancel {ids[1]} 下雨"))
     assert "已取消" in said and "。原因：下雨" in said and "Alice" in said and "Bob" in said
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 0
@@ -308,19 +308,19 @@ async def test_leaders_assign_and_unassign_naming_the_person(world: World) -> No
     hello = world.emulator.send(world.group, alice, "/help")
     await world.settle()
     said = await world.say(boss, f"/shift assign {ids[1]}", reply_to=hello)
-    assert "组长为你安排了" in plain(said) and f"tg://user?id={alice.id}" in (said[-1].text or "")
+    assert "队长为你安排了" in plain(said) and f"tg://user?id={alice.id}" in (said[-1].text or "")
     full = plain(await world.say(boss, f"/shift assign {ids[1]} Bob", mentions={"Bob": bob}))
     assert "force" in full
     forced = plain(await world.say(boss, f"/shift assign {ids[1]} force Bob",
                                    mentions={"Bob": bob}))
-    assert "组长为你安排了" in forced, forced
+    assert "队长为你安排了" in forced, forced
     assert await count(world, Claim, Claim.status == ClaimStatus.ACTIVE) == 2, forced
     deputy = world.user("Deputy")
     world.emulator.set_admin(world.group, deputy)
     world.harness.services.admin_cache.forget(world.group.id)
     said = plain(await world.say(deputy, f"/shift unassign {ids[1]}", reply_to=hello))
     assert "撤下" in said
-    assert "组长" in plain(await world.say(bob, f"/shift assign {ids[2]}", reply_to=hello))
+    assert "队长" in plain(await world.say(bob, f"/shift assign {ids[2]}", reply_to=hello))
     async with world.database.sessions() as session:
         kinds = (await session.execute(select(Claim.kind).order_by(Claim.id))).scalars().all()
     assert [k.value for k in kinds] == ["assigned", "assigned"]
@@ -364,7 +364,7 @@ async def test_a_cover_request_is_taken_over_by_the_first_free_volunteer(world: 
     alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
     await world.say(alice, f"/shift claim {ids[1]}")
     posted = (await world.say(alice, f"/shift cover {ids[1]}"))[-1]
-    assert "Alice 需要有人替" in html_to_plain(posted.text or "")
+    assert "Alice需要有人替" in html_to_plain(posted.text or "")
     own = em.tap(posted, 0, alice)
     await world.settle()
     assert "你自己" in em.callback_answers[own]["text"]
@@ -373,7 +373,7 @@ async def test_a_cover_request_is_taken_over_by_the_first_free_volunteer(world: 
     answers = [em.callback_answers[first]["text"], em.callback_answers[second]["text"]]
     assert sum("归你了" in a for a in answers) == 1 and sum("已经有人替" in a for a in answers) == 1
     said = html_to_plain(em.last_bot_message(world.group).text or "")  # type: ignore[union-attr]
-    assert "替 Alice" in said
+    assert "替Alice" in said
     async with world.database.sessions() as session:
         rows = (await session.execute(
             select(Claim.kind, Claim.status).order_by(Claim.id)
@@ -415,7 +415,7 @@ async def test_undo_right_after_adding_a_duty(world: World) -> None:
     alice = world.user("Alice")
     refused = world.emulator.tap(added, 0, alice)
     await world.settle()
-    assert "组长" in world.emulator.callback_answers[refused]["text"]
+    assert "队长" in world.emulator.callback_answers[refused]["text"]
     done = world.emulator.tap(added, 0, boss)
     await world.settle()
     assert "已撤销" in world.emulator.callback_answers[done]["text"]

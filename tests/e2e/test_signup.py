@@ -18,7 +18,7 @@ async def test_signup_names_the_member_and_stores_them(world: World) -> None:
     replies = await world.say(alice, "/signup Alice")
     assert len(replies) == 1
     assert "Alice" in plain(replies)
-    assert "已登记" in plain(replies) or "joined" in plain(replies)
+    assert "已加入名单" in plain(replies) or "joined" in plain(replies)
     assert replies[0].reply_to_message_id is not None
     assert await world.roster() == ["Alice"]
 
