@@ -129,6 +129,9 @@ def _wire(app: DutyApplication) -> None:
         MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, signup.member_left_chat),
         group=COMMANDS,
     )
+    app.add_handler(
+        ChatMemberHandler(signup.member_changed, ChatMemberHandler.CHAT_MEMBER), group=COMMANDS
+    )
     app.add_handler(CommandHandler("start", start.start, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(
         CommandHandler("help", start.help_command, filters=NEW_MESSAGES), group=COMMANDS
@@ -146,7 +149,7 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CommandHandler("gaps", shift.gaps, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
         ("checkin", attendance.checkin), ("checkout", attendance.checkout),
-        ("hours", attendance.hours), ("noshow", attendance.noshow),
+        ("hours", attendance.hours), ("noshows", attendance.noshow_list),
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
         ("today", today.today), ("settings", settings.settings_command),
@@ -156,6 +159,7 @@ def _wire(app: DutyApplication) -> None:
                         group=COMMANDS)
     for name, callback in (
         ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
+        ("noshow", attendance.noshow),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import or_, select
@@ -40,7 +41,8 @@ from scheduler.dispatcher import (
     TooLate,
     Unknown,
 )
-from storage import daybook, groups, members
+from scheduler.quiet import QuietHours
+from storage import daybook, groups, members, outbox
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
 from storage.models import (
@@ -201,8 +203,12 @@ class Notifier:
             case "reminder":
                 start = datetime.fromisoformat(payload["start"].replace("Z", "+00:00"))
                 shifts = await _starting(session, group.id, start)
+                if QuietHours.parse(rules.quiet_hours).contains(now, zone):
+                    # Inside quiet hours only the people on duty are woken, never a group
+                    # for a shift with nobody on it.
+                    shifts = [(s, d, people) for s, d, people in shifts if people]
                 if not shifts:
-                    return None  # moved or cancelled: the planner made a new key
+                    return None  # moved, cancelled, or nobody to remind at night
                 text = notify_view.reminder(t, int(payload["lead"]), shifts, zone)
             case "roster":
                 day = datetime.fromisoformat(payload["day"]).date()
@@ -216,15 +222,24 @@ class Notifier:
                 short = [ln for ln in lines if len(ln.names) < ln.shift.need_min]
                 markup = roster_view.claim_keyboard(t, short, zone) if short else None
             case "gap":
-                shift, duty = await _shift(session, int(payload["shift"]))
-                if shift is None or duty is None:
-                    return None
-                have = len(await _claimed(session, shift.id))
-                if have >= shift.need_min or shift.start_at <= now:
+                today = now.astimezone(ZoneInfo(zone)).date()
+                alerted = await outbox.gap_shifts_alerted_since(
+                    session, group.id, daybook.local_bounds(today, today, zone)[0],
+                    except_key=row.key,
+                )
+                wanting: list[tuple[Shift, Duty, int]] = []
+                for shift_id in payload.get("shifts", []):
+                    shift, duty = await _shift(session, int(shift_id))
+                    if shift is None or duty is None or shift.id in alerted:
+                        continue  # gone, or alerted once today already
+                    have = len(await _claimed(session, shift.id))
+                    if have < shift.need_min and shift.start_at > now:
+                        wanting.append((shift, duty, have))
+                if not wanting:
                     return None
                 mention = [(p.telegram_id, p.name) for p in await self._leaders(session, group)]
-                text = notify_view.gap_alert(t, shift, duty, have, mention, zone)
-                markup = notify_view.claim_button(t, shift)
+                text = notify_view.gap_alert(t, wanting, mention, zone)
+                markup = notify_view.claim_buttons(t, [s for s, _d, _h in wanting], zone)
             case "noshow":
                 shift, duty = await _shift(session, int(payload["shift"]))
                 if shift is None or duty is None:

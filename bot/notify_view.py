@@ -7,13 +7,21 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention, spacer
-from bot.roster_view import ShiftLine, day_label, locale_of, window_label
+from bot.roster_view import (
+    ShiftLine,
+    clock_label,
+    day_label,
+    locale_of,
+    weekday_label,
+    window_label,
+)
 from bot.service_view import hours_label, numbers_line, pending_lines, record_state
 from storage.daybook import DayBook, Figures, Period
 from storage.hours import Minutes
@@ -57,17 +65,39 @@ def day_before(t: Translator, day: date, lines: Sequence[ShiftLine], zone: str) 
 
 
 def gap_alert(
-    t: Translator, shift: Shift, duty: Duty, have: int, leaders: Sequence[Person], zone: str
+    t: Translator, short: Sequence[tuple[Shift, Duty, int]], leaders: Sequence[Person],
+    zone: str,
 ) -> str:
-    """🆘 A shift still below its minimum; the leaders mentioned."""
-    text = t.gettext(
-        "🆘 {shift} on {day} still needs {n} more (has {have} of {need}). Who can come? "
-        "Tap below."
-    ).format(shift=_shift(t, shift, duty, zone), day=day_label(t, shift.local_date),
-             n=shift.need_min - have, have=have, need=shift.need_min)
+    """🆘 Shifts still below their minimum (one message for those due together); the
+    leaders mentioned."""
+    lines = [
+        t.gettext(
+            "🆘 {shift} on {day} still needs {n} more (has {have} of {need}). Who can come? "
+            "Tap below."
+        ).format(shift=_shift(t, shift, duty, zone), day=day_label(t, shift.local_date),
+                 n=shift.need_min - have, have=have, need=shift.need_min)
+        for shift, duty, have in short
+    ]
+    text = "\n".join(lines)
     if leaders:
         text += "\n" + t.gettext("Leaders: {names}").format(names=_people(t, leaders))
     return text
+
+
+def claim_buttons(t: Translator, shifts: Sequence[Shift], zone: str) -> InlineKeyboardMarkup:
+    """One "I can come" button per short shift (its time, when there are several)."""
+    if len(shifts) == 1:
+        return claim_button(t, shifts[0])
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(
+            t.gettext("🙋 I can come: {when}").format(
+                when=f"{weekday_label(t, s.local_date)} "
+                     f"{clock_label(t, s.start_at.astimezone(ZoneInfo(zone)).time())}"
+            ),
+            callback_data=f"claim:{s.id}",
+        )]
+        for s in shifts[:20]
+    ])
 
 
 def claim_button(t: Translator, shift: Shift) -> InlineKeyboardMarkup:
@@ -150,7 +180,7 @@ def missing_alert(t: Translator, names: Sequence[str]) -> str:
     """The leaders' alert: who has not checked in."""
     if not names:
         return t.gettext("Everyone with a place has checked in.")
-    return t.gettext("Not checked in yet: {names}").format(names=", ".join(names))[:190]
+    return t.gettext("Not checked in yet: {names}").format(names=t.gettext(", ").join(names))[:190]
 
 
 def _week_label(t: Translator, first: date, last: date) -> str:
@@ -169,7 +199,7 @@ def weekly(t: Translator, week: Period, before: Period) -> str:
         t.gettext("Last week: volunteers {volunteers} · person-times {times} · hours {hours}")
         .format(volunteers=before.volunteers, times=before.person_times,
                 hours=hours_label(t, before.hours.confirmed)),
-        numbers_line(t, week.reports),
+        numbers_line(t, week.reports, week.tracked),
     ]
     if week.top:
         lines.append(t.gettext("Most hours: {names}").format(names=t.gettext(", ").join(

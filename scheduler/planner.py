@@ -1,7 +1,7 @@
 """The planner: a function of (database, now) → the notifications that are due.
 
 Each notification is named by what it is about, not how it was computed:
-`reminder:<group>:<start UTC>:<lead>`, `roster:<group>:<date>`, `gap:<shift>:<start UTC>`,
+`reminder:<group>:<start UTC>:<lead>`, `roster:<group>:<date>`, `gap:<group>:<due UTC>`,
 `noshow:<shift>:<start UTC>`, `summary:<group>:<date>`. The outbox's unique key makes
 planning twice harmless. No sleeping, no globals: tests and the console call it with the
 clock they moved.
@@ -126,6 +126,7 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
     came = await _count_by_shift(session, Attendance, ids)
     private = await _reminded_people(session, ids)
 
+    gaps: dict[datetime, list[Shift]] = defaultdict(list)
     for shift, duty in shifts:
         start = shift.start_at
         # 1. Duty reminder: one per group per start time (and lead).
@@ -136,16 +137,20 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
         for person_id in private.get(shift.id, []):
             g.add(f"{key}:p{person_id}", "reminder", due, start, person_id,
                   start=iso(start), lead=lead)
-        # 3. Gap alert: still below the minimum some hours before; once.
+        # 3. Gap alert: still below the minimum some hours before. The shifts of a group
+        # due at the same moment (three points at 19:00) are one message.
         if claimed.get(shift.id, 0) < shift.need_min:
-            due = quiet.before(start - timedelta(hours=rules.gap_alert_lead), zone)
-            g.add(f"gap:{shift.id}:{iso(start)}", "gap", due, start, shift=shift.id)
+            gaps[quiet.before(start - timedelta(hours=rules.gap_alert_lead), zone)].append(shift)
         # 4. No-show alert: fewer than the minimum checked in a while after the start. The
         # dispatcher fans it out to the leaders who started the bot (or posts it in the group).
         if came.get(shift.id, 0) < shift.need_min and claimed.get(shift.id, 0):
             due = quiet.after(start + timedelta(minutes=rules.noshow_after), zone)
             g.add(f"noshow:{shift.id}:{iso(start)}", "noshow", due, shift.end_at,
                   shift=shift.id)
+
+    for due, short in gaps.items():
+        g.add(f"gap:{group.id}:{iso(due)}", "gap", due, max(s.start_at for s in short),
+              shifts=[s.id for s in short])
 
     today = now.astimezone(ZoneInfo(zone)).date()
     for day in (today - timedelta(days=1), today):

@@ -14,7 +14,7 @@ from scheduler.recurrence import to_utc
 from storage import members, reports
 from storage.attendance import minutes_since
 from storage.duties import local_today
-from storage.hours import Minutes, counts, tally
+from storage.hours import Minutes, counts, present, tally
 from storage.models import (
     Attendance,
     Claim,
@@ -115,7 +115,7 @@ async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -
     shown = {s.id for s in shifts}
     tracked = await reports.tracked_problems(session, group_id, *local_bounds(day, day, zone))
     hours = tally(attendances)
-    live = [a for a in attendances if not a.voided]
+    live = [a for a in attendances if present(a)]
     return DayBook(
         day=day,
         shifts=days,
@@ -223,7 +223,7 @@ class Period:
 def _figures(
     name: str | None, place: str | None, rows: list[Attendance]
 ) -> Figures:
-    live = [a for a in rows if not a.voided]
+    live = [a for a in rows if present(a)]
     return Figures(
         name=name, place=place,
         shifts_held=len({a.shift_id for a in live if a.shift_id is not None}),
@@ -248,7 +248,7 @@ async def period(
             )
         ).all()
     )
-    live = [a for a in rows if not a.voided]
+    live = [a for a in rows if present(a)]
     per_day: dict[date, int] = {}
     for a in filter(counts, rows):
         per_day[a.local_date] = per_day.get(a.local_date, 0) + (a.minutes or 0)

@@ -106,6 +106,14 @@ def counts(record: Counted) -> bool:
     return not record.is_open and not record.voided
 
 
+def present(record: Counted) -> bool:
+    """Does a record count as a person-time (人次)? There now, or served some minutes: a
+    visit under `min_presence` and a voided record are no service."""
+    if record.voided:
+        return False
+    return record.is_open or (record.minutes or 0) > 0
+
+
 def tally(records: Iterable[Counted]) -> Minutes:
     """Confirmed and pending minutes of the records that count: the one definition of hours."""
     confirmed = pending = 0

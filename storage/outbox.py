@@ -163,3 +163,17 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     """Rows per status (for logs and tests)."""
     rows = await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
     return {str(status): int(n) for status, n in rows.all()}
+
+
+async def gap_shifts_alerted_since(
+    session: AsyncSession, group_id: int, since: datetime, *, except_key: str
+) -> set[int]:
+    """Shifts a gap alert of the group already named since an instant (today's start): a
+    shift short every day is alerted at most once a day, even when its time moved."""
+    rows = await session.scalars(
+        select(Outbox.payload).where(
+            Outbox.group_id == group_id, Outbox.kind == "gap", Outbox.key != except_key,
+            Outbox.status == OutboxStatus.SENT, Outbox.sent_at >= since,
+        )
+    )
+    return {int(i) for payload in rows.all() for i in (payload or {}).get("shifts", [])}

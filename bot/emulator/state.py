@@ -206,6 +206,16 @@ class State:
             "old_chat_member": member(old), "new_chat_member": member(new),
         })
 
+    def _user_change(self, chat: FakeChat, user: FakeUser, old: str, new: str) -> None:
+        """A `chat_member` update: Telegram sends these only where the bot is an admin."""
+        if old == new or chat.bot_status != "administrator":
+            return
+        self.enqueue("chat_member", {
+            "chat": chat.to_dict(), "from": user.to_dict(), "date": self.now_ts(),
+            "old_chat_member": {"status": old, "user": user.to_dict()},
+            "new_chat_member": {"status": new, "user": user.to_dict()},
+        })
+
     def bot_left(self, chat: FakeChat) -> None:
         """The bot left by itself (leaveChat)."""
         old, chat.bot_status = chat.bot_status, "left"

@@ -46,6 +46,15 @@ def user_entities(text: str, mentions: Mapping[str, FakeUser] | None = None) -> 
     return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
+def chat_member_status(chat: FakeChat, user: FakeUser) -> str:
+    """A (non-bot) user's status in a group, as a `chat_member` update names it."""
+    if user.id == chat.creator:
+        return "creator"
+    if user.id in chat.admins:
+        return "administrator"
+    return "member" if user.id in chat.members else "left"
+
+
 class World(State):
     """The emulated Telegram and the synchronous API tests (and the console) use to act in it."""
 
@@ -134,10 +143,12 @@ class World(State):
             else:
                 chat.anonymous_admins.discard(user.id)
         else:
+            old = chat_member_status(chat, user)
             chat.admins.discard(user.id)
             chat.anonymous_admins.discard(user.id)
             if chat.creator == user.id:
                 chat.creator = None
+            self._user_change(chat, user, old, chat_member_status(chat, user))
         self.notify()
 
     def add_member(self, chat: FakeChat, user: FakeUser) -> FakeMessage:
@@ -145,12 +156,21 @@ class World(State):
         chat.members.add(user.id)
         return self.post(chat, user, service={"new_chat_members": [user.to_dict()]})
 
-    def remove_member(self, chat: FakeChat, user: FakeUser) -> FakeMessage:
-        """`user` leaves the group: a service message with `left_chat_member`."""
-        message = self.post(chat, user, service={"left_chat_member": user.to_dict()})
+    def remove_member(
+        self, chat: FakeChat, user: FakeUser, *, service_message: bool = True
+    ) -> FakeMessage | None:
+        """`user` leaves the group: a service message with `left_chat_member` (Telegram leaves
+        it out in large groups: `service_message=False`), and a `chat_member` update where the
+        bot is an administrator."""
+        old = chat_member_status(chat, user)
+        message = (
+            self.post(chat, user, service={"left_chat_member": user.to_dict()})
+            if service_message else None
+        )
         chat.members.discard(user.id)
         chat.admins.discard(user.id)
         chat.anonymous_admins.discard(user.id)
+        self._user_change(chat, user, old, "left")
         return message
 
     def add_bot(self, chat: FakeChat, by: FakeUser) -> None:

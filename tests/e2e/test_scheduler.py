@@ -81,7 +81,7 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
         "25 18:00",  # reminder, mentioning Alice
     ], kinds
     reminder = heard[-1]
-    assert reminder.text.startswith("⏰ 值班 60 分钟后开始：\n督导 19:00–21:00 — Alice")
+    assert reminder.text.startswith("⏰ 还有 60 分钟开始值班：\n督导 19:00–21:00 — Alice")
     assert any(e.get("type") == "text_mention" and e["user"]["id"] == alice.id
                for e in reminder.message.entities)  # a mention that works without a username
     assert "Alice" in heard[2].text  # tomorrow's roster names who is on
@@ -101,8 +101,8 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
     summaries = [h for h in heard if "Bob" in h.text]
     assert [clock_of(h) for h in summaries] == ["25 21:30"]
     summary = summaries[0].text
-    assert summary.startswith("🌙 11月25日周三 值班总结\n督导 19:00–21:00\n  Bob 1.75 小时")
-    assert "志愿者 1 人 · 1 人次 · 时长 1.75 小时" in summary
+    assert summary.startswith("🌙 11月25日周三值班总结\n督导 19:00–21:00\n  Bob 1.75 小时")
+    assert "志愿者 1 人 · 服务人次 1 · 服务时长 1.75 小时" in summary
     assert "汇报 1 条：发现问题 0 · 劝导次数 4 · 分拣重量 2 公斤 · 服务居民 0 人次" in summary
     # Nothing was sent twice: every key once, and ticking again adds nothing.
     again = await run_until(world, local(25, "23:30"))
@@ -116,12 +116,16 @@ async def test_quiet_hours_move_an_early_gap_alert_to_the_evening_before(world: 
     boss = await leader(world)
     at(world, "18:35")
     await world.say(boss, "/duty add 巡逻 每天 06:30-08:30 需要2人")
-    heard = await run_until(world, local(25, "07:00"))
+    await world.say(world.user("Alice"), "/shift claim 1")  # the 25th's patrol
+    heard = await run_until(world, local(26, "07:00"))
     times = [clock_of(h) for h in heard]
     # The gap for the 25th's 06:30 patrol is due at 03:30, inside 21:30–07:00: it goes out
-    # when quiet hours begin. The 05:30 reminder is a duty reminder: it goes out on time.
+    # when quiet hours begin. The 05:30 reminder is a duty reminder: it goes out on time,
+    # to Alice; the 26th's patrol has nobody on it, so nobody is woken at 05:30 for it.
     assert "24 21:30" in times and "25 03:30" not in times
-    assert "25 05:30" in times
+    [reminder] = [h for h in heard if clock_of(h) == "25 05:30"]
+    assert "Alice" in reminder.text
+    assert "26 05:30" not in times
     assert not any(h.at.hour in (0, 1, 2, 3, 4) for h in heard)
 
 
@@ -248,7 +252,8 @@ async def test_private_reminders_leaders_button_summary_on_demand_and_topic(
     before = len(world.emulator.bot_messages(private))
     await run_until(world, local(25, "18:00"))
     mine = world.emulator.bot_messages(private)[before:]
-    assert [html_to_plain(m.text or "").split("\n")[0] for m in mine] == ["⏰ 值班 60 分钟后开始："]
+    first_lines = [html_to_plain(m.text or "").split("\n")[0] for m in mine]
+    assert first_lines == ["⏰ 还有 60 分钟开始值班："]
     heard = await run_until(world, local(25, "19:15"))
     [line] = [h for h in heard if "⚠️" in h.text]
     assert "已签到 0/2" in line.text and "Alice" not in line.text
@@ -257,11 +262,11 @@ async def test_private_reminders_leaders_button_summary_on_demand_and_topic(
     assert "Alice" not in (world.emulator.callback_answers[query].get("text") or "")
     query = world.emulator.tap(line.message, 0, boss)
     await world.settle()
-    assert world.emulator.callback_answers[query]["text"] == "还没签到：Alice, Bob"
+    assert world.emulator.callback_answers[query]["text"] == "还没签到：Alice、Bob"
     at(world, "20:00", day=25)
     await world.say(bob, "/report 劝导=2")
     summary = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/summary")))
-    assert summary.startswith("🌙 11月25日周三 值班总结") and "劝导次数 2" in summary
+    assert summary.startswith("🌙 11月25日周三值班总结") and "劝导次数 2" in summary
     refused = html_to_plain("".join(m.text or "" for m in await world.say(alice, "/summary")))
     assert "🌙" not in refused
 
@@ -338,7 +343,7 @@ async def test_missing_rights_mark_the_group_for_its_leaders_without_retrying(
     failed = [k for k, s in (await statuses(world)).items() if s is OutboxStatus.FAILED]
     assert len(failed) == 2  # the gap alert and the reminder hit the 400: not retried
     said = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/settings")))
-    assert said.startswith("⚠️") and "Not enough rights" in said
+    assert said.startswith("⚠️") and "机器人在这里没有发言权限" in said
     await run_until(world, local(24, "20:05"))  # the next post goes through: all clear
     said = html_to_plain("".join(m.text or "" for m in await world.say(boss, "/settings")))
     assert not said.startswith("⚠️") and "timezone=Asia/Shanghai" in said

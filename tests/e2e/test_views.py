@@ -14,7 +14,7 @@ from bot.emulator import FakeMessage, FakeUser
 from tests.e2e.conftest import World
 from tests.e2e.test_attendance import at
 from tests.e2e.test_roster import leader, plain
-from tests.e2e.test_scheduler import local, run_until
+from tests.e2e.test_scheduler import clock_of, local, run_until
 
 
 async def tap(world: World, message: FakeMessage, data: str, user: FakeUser) -> str:
@@ -76,11 +76,11 @@ async def test_a_month_on_demand_and_the_monthly_report_for_leaders(world: World
         said = plain(await world.say(boss, f"/summary {word}"))
         assert "2026年11月志愿服务月报" in said, word
         assert "志愿者：2 人" in said and "开展班次：1 个" in said and "服务人次：3" in said
-        assert "服务时长：3.5 小时" in said and "等待组长确认：2 小时" in said
+        assert "服务时长：3.5 小时" in said and "待队长确认：2 小时" in said
         assert "未到岗：0 次" in said
-        assert "督导 @1号点：班次 1 个 · 2 人次 · 时长 2 小时（另有 2 小时待确认）" in said
-        assert "值班表以外的时长：班次 0 个 · 1 人次 · 时长 1.5 小时" in said
-        assert "1号点：班次 1 个 · 2 人次" in said
+        assert "督导 @1号点：班次 1 个 · 服务人次 2 · 服务时长 2 小时（另有 2 小时待确认）" in said
+        assert "值班表以外的时长：班次 0 个 · 服务人次 1 · 服务时长 1.5 小时" in said
+        assert "1号点：班次 1 个 · 服务人次 2" in said
         assert "王阿姨 3.5 小时" in said and "张大爷 0 小时（另有 2 小时待确认）" in said
     # On 1 December the report goes privately to leaders who started the bot; Boss has not:
     # the group gets one deep link, and only a leader can open it.
@@ -126,3 +126,19 @@ async def test_walk_ins_go_where_people_are_needed_and_can_say_not_here(world: W
     three = today.split("@3号点")[1]
     assert "Bob" in three and "Carol" in three
     assert "Bob" not in today.split("@2号点")[1].split("@3号点")[0]
+
+
+async def test_gap_alerts_due_together_are_one_message_and_once_a_day(world: World) -> None:
+    boss = await leader(world)
+    for point in ("1号点", "2号点", "3号点"):
+        await world.say(boss, f"/duty add 督导 daily 19:00-21:00 need 1 at {point}")
+    heard = await run_until(world, local(25, "16:30"))
+    alerts = [h for h in heard if h.text.startswith("🆘")]
+    assert [clock_of(h) for h in alerts] == ["24 18:30", "25 16:00"]  # tonight's, at once
+    tomorrow = alerts[1]
+    assert all(f"@{p}" in tomorrow.text for p in ("1号点", "2号点", "3号点"))
+    assert len(tomorrow.message.buttons) == 3
+    # 1号点 moves to 20:00: its new alert time comes, but it was alerted today already.
+    await world.say(boss, "/duty edit 1 time=20:00-22:00")
+    heard = await run_until(world, local(25, "18:00"))
+    assert not [h for h in heard if h.text.startswith("🆘")]
