@@ -141,12 +141,12 @@ def _wire(app: DutyApplication) -> None:
     )
     app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
-    app.add_handler(CommandHandler("leader", admin.leader, filters=NEW_MESSAGES), group=COMMANDS)
-    app.add_handler(CommandHandler("duty", duty.duty, filters=NEW_MESSAGES), group=COMMANDS)
-    app.add_handler(
-        CommandHandler("shift", shift_command.dispatch, filters=NEW_MESSAGES), group=COMMANDS
-    )
-    app.add_handler(CommandHandler("gaps", shift.gaps, filters=NEW_MESSAGES), group=COMMANDS)
+    for name, callback in (
+        ("leader", admin.leader), ("duty", duty.duty), ("shift", shift_command.dispatch),
+        ("gaps", shift.gaps),
+    ):
+        app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
+                        group=COMMANDS)
     for name, callback in (
         ("checkin", attendance.checkin), ("checkout", attendance.checkout),
         ("hours", attendance.hours), ("noshows", attendance.noshow_list),

@@ -121,7 +121,7 @@ PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 # Commands that change someone's records need a named actor: nobody may, as the group.
 RECORDS = {"hours", "noshow", "leader"}
-RECORDS_SHIFT_VERBS = {"assign", "unassign"}
+RECORDS_SHIFT_VERBS = {"assign", "unassign", "cancel"}
 
 
 def _command_of(update: Update, bot_username: str) -> tuple[str, str] | None:
@@ -162,6 +162,7 @@ async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -
     if name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS):
         await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
         raise ApplicationHandlerStop
-    if name in RECORDS or (name == "shift" and verb in RECORDS_SHIFT_VERBS):
+    changes_settings = name == "settings" and "=" in verb  # hours_mode, min_presence, …
+    if name in RECORDS or (name == "shift" and verb in RECORDS_SHIFT_VERBS) or changes_settings:
         await context.reply(update, render.anonymous_records(t), kind="refused.anonymous")
         raise ApplicationHandlerStop

@@ -239,7 +239,7 @@ class Notifier:
                     return None
                 mention = [(p.telegram_id, p.name) for p in await self._leaders(session, group)]
                 text = notify_view.gap_alert(t, wanting, mention, zone)
-                markup = notify_view.claim_buttons(t, [s for s, _d, _h in wanting], zone)
+                markup = notify_view.claim_buttons(t, wanting, zone)
             case "noshow":
                 shift, duty = await _shift(session, int(payload["shift"]))
                 if shift is None or duty is None:

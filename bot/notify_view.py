@@ -84,19 +84,22 @@ def gap_alert(
     return text
 
 
-def claim_buttons(t: Translator, shifts: Sequence[Shift], zone: str) -> InlineKeyboardMarkup:
-    """One "I can come" button per short shift (its time, when there are several)."""
-    if len(shifts) == 1:
-        return claim_button(t, shifts[0])
+def claim_buttons(
+    t: Translator, short: Sequence[tuple[Shift, Duty, int]], zone: str
+) -> InlineKeyboardMarkup:
+    """One "I can come" button per short shift (its time and place, when there are several)."""
+    if len(short) == 1:
+        return claim_button(t, short[0][0])
     return InlineKeyboardMarkup([
         [InlineKeyboardButton(
             t.gettext("🙋 I can come: {when}").format(
                 when=f"{weekday_label(t, s.local_date)} "
                      f"{clock_label(t, s.start_at.astimezone(ZoneInfo(zone)).time())}"
+                     + (f" @{d.place}" if d.place else f" {d.name}")
             ),
             callback_data=f"claim:{s.id}",
         )]
-        for s in shifts[:20]
+        for s, d, _have in short[:20]
     ])
 
 

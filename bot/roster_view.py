@@ -358,7 +358,8 @@ def duty_changed(
         "resume": t.gettext("▶️ Duty #{id} <b>{name}</b> runs again."),
         "remove": t.gettext("🗑 Duty #{id} <b>{name}</b> was removed; its history is kept."),
     }
-    lines = [heads[verb].format(id=duty.id, name=esc(duty.name))]
+    name = esc(duty.name) + (f" @{esc(duty.place)}" if duty.place else "")
+    lines = [heads[verb].format(id=duty.id, name=name)]
     moved = sorted(made.moved, key=lambda s: s.start_at)
     if moved:
         lines.append(t.gettext("From {day}: {window}").format(
@@ -598,6 +599,14 @@ def undo_keyboard(t: Translator, duty_id: int) -> InlineKeyboardMarkup:
     """The Undo button under a new duty."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("↩️ Undo"), callback_data=f"undo:{duty_id}")]]
+    )
+
+
+def undo_too_late(t: Translator) -> str:
+    """The Undo button after its few minutes, or once someone claimed or served a shift."""
+    return t.gettext(
+        "Too late to undo: people may already count on this duty. A leader can remove it "
+        "with /duty remove."
     )
 
 

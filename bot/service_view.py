@@ -352,6 +352,11 @@ def bad_hours(t: Translator, raw: str) -> str:
     ).format(raw=esc(raw))
 
 
+def future_summary(t: Translator) -> str:
+    """/summary for a day still ahead."""
+    return t.gettext("That day has not come yet: /shift shows who is on the coming shifts.")
+
+
 def future_date(t: Translator) -> str:
     """Hours for a day that has not come."""
     return t.gettext("That day has not come yet: hours are recorded after the service.")

@@ -178,12 +178,15 @@ async def hours(update: Update, context: DutyContext) -> None:
         await context.reply(update, service_view.bad_hours(t, words[1]), kind="hours.bad")
         return
     span = _span(amount, day, group.timezone) if isinstance(amount, Window) else None
-    if span is not None:
+    rest = words[2:]
+    if span is not None and rest and parse_amount(rest[0]) == 0:
+        minutes, rest = 0, rest[1:]  # `19:00-21:00 0 <reason>`: void the record of that time
+    elif span is not None:
         minutes = span_minutes(*span)
     else:
         assert isinstance(amount, int)
         minutes = round_quarter(amount * 60)
-    note = members.clean_text(" ".join(words[2:]), 200) if words[2:] else None
+    note = members.clean_text(" ".join(rest), 200) if rest else None
     if isinstance(note, members.TextProblem):
         await context.reply(
             update, render.text_problem(t, t.gettext("note"), note, 200), kind="hours.bad"

@@ -100,10 +100,13 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
         await query.answer(roster_view.leaders_only(t), show_alert=True)
         return
     group, services = context.group, context.services
+    late = False
     async with transaction(services.sessions) as session:
         duty = await duties.duty_in_group(session, group.id, duty_id)
         if duty is None or duty.status is DutyStatus.ARCHIVED:
             duty = None
+        elif not await duties.undoable(session, duty, services.clock.now()):
+            late = True
         else:
             await duties.change_duty(
                 session, duty, group.timezone, by=user.id, now=services.clock.now(),
@@ -111,6 +114,9 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
             )
     if duty is None:
         await query.answer(roster_view.duty_gone(t))
+        return
+    if late:
+        await query.answer(roster_view.undo_too_late(t), show_alert=True)
         return
     await query.answer(roster_view.undone_toast(t))
     await query.edit_message_text(roster_view.duty_undone(t, duty.name))

@@ -67,6 +67,9 @@ async def summary(update: Update, context: DutyContext) -> None:
     if day is None:
         await context.reply(update, service_view.bad_date(t, raw), kind="summary.bad")
         return
+    if day > today:
+        await context.reply(update, service_view.future_summary(t), kind="summary.bad")
+        return
     async with services.sessions() as session:
         book = await daybook.day_book(session, group.id, day, group.timezone)
     for chunk in notify_view.summary(t, book, [], group.timezone):

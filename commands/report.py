@@ -417,5 +417,5 @@ async def resolve(update: Update, context: DutyContext) -> None:
             service_view.reporter_told(t, result.problem, group.title),
         )
         if not told:
-            text += render.spacer(t) + render.mention(reporter.telegram_user_id, name)
+            text += "\n" + render.mention(reporter.telegram_user_id, name)
     await context.reply(update, text, kind="resolve")

@@ -175,7 +175,8 @@ async def _duties_of(session: AsyncSession, shifts: list[Shift]) -> dict[int, Du
 
 async def _at_place(session: AsyncSession, shifts: list[Shift], place: str) -> list[Shift]:
     duties = await _duties_of(session, shifts)
-    return [s for s in shifts if place_matches(duties[s.duty_id].place, place)]
+    exact = [s for s in shifts if name_key(duties[s.duty_id].place or "") == name_key(place)]
+    return exact or [s for s in shifts if place_matches(duties[s.duty_id].place, place)]
 
 
 async def _places_of(

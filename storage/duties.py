@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.recurrence import Occurrence, Rule, Window, occurrences
 from storage import audit, standing
 from storage.models import (
+    Attendance,
     Claim,
     ClaimStatus,
     Duty,
@@ -115,6 +116,25 @@ async def add_duty(
     )
     changes = await materialise(session, duty, group.timezone, now=now)
     return duty, changes
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+async def undoable(session: AsyncSession, duty: Duty, now: datetime) -> bool:
+    """May the Undo button under `/duty add` still remove the duty? Only for a few minutes,
+    and only while nobody claimed or served any of its shifts (later: `/duty remove`)."""
+    if now - duty.created_at > UNDO_WINDOW:
+        return False
+    claimed = await session.scalar(
+        select(Claim.id).join(Shift, Shift.id == Claim.shift_id)
+        .where(Shift.duty_id == duty.id).limit(1)
+    )
+    served = await session.scalar(
+        select(Attendance.id).join(Shift, Shift.id == Attendance.shift_id)
+        .where(Shift.duty_id == duty.id).limit(1)
+    )
+    return claimed is None and served is None
 
 
 async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:

@@ -57,7 +57,9 @@ def clean_text(raw: str, limit: int) -> str | TextProblem:
 def name_key(name: str) -> str:
     """The form two display names are compared in: case, spacing and full-width forms do
     not make a new name."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # Invisible format characters (a zero-width joiner…) must not make a look-alike name.
+    return "".join(ch for ch in "".join(folded.split()) if unicodedata.category(ch) != "Cf")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from storage.models import Attendance, AuditEntry, Claim, Evidence, Membership, 
 from tests.e2e.conftest import FORUM_CHAT_ID, World
 from tests.e2e.test_attendance import at, evening, records
 from tests.e2e.test_roster import count, leader, plain
+from tests.e2e.test_views import tap
 
 
 @pytest.fixture(autouse=True)
@@ -211,3 +212,30 @@ async def test_a_username_points_to_whoever_used_it_last(world: World) -> None:
             select(Membership.display_name).join(Person).where(Person.username == "alice")
         )).all()
     assert holders == ["小爱"]
+
+
+async def test_holes_a_playtest_found(world: World) -> None:
+    """Undo a day later, a void given with its time, anonymous cancels and settings, and a
+    name that only looks like someone else's."""
+    boss = await evening(world)
+    undo = [m for m in world.emulator.bot_messages(world.group) if m.buttons][-1]
+    bob = world.user("Bob")
+    hello = world.emulator.send(world.group, bob, "/shift claim 1")
+    await world.settle()
+    toast = await tap(world, undo, undo.buttons[0]["callback_data"], boss)  # type: ignore[arg-type]
+    assert "不能撤销" in toast and await count(world, Claim) == 1
+    at(world, "19:00")
+    await world.say(bob, "/checkin")
+    at(world, "21:00")
+    await world.say(bob, "/checkout")
+    said = plain(await world.say(boss, "/hours 今天 19:00-21:00 0 测试作废", reply_to=hello))
+    assert "作废" in said
+    [record] = await records(world, "Bob")
+    assert record.voided and record.minutes == 120
+    for text in ("/shift cancel 2 下雨", "/settings min_presence=0"):
+        said = plain(await world.say(None, text, sender_chat=world.group))  # type: ignore[arg-type]
+        assert "保持匿名" in said, text
+    assert "min_presence=15" in plain(await world.say(boss, "/settings"))
+    mimic = world.user("Mimic")
+    said = plain(await world.say(mimic, "/signup Bob\u200d"))  # Bob + a zero-width joiner
+    assert "已被本群其他成员使用" in said

@@ -161,7 +161,7 @@ async def test_a_leaders_week_adds_up_to_the_hand_count(world: World) -> None:
     thursday = week.posted("🌙 11月26日周四值班总结")
     assert "志愿者 1 人 · 服务人次 1 · 服务时长 2.5 小时" in thursday
     assert "李叔叔 0 小时（作废）" in thursday
-    assert "发现问题 0（其中登记待办 1 件，已解决 0 件）" in thursday
+    assert "发现问题 0（另有登记待办 1 件，已解决 0 件）" in thursday
     assert "#1 3号点垃圾桶坏了" in thursday
 
     # ---- Friday to Sunday: the problem is resolved; the week ends ------------------------
@@ -172,7 +172,7 @@ async def test_a_leaders_week_adds_up_to_the_hand_count(world: World) -> None:
     caption = weekly.message.caption or ""
     assert "志愿者 4 人 · 服务人次 6 · 服务时长 11 小时" in caption
     assert "待队长确认" not in caption
-    assert "发现问题 3（其中登记待办 1 件，已解决 1 件） · 劝导次数 7" in caption
+    assert "发现问题 3（另有登记待办 1 件，已解决 1 件） · 劝导次数 7" in caption
     assert "分拣重量 2.75 公斤 · 服务居民 10 人次" in caption
     assert "张大爷 4 小时" in caption and "陈阿姨 3.25 小时" in caption
 
@@ -180,7 +180,7 @@ async def test_a_leaders_week_adds_up_to_the_hand_count(world: World) -> None:
     month = await week.say(boss, "/summary 11月")
     for line in (
         "志愿者：4 人", "开展班次：5 个", "服务人次：6", "服务时长：11 小时", "未到岗：1 次",
-        "发现问题 3（其中登记待办 1 件，已解决 1 件） · 劝导次数 7 · 分拣重量 2.75 公斤"
+        "发现问题 3（另有登记待办 1 件，已解决 1 件） · 劝导次数 7 · 分拣重量 2.75 公斤"
         " · 服务居民 10 人次",
         "督导 @1号点：班次 1 个 · 服务人次 1 · 服务时长 2 小时",
         "督导 @2号点：班次 1 个 · 服务人次 1 · 服务时长 1.75 小时",

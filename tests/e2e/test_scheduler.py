@@ -292,9 +292,9 @@ async def test_the_leader_guide_is_sent_privately(world: World) -> None:
     assert button.buttons[0]["url"].endswith("?start=guide")
     private = world.emulator.private_chat(boss)
     [zh] = await world.say(boss, "/start guide", chat=private)
-    assert html_to_plain(zh.text or "").startswith("值班机器人 · 组长指南")
+    assert html_to_plain(zh.text or "").startswith("值班机器人 · 队长指南")
     await world.say(boss, "/guide")  # now that the leader has started the bot: privately
-    guides = [m for m in world.emulator.bot_messages(private) if "组长指南" in (m.text or "")]
+    guides = [m for m in world.emulator.bot_messages(private) if "队长指南" in (m.text or "")]
     assert len(guides) == 2
 
 

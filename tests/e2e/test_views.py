@@ -45,7 +45,7 @@ async def test_tracked_problems_apart_from_reported_numbers_and_as_they_stood(
     said = plain(await world.say(boss, "/summary 2026-11-24"))
     # The 24th as it stood: one tracked problem raised and still open then; the 25th's not
     # yet raised.
-    assert "发现问题 3（其中登记待办 1 件，已解决 0 件） · 劝导次数 2" in said
+    assert "发现问题 3（另有登记待办 1 件，已解决 0 件） · 劝导次数 2" in said
     assert "#1 3号楼垃圾桶坏了" in said and "东门路灯不亮" not in said
     said = plain(await world.say(boss, "/summary 2026-11-25"))
     assert "#1 3号楼垃圾桶坏了" in said and "#2 东门路灯不亮" in said
