@@ -162,7 +162,8 @@ async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -
     if name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS):
         await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
         raise ApplicationHandlerStop
-    changes_settings = name == "settings" and "=" in verb  # hours_mode, min_presence, …
+    # /settings with a key changes how hours count (hours_mode, min_presence, …).
+    changes_settings = name == "settings" and verb not in ("", "here", "这里")
     if name in RECORDS or (name == "shift" and verb in RECORDS_SHIFT_VERBS) or changes_settings:
         await context.reply(update, render.anonymous_records(t), kind="refused.anonymous")
         raise ApplicationHandlerStop

@@ -232,7 +232,7 @@ async def test_holes_a_playtest_found(world: World) -> None:
     assert "作废" in said
     [record] = await records(world, "Bob")
     assert record.voided and record.minutes == 120
-    for text in ("/shift cancel 2 下雨", "/settings min_presence=0"):
+    for text in ("/shift cancel 2 下雨", "/settings min_presence=0", "/settings min_presence 0"):
         said = plain(await world.say(None, text, sender_chat=world.group))  # type: ignore[arg-type]
         assert "保持匿名" in said, text
     assert "min_presence=15" in plain(await world.say(boss, "/settings"))
