@@ -1,7 +1,7 @@
 """The planner: a function of (database, now) → the notifications that are due.
 
 Each notification is named by what it is about, not how it was computed:
-`reminder:<group>:<start UTC>:<lead>`, `roster:<group>:<date>`, `gap:<group>:<due UTC>`,
+`reminder:<group>:<start UTC>:<lead>`, `roster:<group>:<date>`, `gap:<group>:<due UTC>:<shifts>`,
 `noshow:<shift>:<start UTC>`, `summary:<group>:<date>`. The outbox's unique key makes
 planning twice harmless. No sleeping, no globals: tests and the console call it with the
 clock they moved.
@@ -9,6 +9,7 @@ clock they moved.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -149,8 +150,12 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
                   shift=shift.id)
 
     for due, short in gaps.items():
-        g.add(f"gap:{group.id}:{iso(due)}", "gap", due, max(s.start_at for s in short),
-              shifts=[s.id for s in short])
+        # The set of shifts is part of the key: a shift that falls short after the first
+        # alert makes a new one (the dispatcher leaves out shifts alerted today already).
+        ids = sorted(s.id for s in short)
+        which = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:12]
+        g.add(f"gap:{group.id}:{iso(due)}:{which}", "gap", due,
+              max(s.start_at for s in short), shifts=ids)
 
     today = now.astimezone(ZoneInfo(zone)).date()
     for day in (today - timedelta(days=1), today):

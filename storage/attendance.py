@@ -160,7 +160,8 @@ def place_matches(place: str | None, wanted: str) -> bool:
     if not place:
         return False
     have, want = name_key(place), name_key(wanted)
-    return bool(want) and (have == want or want in have or _initials(want) in have)
+    # From the start only: `3号点` is not `13号投放点`.
+    return bool(want) and (have.startswith(want) or have.startswith(_initials(want)))
 
 
 def _initials(text: str) -> str:
@@ -213,6 +214,12 @@ async def most_needed(session: AsyncSession, shifts: list[Shift], at: datetime) 
     )
 
 
+async def lock_person(session: AsyncSession, person_id: int) -> None:
+    """Serialise everything that adds to one person's hours (check-in, check-out, /hours):
+    the overlap and 24-hour rules read, then write."""
+    await session.scalar(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
 async def open_attendance(session: AsyncSession, person_id: int) -> Attendance | None:
     """The person's open attendance (there is at most one), locked."""
     return await session.scalar(
@@ -240,7 +247,7 @@ async def check_in(
     rules = settings_of(group)
     await close_overdue(session, now=now, person_id=person.id)
     # Lock the person so two check-ins from the same phone cannot both open one.
-    await session.scalar(select(Person.id).where(Person.id == person.id).with_for_update())
+    await lock_person(session, person.id)
     current = await open_attendance(session, person.id)
     if current is not None:
         shift = await session.get(Shift, current.shift_id) if current.shift_id else None
@@ -489,6 +496,7 @@ async def check_out(
     session: AsyncSession, group: Group, person: Person, *, at: datetime, now: datetime
 ) -> CheckOutResult:
     """Close the caller's open attendance with the hours the group's rules give."""
+    await lock_person(session, person.id)
     current = await open_attendance(session, person.id)
     if current is None:
         last = await session.scalar(

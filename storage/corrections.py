@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.attendance import Overlaps, day_minutes, overlapping, snapshot
+from storage.attendance import Overlaps, day_minutes, lock_person, overlapping, snapshot
 from storage.duties import local_today
 from storage.hours import DAY_MINUTES
 from storage.models import Attendance, Evidence, Group, Person, Shift
@@ -148,9 +148,13 @@ async def set_hours(
     if actor == person.telegram_user_id:
         return OwnHours()
     rules = settings_of(group)
-    problem = hours_day_problem(day, local_today(group.timezone, now), rules.hours_backdate_days)
+    today = local_today(group.timezone, now)
+    problem = hours_day_problem(day, today, rules.hours_backdate_days)
     if problem is not None:
         return problem
+    if span is not None and span[1] > now:
+        return FutureDay(today)  # hours are recorded after the service, not for tonight
+    await lock_person(session, person.id)
     records = await records_of_day(session, group.id, person.id, day)
     target: Attendance | None
     if span is not None:

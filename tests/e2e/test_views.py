@@ -142,3 +142,21 @@ async def test_gap_alerts_due_together_are_one_message_and_once_a_day(world: Wor
     await world.say(boss, "/duty edit 1 time=20:00-22:00")
     heard = await run_until(world, local(25, "18:00"))
     assert not [h for h in heard if h.text.startswith("🆘")]
+
+
+async def test_a_shift_that_falls_short_after_the_alert_is_alerted_then(world: World) -> None:
+    boss = await leader(world)
+    for point in ("1号点", "2号点"):
+        await world.say(boss, f"/duty add 督导 daily 19:00-21:00 need 1 at {point}")
+    alice = world.user("Alice")
+    roster = (await world.say(alice, "/shift"))[-1]
+    one = next(b["callback_data"] for b in roster.buttons
+               if "周三" in b["text"] and "@1号点" in b["text"])
+    await tap(world, roster, one, alice)  # tomorrow's 1号点 is covered
+    heard = await run_until(world, local(25, "16:30"))
+    [alert] = [h for h in heard if h.text.startswith("🆘") and clock_of(h) == "25 16:00"]
+    assert "@2号点" in alert.text and "@1号点" not in alert.text
+    await world.say(alice, f"/shift release {one.split(':')[1]}")
+    heard = await run_until(world, local(25, "16:40"))
+    [late] = [h for h in heard if h.text.startswith("🆘")]
+    assert "@1号点" in late.text and "@2号点" not in late.text  # 2号点 was alerted today

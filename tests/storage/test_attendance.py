@@ -109,3 +109,36 @@ async def test_waiting_album_photos_are_let_go_after_an_hour(database: Database)
         soon, later = EVENING + timedelta(minutes=30), EVENING + timedelta(hours=2)
         assert await reports.forget_waiting_photos(session, now=soon) == 0
         assert await reports.forget_waiting_photos(session, now=later) == 1
+
+
+async def test_race_two_leaders_entering_a_day_cannot_pass_24_hours(database: Database) -> None:
+    """On PostgreSQL, without the person lock each reads no record and each inserts 16 h;
+    with it, the first adds the day's record and the others correct that one."""
+    from storage import corrections
+
+    gid, _sid = await setup_shift(database)
+    alice = await person(database, 1)
+    group = await group_row(database, gid)
+    day = (EVENING - timedelta(days=1)).date()
+    now = EVENING + timedelta(hours=6)
+
+    async def enter(leader: int) -> corrections.SetHoursResult:
+        async with transaction(database.sessions) as session:
+            return await corrections.set_hours(
+                session, group, alice, day=day, minutes=16 * 60, span=None, note=None,
+                actor=leader, now=now,
+            )
+
+    results = await asyncio.gather(*(enter(9000 + i) for i in range(6)))
+    assert sum(isinstance(r, corrections.HoursSet) and r.before is None for r in results) == 1
+    async with database.sessions() as session:
+        rows = (await session.scalars(select(Attendance.minutes))).all()
+    assert list(rows) == [16 * 60]
+
+
+def test_a_place_answers_to_its_own_name_and_number_only() -> None:
+    assert attendance.place_matches("3号投放点", "3号点")
+    assert attendance.place_matches("3号投放点", "3号投放点")
+    assert not attendance.place_matches("13号投放点", "3号点")
+    assert not attendance.place_matches("23号点", "3号点")
+    assert not attendance.place_matches(None, "3号点")
