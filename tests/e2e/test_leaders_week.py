@@ -127,7 +127,10 @@ async def test_a_leaders_week_adds_up_to_the_hand_count(world: World) -> None:
     await week.to(25, "10:00")
     said = await week.say(boss, "/hours confirm 昨天")
     assert "已确认 11月24日周二的时长：张大爷 1.5 小时、李叔叔 1.75 小时" in said
-    # Hours outside the roster on a day with a record: a time that overlaps nothing adds one.
+    # Hours outside the roster on a day with a record: a time that overlaps nothing adds one
+    # (once it is over: a span still ahead is refused).
+    assert "还没到" in await week.say(boss, "/hours 陈阿姨 今天 14:00-15:00 社区开会")
+    await week.to(25, "15:30")
     said = await week.say(boss, "/hours 陈阿姨 今天 14:00-15:00 社区开会")
     assert "已为 陈阿姨 补录" in said or "已为陈阿姨补录" in said
     await week.say(alice, f"/shift claim {await shift_id(world, 1, 25)}")
