@@ -70,13 +70,6 @@ def too_short(checkin: datetime, checkout: datetime, min_presence: int) -> bool:
     return (checkout - checkin) < timedelta(minutes=min_presence)
 
 
-def overlaps(a: tuple[datetime, datetime | None], b: tuple[datetime, datetime | None]) -> bool:
-    """Do two spans overlap? An open end (None) runs on; touching ends do not overlap."""
-    a_end_after = a[1] is None or a[1] > b[0]
-    b_end_after = b[1] is None or b[1] > a[0]
-    return a_end_after and b_end_after
-
-
 class Counted(Protocol):
     """What `tally` reads of a record (an Attendance row)."""
 
@@ -96,9 +89,6 @@ class Minutes:
 
     confirmed: int = 0
     pending: int = 0
-
-    def __add__(self, other: Minutes) -> Minutes:
-        return Minutes(self.confirmed + other.confirmed, self.pending + other.pending)
 
 
 def counts(record: Counted) -> bool:
