@@ -29,7 +29,7 @@ bench: setup  ## run the benchmarks in benchmarks/ (numbers go to docs/benchmark
 	$(BIN)/python -m benchmarks
 
 messages: setup  ## re-extract translatable strings and merge them into the catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o bot/locales/dutybot.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plain_text:2 -o bot/locales/dutybot.pot --no-location --sort-output --omit-header .
 	$(BIN)/pybabel update -i bot/locales/dutybot.pot -d bot/locales -D dutybot --no-fuzzy-matching
 
 clean:

@@ -20,7 +20,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import menu, render
 from bot.acks import AckCoalescer
@@ -30,6 +30,7 @@ from bot.debounce import Debouncer
 from bot.errors import on_error
 from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
+from bot.longtext import DutyBot
 from bot.notify import Notifier
 from bot.outgoing import Outgoing
 from bot.ratelimit import DutyRateLimiter
@@ -73,25 +74,23 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
 ) -> DutyApplication:
     """Assemble the bot: the same Application serves Telegram, the console and the tests."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram.token)
-        .base_url(settings.telegram.api_base_url)
-        .context_types(ContextTypes(context=DutyContext))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(DutyRateLimiter())
-        .concurrent_updates(settings.bot.concurrent_updates)
+    bot = DutyBot(
+        settings.telegram.token,
+        base_url=settings.telegram.api_base_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=get_updates_request or HTTPXRequest(),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=DutyRateLimiter(),
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    app: DutyApplication = builder.build()
+    app: DutyApplication = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=DutyContext))
+        .concurrent_updates(settings.bot.concurrent_updates)
+        .build()
+    )
     outgoing = Outgoing(app.bot, sessions, clock)
 
     async def send_ack(

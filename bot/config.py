@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.settings import time_zones
 
 LANGUAGES = ("zh_CN", "en")
 MODES = ("polling",)
@@ -164,13 +165,11 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         )
 
     timezone = _str(bt, "bot", "timezone", "Asia/Shanghai")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if timezone not in time_zones():
         raise ConfigError(
             f"[bot] timezone {timezone!r} is not a known time zone — use a name like "
             "\"Asia/Shanghai\" or \"Europe/Berlin\""
-        ) from None
+        )
     language = _str(bt, "bot", "language", "zh_CN")
     if language not in LANGUAGES:
         raise ConfigError(f"[bot] language {language!r} is not available — use \"zh_CN\" or \"en\"")

@@ -19,6 +19,7 @@ from bot.roster_view import leaders_only
 from bot.throttle import CommandThrottle
 from scheduler.clock import Clock
 from storage.db import SessionFactory
+from storage.ids import parse_id
 from storage.models import Group, GroupStatus
 
 if TYPE_CHECKING:
@@ -154,4 +155,4 @@ def button_number(update: Update) -> int | None:
     """The number in a button's `verb:<n>` data; None for anything else (data is untrusted)."""
     query = update.callback_query
     tail = (query.data or "").partition(":")[2] if query is not None else ""
-    return int(tail) if tail.isdigit() and len(tail) < 19 else None
+    return parse_id(tail) if tail else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberUpdated, Update, User
+from telegram import CallbackQuery, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -38,8 +38,24 @@ def user_ref(user: User) -> UserRef:
     )
 
 
+def button_on_message(query: CallbackQuery) -> bool:
+    """Is the pressed data one of the buttons the message shows? A client only sends those;
+    anything else is forged or stale, and must not act on (or edit) that message."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None or not query.data:
+        return False
+    return any(
+        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+    )
+
+
 async def gate(update: Update, context: DutyContext) -> None:
     """Let an update through only from an approved group (or a private chat)."""
+    query = update.callback_query
+    if query is not None and not button_on_message(query):
+        await query.answer(render.stale_button(context.translator_for(update)))
+        raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type not in GROUP_TYPES:
         return

@@ -25,6 +25,7 @@ from bot.roster_view import (
 from bot.service_view import hours_label, numbers_line, pending_lines, record_state
 from storage.daybook import DayBook, Figures, Period
 from storage.hours import Minutes
+from storage.ids import parse_id
 from storage.models import Duty, Shift
 
 Person = tuple[int, str]  # (telegram user id, display name)
@@ -150,7 +151,7 @@ def guide(language: str) -> str:
         text = esc(raw.lstrip("#").strip()) if raw.startswith("#") else esc(raw)
         text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
         lines.append(f"<b>{text}</b>" if raw.startswith("#") else text)
-    return "\n".join(lines)[:4096]
+    return "\n".join(lines)  # long: it goes out in parts (bot.longtext)
 
 
 def remindme_usage(t: Translator) -> str:
@@ -287,17 +288,20 @@ def month_link_keyboard(
     )]])
 
 
-def month_payload(group_id: int, first: date) -> str:
-    """`month-12-2026-11`: a start payload (A–Z, a–z, 0–9, _ and -, at most 64)."""
-    return f"month-{group_id}-{first:%Y-%m}"
+def month_payload(group_id: int, first: date, kind: str = "month") -> str:
+    """`month-12-2026-11` (or `noshows-…`): a start payload naming a group's month (A–Z,
+    a–z, 0–9, _ and -, at most 64)."""
+    return f"{kind}-{group_id}-{first:%Y-%m}"
 
 
-def parse_month_payload(payload: str) -> tuple[int, date] | None:
-    """The group and month a `month-…` start payload names; None for anything else."""
-    match = re.fullmatch(r"month-(\d{1,12})-(\d{4})-(\d{2})", payload)
-    if match is None or not 1 <= int(match[3]) <= 12:
+def parse_month_payload(payload: str, kind: str = "month") -> tuple[int, date] | None:
+    """The group and month a `month-…` (or `noshows-…`) start payload names; None for
+    anything else, including a group number no record can have."""
+    match = re.fullmatch(rf"{kind}-([0-9]{{1,10}})-([0-9]{{4}})-([0-9]{{2}})", payload)
+    if match is None or not 1 <= int(match[3]) <= 12 or int(match[2]) < 1:
         return None
-    return int(match[1]), date(int(match[2]), int(match[3]), 1)
+    group_id = parse_id(match[1])
+    return None if not group_id else (group_id, date(int(match[2]), int(match[3]), 1))
 
 
 def summary(

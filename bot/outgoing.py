@@ -67,6 +67,23 @@ class Outgoing:
             return False
         return True
 
+    async def edit_markup(
+        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Change only a message's buttons; "not modified" counts as done."""
+        try:
+            await self._bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "not modified" in reason:
+                return True
+            if "not found" in reason or "can't be edited" in reason:
+                return False
+            raise
+        return True
+
     async def to_person(
         self, user: UserRef, text: str, *, markup: InlineKeyboardMarkup | None = None
     ) -> Message | None:

@@ -12,14 +12,26 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from storage.members import TextProblem
-
-MAX_MESSAGE = 4096
+from bot.longtext import MAX_MESSAGE, split_html
+from storage.cleaning import TextProblem
 
 
 def esc(text: str) -> str:
     """Escape user-provided text for Telegram's HTML parse mode."""
     return html.escape(text, quote=False)
+
+
+def plain_text(t: Translator, message: str) -> str:
+    """A catalog message that is plain text, not HTML (a usage line shows `<shift number>`):
+    translated, then escaped whole like anything a person typed. Every other catalog message
+    is HTML (tests/test_i18n.py holds both kinds to that)."""
+    return esc(t.gettext(message))
+
+
+def quote(text: str, limit: int = 30) -> str:
+    """Something a person typed, echoed in a refusal: escaped, and shortened with "…" so a
+    4,000-character mistake does not come back whole."""
+    return esc(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def mention(user_id: int, name: str) -> str:
@@ -38,19 +50,8 @@ def join_names(t: Translator, names: Sequence[str]) -> str:
 
 
 def chunk_lines(lines: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Split lines into as few messages as fit Telegram's length limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit and current:
-            chunks.append(current)
-            current = line[:limit]
-        else:
-            current = candidate[:limit]
-    if current:
-        chunks.append(current)
-    return chunks
+    """Lines of HTML as few messages as fit Telegram's length limit (never cut in a tag)."""
+    return split_html("\n".join(lines), limit) if lines else []
 
 
 # ---- groups and approval -------------------------------------------------------------------
@@ -102,9 +103,11 @@ def text_problem(t: Translator, field: str, problem: TextProblem, limit: int) ->
         return t.gettext("The {field} is too long: at most {limit} characters.").format(
             field=field, limit=limit
         )
-    return t.gettext("The {field} contains control characters; please type it again.").format(
-        field=field
-    )
+    if problem is TextProblem.NO_LETTER:
+        return t.gettext("The {field} needs at least one letter or digit.").format(field=field)
+    return t.gettext(
+        "The {field} contains characters that cannot be shown; please type it again."
+    ).format(field=field)
 
 
 def signup_usage(t: Translator) -> str:
@@ -241,10 +244,11 @@ def stale_button(t: Translator) -> str:
 
 def leader_usage(t: Translator) -> str:
     """How /leader is written (escaped: the form has angle brackets)."""
-    return esc(t.gettext(
+    return plain_text(
+        t,
         "Usage: reply to someone's message with /leader add or /leader remove "
-        "(or pick them from the @ list after the command)."
-    ))
+        "(or pick them from the @ list after the command).",
+    )
 
 
 def name_someone(t: Translator) -> str:

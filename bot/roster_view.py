@@ -11,7 +11,16 @@ from babel.dates import format_date, format_skeleton, format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
-from bot.render import MAX_MESSAGE, chunk_lines, esc, join_names, mention, spacer
+from bot.longtext import MAX_MESSAGE
+from bot.render import (
+    chunk_lines,
+    esc,
+    join_names,
+    mention,
+    plain_text,
+    quote,
+    spacer,
+)
 from storage import claims
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
@@ -183,13 +192,23 @@ UNDERSTOOD_PARTS = {
 }
 
 
-def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail: str) -> str:
-    """Why `/duty add` was refused, what was understood, and the right form."""
+def duty_problem(
+    t: Translator, problem: str, understood: dict[str, str], detail: str, *,
+    usage: str | None = None,
+) -> str:
+    """Why `/duty add` (or edit) was refused, what was understood, and the right form."""
     reasons = {
         "empty": t.gettext("Tell me the duty's name, days and time."),
         "name_missing": t.gettext("The duty needs a name."),
         "name_too_long": t.gettext("The name is too long (at most 40 characters)."),
-        "name_control": t.gettext("The name contains control characters."),
+        "name_control": t.gettext(
+            "The name contains characters that cannot be shown; please type it again."
+        ),
+        "name_no_letter": t.gettext("The name needs at least one letter or digit."),
+        "place_invalid": t.gettext(
+            "The place needs at least one letter or digit, and only characters that can be "
+            "shown."
+        ),
         "when_missing": t.gettext("Which days? For example daily, weekdays, mon,wed,fri."),
         "when_unknown": t.gettext("I do not understand the days “{detail}”."),
         "date_invalid": t.gettext("“{detail}” is not a real date."),
@@ -204,26 +223,27 @@ def duty_problem(t: Translator, problem: str, understood: dict[str, str], detail
         "place_too_long": t.gettext("The place is too long (at most 60 characters)."),
         "unexpected": t.gettext("I did not understand “{detail}”."),
     }
-    lines = [reasons.get(problem, reasons["unexpected"]).format(detail=esc(detail))]
+    lines = [reasons.get(problem, reasons["unexpected"]).format(detail=quote(detail))]
     if understood:
         lines.append(t.gettext("Understood so far: {parts}").format(
             parts=t.gettext(", ").join(
                 t.gettext("{part}: {value}").format(
-                    part=t.gettext(UNDERSTOOD_PARTS.get(k, k)), value=esc(v)
+                    part=t.gettext(UNDERSTOOD_PARTS.get(k, k)), value=quote(v, 60)
                 )
                 for k, v in understood.items()
             )
         ))
-    lines.append(duty_usage(t))
+    lines.append(usage or duty_usage(t))
     return "\n".join(lines)
 
 
 def duty_usage(t: Translator) -> str:
     """How `/duty add` is written (escaped: the form itself has angle brackets)."""
-    return esc(t.gettext(
+    return plain_text(
+        t,
         "Usage: /duty add <name> <days> <time> [need N or N-M] [at <place>]\n"
-        "Example: /duty add 垃圾分类督导 daily 19:00-21:00 need 2-4 at 3号投放点"
-    ))
+        "Example: /duty add 垃圾分类督导 daily 19:00-21:00 need 2-4 at 3号投放点",
+    )
 
 
 def duty_added(
@@ -277,11 +297,12 @@ def leaders_only(t: Translator) -> str:
 
 def shift_usage(t: Translator) -> str:
     """How /shift is written."""
-    return esc(t.gettext(
+    return plain_text(
+        t,
         "Usage: /shift (the roster), /shift claim <shift number>, /shift release <shift number>, "
         "/shift cancel <shift number> [reason], "
-        "/shift assign|unassign <shift number> [force] (leaders)"
-    ))
+        "/shift assign|unassign <shift number> [force] (leaders)",
+    )
 
 
 def release_outcome(
@@ -318,16 +339,17 @@ def late_drop_out(
 
 def duty_change_usage(t: Translator) -> str:
     """How the /duty change commands are written."""
-    return esc(t.gettext(
+    return plain_text(
+        t,
         "Usage: /duty edit <id> time=19:00-21:00 need=2-4 place=… name=… when=…\n"
         "/duty skip <id> <date>[,<date>] · /duty extra <id> <date>\n"
-        "/duty pause <id> · /duty resume <id> · /duty remove <id>"
-    ))
+        "/duty pause <id> · /duty resume <id> · /duty remove <id>",
+    )
 
 
 def duty_bad_value(t: Translator, detail: str) -> str:
     """A value in a /duty change command that could not be read."""
-    return t.gettext("I did not understand “{detail}”.").format(detail=esc(detail)) + "\n" + (
+    return t.gettext("I did not understand “{detail}”.").format(detail=quote(detail)) + "\n" + (
         duty_change_usage(t)
     )
 
@@ -580,8 +602,8 @@ def standing_outcome(
         lines.append(t.gettext("Full or clashing, so not claimed: {dates}").format(
             dates=t.gettext(", ").join(day_label(t, s.local_date) for s in result.missed)
         ))
-    lines.append(t.gettext("/shift release <duty number> every gives it back."))
-    return esc("\n".join(lines))
+    lines.append(plain_text(t, "/shift release <duty number> every gives it back."))
+    return "\n".join(lines)
 
 
 def standing_dropped(t: Translator, result: Dropped | DutyGone) -> str:

@@ -12,7 +12,7 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
-from bot.render import chunk_lines, esc, spacer
+from bot.render import chunk_lines, esc, plain_text, quote, spacer
 from bot.roster_view import clock_label, day_label, locale_of, window_label
 from commands.report_syntax import ReportProblem, ReportSyntaxError
 from storage import attendance as att
@@ -107,12 +107,12 @@ def checkin_outcome(
         case att.NoShiftAtPlace(place, places) if places:
             return t.gettext(
                 "No shift at “{place}” is open for check-in now. Open now: {places}."
-            ).format(place=esc(place), places=t.gettext(", ").join(esc(p) for p in places))
+            ).format(place=quote(place), places=t.gettext(", ").join(esc(p) for p in places))
         case att.NoShiftAtPlace(place, _):
             return t.gettext(
                 "No shift at “{place}” is open for check-in now. Send /checkin alone to check "
                 "in to the shift that is on."
-            ).format(place=esc(place))
+            ).format(place=quote(place))
         case att.Overlaps():
             return t.gettext(
                 "{name}, this time overlaps a record you already have: {record}. One person "
@@ -341,7 +341,7 @@ def bad_date(t: Translator, raw: str) -> str:
     """A date we could not read."""
     return t.gettext(
         "I could not read the date “{raw}”. Write it as 2026-11-24, 11-24, today or yesterday."
-    ).format(raw=esc(raw))
+    ).format(raw=quote(raw))
 
 
 def bad_hours(t: Translator, raw: str) -> str:
@@ -349,7 +349,7 @@ def bad_hours(t: Translator, raw: str) -> str:
     return t.gettext(
         "I could not read the hours “{raw}”. Write a number of hours (2 or 1.5, at most 24) "
         "or a time range like 19:00-21:00."
-    ).format(raw=esc(raw))
+    ).format(raw=quote(raw))
 
 
 def future_summary(t: Translator) -> str:
@@ -366,10 +366,11 @@ def future_date(t: Translator) -> str:
 
 def noshow_usage(t: Translator) -> str:
     """How /noshow is used."""
-    return esc(t.gettext(
+    return plain_text(
+        t,
         "Leaders mark a volunteer who did not come: /noshow <shift number> @name [reason] "
-        "(or reply to them). The count is shown to leaders only."
-    ))
+        "(or reply to them). The count is shown to leaders only.",
+    )
 
 
 def noshow_outcome(t: Translator, name: str, result: noshows.NoShowResult) -> str:
@@ -402,7 +403,7 @@ def bad_month(t: Translator, raw: str) -> str:
     """A month we could not read."""
     return t.gettext(
         "I could not read the month “{raw}”. Write it as 2026-11, 11月 or 上个月."
-    ).format(raw=esc(raw[:40] + ("…" if len(raw) > 40 else "")))
+    ).format(raw=quote(raw))
 
 
 def no_shows_list(
@@ -456,13 +457,15 @@ def report_syntax_problem(t: Translator, error: ReportSyntaxError) -> str:
         case ReportProblem.UNKNOWN_KEY:
             text = t.gettext("I don't know “{key}”. I count: problems, dissuaded, kg, served.")
         case ReportProblem.NOT_A_NUMBER:
-            text = t.gettext("“{key}” needs a whole number (kg may have decimals), not “{value}”.")
+            text = t.gettext(
+                "“{key}” needs a whole number (kg may have up to 3 decimals), not “{value}”."
+            )
         case ReportProblem.NEGATIVE:
             text = t.gettext("“{key}” cannot be negative ({value}).")
         case _:
             text = t.gettext("“{key}” appears twice: give each number once.")
     return (
-        text.format(key=esc(error.key), value=esc(error.value))
+        text.format(key=quote(error.key), value=quote(error.value))
         + "\n" + t.gettext("Nothing was stored.") + "\n" + report_usage(t)
     )
 
@@ -634,9 +637,10 @@ def problems_list(
 
 def resolve_usage(t: Translator) -> str:
     """How /resolve is used."""
-    return esc(t.gettext(
-        "Leaders close a problem with /resolve <number> [note]; /problems lists them."
-    ))
+    return plain_text(
+        t,
+        "Leaders close a problem with /resolve <number> [note]; /problems lists them.",
+    )
 
 
 def resolve_outcome(t: Translator, result: reports.ResolveResult) -> str:
@@ -851,17 +855,17 @@ def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
             )
         case settings.UnknownSetting(key):
             return t.gettext("There is no setting “{key}”. Send /settings to see them.").format(
-                key=esc(key)
+                key=quote(key)
             )
         case settings.BadSettingValue(spec, value):
             allowed = {
                 "zone": "Asia/Shanghai, Europe/Berlin, America/New_York …",
-                "time": "HH:MM", "window": "HH:MM-HH:MM, off",
+                "time": "HH:MM", "window": "HH:MM-HH:MM, off", "here": "/settings here",
             }.get(spec.kind) or (
                 " / ".join(spec.choices) if spec.choices else f"{spec.low}–{spec.high}"
             )
             return t.gettext("“{value}” is not allowed for {key}: use {allowed}.").format(
-                value=esc(value), key=spec.key, allowed=allowed
+                value=quote(value), key=spec.key, allowed=allowed
             )
 
 

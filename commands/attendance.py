@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot import render, roster_view, service_view
+from bot import notify_view, render, roster_view, service_view
 from bot.context import DutyContext, GroupInfo, button_number, thread_of
 from bot.gate import user_ref
 from bot.i18n import Translator, translator
@@ -29,10 +29,12 @@ from commands.signup import command_args
 from scheduler.recurrence import Window
 from storage import attendance, corrections, groups, members, noshows
 from storage.claims import ShiftGone
+from storage.cleaning import TextProblem, clean_text
 from storage.daybook import month_end
 from storage.db import Rollback, transaction
 from storage.duties import local_today
 from storage.hours import round_quarter, span_minutes
+from storage.ids import parse_id
 from storage.models import Duty, Person, Shift
 
 COMPANIONS = re.compile(r"\+?\s*(\d{1,3})\s*(?:人|位)?")
@@ -186,8 +188,8 @@ async def hours(update: Update, context: DutyContext) -> None:
     else:
         assert isinstance(amount, int)
         minutes = round_quarter(amount * 60)
-    note = members.clean_text(" ".join(rest), 200) if rest else None
-    if isinstance(note, members.TextProblem):
+    note = clean_text(" ".join(rest), 200) if rest else None
+    if isinstance(note, TextProblem):
         await context.reply(
             update, render.text_problem(t, t.gettext("note"), note, 200), kind="hours.bad"
         )
@@ -268,7 +270,7 @@ async def noshow(update: Update, context: DutyContext) -> None:
         return
     services = context.services
     words = words_without_mentions(message, command_args(message))
-    shift_id = int(words[0].lstrip("#")) if words and _is_number(words[0]) else None
+    shift_id = parse_id(words[0]) if words else None
     group = context.group
     if group is None and shift_id is not None:
         async with services.sessions() as session:
@@ -301,11 +303,6 @@ async def noshow(update: Update, context: DutyContext) -> None:
         await services.outgoing.to_person(
             user_ref(user), service_view.noshow_private(t, name, count, group.title)
         )
-
-
-def _is_number(word: str) -> bool:
-    digits = word.lstrip("#")
-    return digits.isascii() and digits.isdigit() and len(digits) <= 12
 
 
 async def _group_of_shift(session: AsyncSession, shift_id: int) -> GroupInfo | None:
@@ -378,14 +375,9 @@ async def noshow_list(update: Update, context: DutyContext) -> None:
         group.chat_id, service_view.open_privately(t), thread_id=thread_of(update),
         reply_to=message.message_id,
         markup=service_view.open_privately_keyboard(
-            t, context.bot.username, noshows_payload(group.id, first)
+            t, context.bot.username, notify_view.month_payload(group.id, first, "noshows")
         ),
     )
-
-
-def noshows_payload(group_id: int, first: date) -> str:
-    """`noshows-12-2026-11`: the deep link to a month's no-shows."""
-    return f"noshows-{group_id}-{first:%Y-%m}"
 
 
 async def noshows_text(context: DutyContext, group: GroupInfo, first: date) -> str:

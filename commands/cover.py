@@ -10,6 +10,7 @@ from bot.gate import user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
 from storage.db import transaction
+from storage.ids import parse_id
 from storage.models import Duty, Person
 
 
@@ -20,8 +21,8 @@ async def ask(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    args = command_args_after(update, "cover")
-    if not args.isdigit():
+    shift_id = parse_id(command_args_after(update, "cover"))
+    if shift_id is None:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
     now = services.clock.now()
@@ -31,7 +32,7 @@ async def ask(update: Update, context: DutyContext) -> None:
         if person is None or membership is None:
             result: cover.CoverResult = claims.NotOnShift()
         else:
-            result = await cover.ask_cover(session, int(args), person, group_id=group.id, now=now)
+            result = await cover.ask_cover(session, shift_id, person, group_id=group.id, now=now)
         duty = await session.get(Duty, result.shift.duty_id) if isinstance(
             result, cover.CoverOpened) else None
     if not isinstance(result, cover.CoverOpened) or membership is None:

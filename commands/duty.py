@@ -14,7 +14,10 @@ from bot.context import DutyContext, button_number, thread_of
 from bot.i18n import Translator
 from commands.duty_syntax import (
     MAX_YEARS_AHEAD,
+    DutyProblem,
     DutySyntaxError,
+    check_name,
+    check_place,
     parse_duty,
     parse_need,
     parse_when,
@@ -27,6 +30,7 @@ from scheduler.recurrence import occurrences
 from storage import duties, groups
 from storage.db import transaction
 from storage.duties import DutyDraft, DutyEdit
+from storage.ids import parse_id
 from storage.models import DutyStatus
 
 
@@ -63,6 +67,11 @@ async def duty(update: Update, context: DutyContext) -> None:
         spec.name, spec.rule_rrule, spec.first_date, spec.window, spec.need_min,
         spec.need_max, spec.place,
     )
+    if duties.one_off_over(draft, context.group.timezone, now):
+        when = f"{spec.first_date:%Y-%m-%d} {spec.window.start:%H:%M}-{spec.window.end:%H:%M}"
+        text = roster_view.duty_problem(t, DutyProblem.DATE_PAST.value, {}, when)
+        await context.reply(update, text, kind="duty.bad")
+        return
     async with transaction(context.services.sessions) as session:
         group = await groups.by_id(session, context.group.id)
         assert group is not None
@@ -127,8 +136,9 @@ _KEYS = re.compile(r"(?:^|\s)(name|when|time|need|place|名称|日期|时间|人
 _KEY_ALIASES = {"名称": "name", "日期": "when", "时间": "time", "人数": "need", "地点": "place"}
 
 
-def parse_edit(text: str, today: date) -> DutyEdit | str:
-    """`key=value ...` for /duty edit; a problem comes back as a short detail string."""
+def parse_edit(text: str, today: date) -> DutyEdit | DutySyntaxError | str:
+    """`key=value ...` for /duty edit; a name or place is checked as `/duty add` checks it
+    (DutySyntaxError); any other problem comes back as a short detail string."""
     text = unicodedata.normalize("NFKC", text)
     found = list(_KEYS.finditer(text))
     if not found or text[: found[0].start()].strip():
@@ -140,10 +150,11 @@ def parse_edit(text: str, today: date) -> DutyEdit | str:
         value = text[match.end() : end].strip()
         if not value:
             return f"{key}="
-        if key == "name":
-            edit = replace(edit, name=value[:40])
-        elif key == "place":
-            edit = replace(edit, place=value[:60])
+        if key in ("name", "place"):
+            checked = check_name(value) if key == "name" else check_place(value)
+            if isinstance(checked, DutySyntaxError):
+                return checked
+            edit = replace(edit, name=checked) if key == "name" else replace(edit, place=checked)
         elif key == "when":
             when = parse_when(value, today)
             if isinstance(when, DutySyntaxError):
@@ -210,12 +221,19 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
     head, _, args = rest.strip().partition(" ")
     now = services.clock.now()
     today = duties.local_today(group.timezone, now)
-    if not head.isdigit():
+    duty_id = parse_id(head)
+    if duty_id is None:
         await context.reply(update, roster_view.duty_change_usage(t), kind="duty.usage")
         return
     options: dict[str, object] = {}
     if verb == "edit":
         edit = parse_edit(args, today)
+        if isinstance(edit, DutySyntaxError):
+            text = roster_view.duty_problem(
+                t, edit.problem.value, {}, edit.detail, usage=roster_view.duty_change_usage(t)
+            )
+            await context.reply(update, text, kind="duty.bad")
+            return
         if isinstance(edit, str):
             await context.reply(update, roster_view.duty_bad_value(t, edit), kind="duty.bad")
             return
@@ -242,7 +260,7 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
         }[verb]
     made: duties.Materialised | None = None
     async with transaction(services.sessions) as session:
-        duty = await duties.duty_in_group(session, group.id, int(head))
+        duty = await duties.duty_in_group(session, group.id, duty_id)
         if duty is not None and duty.status is not DutyStatus.ARCHIVED:
             made = await duties.change_duty(
                 session, duty, group.timezone, by=user.id, now=now,

@@ -16,6 +16,7 @@ from datetime import date, time
 from typing import NamedTuple
 
 from scheduler.recurrence import Window
+from storage.cleaning import TextProblem, clean_name, strip_invisible
 
 MAX_NAME = 40
 MAX_PLACE = 60
@@ -36,7 +37,8 @@ class DutyProblem(enum.StrEnum):
     EMPTY = "empty"
     NAME_MISSING = "name_missing"
     NAME_TOO_LONG = "name_too_long"
-    NAME_CONTROL = "name_control"
+    NAME_CONTROL = "name_control"  # characters that cannot be shown
+    NAME_NO_LETTER = "name_no_letter"
     WHEN_MISSING = "when_missing"
     WHEN_UNKNOWN = "when_unknown"
     DATE_INVALID = "date_invalid"
@@ -47,6 +49,7 @@ class DutyProblem(enum.StrEnum):
     TIME_BACKWARDS = "time_backwards"
     NEED_INVALID = "need_invalid"
     PLACE_TOO_LONG = "place_too_long"
+    PLACE_INVALID = "place_invalid"  # invisible, or no letter or digit
     UNEXPECTED = "unexpected"
 
 
@@ -107,7 +110,7 @@ _POINT = (
     r"(?:[:.](?P<m>\d{2})|\s*[点點时時](?:(?P<half>半)|(?P<zm>\d{1,2})\s*分?|钟|鐘)?)?"
     r"(?:\s*(?P<ap>[ap])\.?m\.?)?"
 )
-_NUM = r"\d{1,4}|[一二两三四五六七八九十]{1,3}"
+_NUM = r"\d{1,4}(?![0-9])|[一二两三四五六七八九十]{1,3}"
 _NEED_MARK = r"(?<![a-z])(?:needs?|需要|需)(?![a-z])\s*[:=]?\s*"
 _NEED_VALUE = (
     rf"(?P<a>{_NUM})(?:{_RANGE_SEP}(?P<b>{_NUM}))?\s*(?:个人|人|名|位|people|persons?|ppl)?"
@@ -135,16 +138,9 @@ _WHEN_ISH = _rx(r"[,/、]|day|mon|tue|wed|thu|fri|sat|sun|每|周|週|星期|礼
 
 
 def _normalise(text: str) -> str:
-    """NFKC (full-width digits and ，：～ become ASCII), drop invisible marks, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad")))
-    # Newlines and tabs are just spacing on a phone keyboard; other control characters stay
-    # so that the name check can refuse them.
-    return " ".join(text.split())
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text)
+    """NFKC (full-width digits and ，：～ become ASCII), then the one text cleaner: control
+    and invisible characters go, newlines and tabs are just spacing on a phone keyboard."""
+    return strip_invisible(unicodedata.normalize("NFKC", text))
 
 
 # --- when ------------------------------------------------------------------------------------
@@ -349,23 +345,40 @@ def parse_need(text: str) -> tuple[int, int] | DutySyntaxError:
     return low, high
 
 
-def _check_name(text: str) -> str | DutySyntaxError:
-    name = text.strip(" ,;、")
-    if not name:
-        return _fail(DutyProblem.NAME_MISSING)
-    if _has_control(name):
-        return _fail(DutyProblem.NAME_CONTROL, repr(name))
-    if len(name) > MAX_NAME:
-        return _fail(DutyProblem.NAME_TOO_LONG, name)
-    return name
+def check_name(text: str) -> str | DutySyntaxError:
+    """A duty's name, by the one rule for names (`storage.cleaning.clean_name`)."""
+    name = clean_name(_normalise(text).strip(" ,;、"), MAX_NAME)
+    problem = {
+        TextProblem.EMPTY: DutyProblem.NAME_MISSING,
+        TextProblem.TOO_LONG: DutyProblem.NAME_TOO_LONG,
+        TextProblem.UNSHOWABLE: DutyProblem.NAME_CONTROL,
+        TextProblem.NO_LETTER: DutyProblem.NAME_NO_LETTER,
+    }
+    return _fail(problem[name]) if isinstance(name, TextProblem) else name
 
 
-def _check_place(place: str) -> str | DutySyntaxError:
-    if _has_control(place):  # the closed set has no PLACE_CONTROL; it is not a place we can show
-        return _fail(DutyProblem.UNEXPECTED, repr(place))
-    if len(place) > MAX_PLACE:
-        return _fail(DutyProblem.PLACE_TOO_LONG, place)
-    return place
+def check_place(text: str) -> str | DutySyntaxError:
+    """A duty's place, by the same rule as names."""
+    place = clean_name(_normalise(text), MAX_PLACE)
+    if place is TextProblem.TOO_LONG:
+        return _fail(DutyProblem.PLACE_TOO_LONG)
+    return _fail(DutyProblem.PLACE_INVALID) if isinstance(place, TextProblem) else place
+
+
+# Words that begin a schedule; from one of them on, the words before a <when> are not a name.
+_SCHEDULE_WORD = _rx(
+    r"monthly|weekly|daily|every|each|fortnightly|biweekly|yearly|annually|weekdays?|"
+    r"weekends?|每个?月\S*|每个?周\S*|每个?星期\S*|每天|每日|每年|隔周|双周|工作日"
+)
+
+
+def _schedule_words(name: str) -> str:
+    """The tail of a name from a schedule word on (never the name's first word), or ""."""
+    words = name.split(" ")
+    for i, word in enumerate(words[1:], start=1):
+        if _SCHEDULE_WORD.fullmatch(word):
+            return " ".join(words[i:])
+    return ""
 
 
 def _split_tail(tail: str) -> tuple[str | None, str | None, str]:
@@ -410,12 +423,19 @@ def parse_duty(text: str, today: date) -> DutySpec | DutySyntaxError:
     found = _WHEN_TIME.search(text)
     if found is None:
         return _explain(text, today)
-    name = _check_name(text[: found.start()])
+    name = check_name(text[: found.start()])
+    if isinstance(name, str) and (stray := _schedule_words(name)):
+        # `X monthly 9th mon 19:00-21:00`: a schedule begun in the name is a when that could
+        # not be read, not a duty called "X monthly 9th" on Mondays.
+        return DutySyntaxError(
+            DutyProblem.WHEN_UNKNOWN, _understood(name=name[: -len(stray)].strip()),
+            f"{stray} {found['when']}",
+        )
     when = parse_when(found["when"], today)
     window = parse_window(found["time"])
     need_text, place_text, rest = _split_tail(text[found.end() :])
     need = parse_need(need_text) if need_text is not None else (1, 1)
-    place = _check_place(place_text) if place_text is not None else None
+    place = check_place(place_text) if place_text is not None else None
     understood = _understood(
         name=name, when=found["when"] if isinstance(when, tuple) else None, time=window,
         need=need if need_text is not None else None, place=place,
@@ -442,7 +462,7 @@ def _explain(text: str, today: date) -> DutySyntaxError:
     error, tail_start = _diagnose(text, today)
     need, place, _ = _split_tail(text[tail_start:])
     return replace(error, understood=error.understood | _understood(
-        need=parse_need(need) if need else None, place=_check_place(place) if place else None
+        need=parse_need(need) if need else None, place=check_place(place) if place else None
     ))
 
 
@@ -465,7 +485,7 @@ def _diagnose(text: str, today: date) -> tuple[DutySyntaxError, int]:
         return _when_is_wrong(head.split(), None, today), len(head)
     # Prefer a when-word standing alone over one glued into a name (巡逻周末队 daily).
     when = min(whens, key=lambda m: m.start() > 0 and head[m.start() - 1] != " ")
-    name = _check_name(head[: when.start()])
+    name = check_name(head[: when.start()])
     understood = _understood(name=name, when=when.group())
     if isinstance(name, DutySyntaxError):
         return replace(name, understood=understood), when.end()
@@ -481,9 +501,9 @@ def _when_is_wrong(words: list[str], window: Window | None, today: date) -> Duty
     if not words:
         return DutySyntaxError(DutyProblem.NAME_MISSING, understood, "")
     if len(words) >= 2 and _WHEN_ISH.search(words[-1]):
-        understood |= _understood(name=_check_name(" ".join(words[:-1])))
+        understood |= _understood(name=check_name(" ".join(words[:-1])))
         problem = parse_when(words[-1], today)
         if isinstance(problem, DutySyntaxError):
             return replace(problem, understood=understood)
-    understood |= _understood(name=_check_name(" ".join(words)))
+    understood |= _understood(name=check_name(" ".join(words)))
     return DutySyntaxError(DutyProblem.WHEN_MISSING, understood, "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import render, roster_view
 from bot.context import DutyContext, GroupInfo, button_number, thread_of
@@ -69,17 +69,35 @@ async def tap_release(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     shift_id, group = found
-    # In a group anyone sees the button: only the person holding the place may go on.
+    if not await _holds(context, update, shift_id, group):
+        return
+    await query.answer(roster_view.confirm_release_toast(t))
+    await _edit_buttons(context, update, roster_view.confirm_release_keyboard(t, shift_id))
+
+
+async def _holds(context: DutyContext, update: Update, shift_id: int, group: GroupInfo) -> bool:
+    """In a group anyone sees the buttons: only the person holding the place may go on (the
+    others are told so, and the message stays as it is)."""
+    query = update.callback_query
+    assert query is not None
     async with context.services.sessions() as session:
         person = await members.person_of(session, query.from_user.id)
         mine = [] if person is None else await claims.upcoming_for(
             session, person.id, group.id, now=context.services.clock.now()
         )
-    if not any(shift.id == shift_id for shift, _claim in mine):
-        await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), group.timezone))
-        return
-    await query.answer(roster_view.confirm_release_toast(t))
-    await query.edit_message_reply_markup(roster_view.confirm_release_keyboard(t, shift_id))
+    if any(shift.id == shift_id for shift, _claim in mine):
+        return True
+    t = context.translator_for(update)
+    await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), group.timezone))
+    return False
+
+
+async def _edit_buttons(
+    context: DutyContext, update: Update, markup: InlineKeyboardMarkup | None
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    await context.services.outgoing.edit_markup(message.chat.id, message.message_id, markup)
 
 
 async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
@@ -95,14 +113,17 @@ async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
     result = await release_for(context.services, group, query.from_user.id, shift_id)
     await query.answer(roster_view.release_outcome(t, result.outcome, group.timezone))
     if isinstance(result.outcome, claims.Released):
-        await query.edit_message_reply_markup(None)
+        await _edit_buttons(context, update, None)
     await after_release(context.services, group, result, None)
 
 
 async def tap_keep(update: Update, context: DutyContext) -> None:
-    """The "Keep it" button: nothing changes."""
+    """The "Keep it" button: nothing changes (for the person holding the place)."""
     query = update.callback_query
     if query is None:
         return
+    found = await _button_shift(update, context)
+    if found is None or not await _holds(context, update, *found):
+        return
     await query.answer(roster_view.kept_toast(context.translator_for(update)))
-    await query.edit_message_reply_markup(None)
+    await _edit_buttons(context, update, None)

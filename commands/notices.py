@@ -92,8 +92,8 @@ async def settings_here(update: Update, context: DutyContext) -> bool:
     async with transaction(context.services.sessions) as session:
         row = await groups.by_id(session, context.group.id)
         assert row is not None
-        result = await settings.change(
-            session, row, "topic", str(topic), actor=user.id, now=context.services.clock.now()
+        result = settings.change_topic(
+            session, row, topic, actor=user.id, now=context.services.clock.now()
         )
         await groups.mark_attention(session, row.id, None, now=context.services.clock.now())
     text = (

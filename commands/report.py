@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import ForceReply, Message, ReplyParameters, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyParameters, Update
 
 from bot import render, service_view
 from bot.context import DutyContext, GroupInfo, thread_of
@@ -14,7 +17,9 @@ from commands.people import member_in_group
 from commands.report_syntax import ReportSyntaxError, numbers_not_understood, parse_report
 from commands.signup import command_args
 from storage import groups, members, reports
+from storage.cleaning import TextProblem, clean_text
 from storage.db import transaction
+from storage.ids import parse_id
 from storage.models import Duty, GroupStatus, Person, ReportDraft
 from storage.reports import PhotoRef
 
@@ -183,90 +188,120 @@ async def _open_form(
 def _form_action(data: str) -> tuple[int, str, str] | None:
     """`rf:<draft>:<verb>[:<arg>]` → (draft id, verb, arg); None for anything else."""
     parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != "rf" or not parts[1].isdigit():
-        return None
-    if len(parts[1]) > 18:
+    draft_id = parse_id(parts[1]) if len(parts) in (3, 4) and parts[0] == "rf" else None
+    if draft_id is None:
         return None
     verb, arg = parts[2], parts[3] if len(parts) == 4 else ""
     valid = (
         (verb == "f" and arg in reports.FIELDS)
-        or (verb == "n" and arg.isdigit() and int(arg) in service_view.FORM_NUMBERS)
+        or (verb == "n" and arg in {str(n) for n in service_view.FORM_NUMBERS})
         or (verb == "s" and arg in ("1", "-1"))
         or (verb in ("text", "save", "cancel") and not arg)
     )
-    return (int(parts[1]), verb, arg) if valid else None
+    return (draft_id, verb, arg) if valid else None
+
+
+@dataclass
+class _FormTap:
+    """What a tap on the report form did, worked out inside the transaction."""
+
+    refused: tuple[str, bool] | None = None  # (toast, as an alert)
+    info: GroupInfo | None = None
+    name: str = ""
+    verb: str = ""
+    text: str = ""
+    markup: InlineKeyboardMarkup | None = None
+    result: reports.FileResult | None = None
+    duty: Duty | None = None
+    thread_id: int | None = None
+    message_id: int | None = None
+
+
+async def _apply_tap(
+    session: AsyncSession, context: DutyContext, update: Update, data: str, now: datetime
+) -> _FormTap:
+    query = update.callback_query
+    assert query is not None
+    action = _form_action(data)
+    draft = None if action is None else await session.get(
+        ReportDraft, action[0], with_for_update=True
+    )
+    group = await groups.by_id(session, draft.group_id) if draft else None
+    owner = await session.get(Person, draft.person_id) if draft else None
+    if (
+        action is None or draft is None or group is None or owner is None
+        or group.status is not GroupStatus.ACTIVE
+        or query.message is None or query.message.chat.id != group.telegram_chat_id
+    ):
+        return _FormTap(refused=(render.stale_button(context.translator_for(update)), False))
+    info = GroupInfo.of(group)
+    context.group = info
+    t = context.translator_for(update)
+    if owner.telegram_user_id != query.from_user.id:
+        return _FormTap(refused=(service_view.form_not_yours(t), True))
+    if draft.done:
+        return _FormTap(refused=(service_view.form_closed(t), False))
+    names = await members.display_names(session, group.id, {owner.id})
+    name = names.get(owner.id, owner.telegram_name)
+    _, verb, arg = action
+    result: reports.FileResult | None = None
+    if verb == "f":
+        draft.field = arg
+    elif verb in ("n", "s"):
+        reports.draft_set(draft, draft.field, int(arg), step=verb == "s")
+    elif verb == "save":
+        result = await reports.save_draft(session, draft, group, owner, now=now)
+    elif verb == "cancel":
+        draft.done = True
+    return _FormTap(
+        None, info, name, verb, service_view.form_text(t, name, draft),
+        service_view.form_keyboard(t, draft), result,
+        await _duty(session, result) if result is not None else None,
+        draft.thread_id, draft.message_id,
+    )
 
 
 async def tap_form(update: Update, context: DutyContext) -> None:
     """A tap on the report form: only its owner may change it; the server holds its state."""
     query = update.callback_query
-    if query is None:
+    if query is None or query.message is None:
         return
     services = context.services
-    action = _form_action(query.data or "")
-    now = services.clock.now()
     async with transaction(services.sessions) as session:
-        draft = None if action is None else await session.get(
-            ReportDraft, action[0], with_for_update=True
-        )
-        group = await groups.by_id(session, draft.group_id) if draft else None
-        if (
-            action is None or draft is None or group is None
-            or group.status is not GroupStatus.ACTIVE
-            or query.message is None or query.message.chat.id != group.telegram_chat_id
-        ):
-            await query.answer(render.stale_button(context.translator_for(update)))
-            return
-        info = GroupInfo.of(group)
-        context.group = info
-        t = context.translator_for(update)
-        owner = await session.get(Person, draft.person_id)
-        assert owner is not None
-        if owner.telegram_user_id != query.from_user.id:
-            await query.answer(service_view.form_not_yours(t), show_alert=True)
-            return
-        if draft.done:
-            await query.answer(service_view.form_closed(t))
-            return
-        names = await members.display_names(session, group.id, {owner.id})
-        name = names.get(owner.id, owner.telegram_name)
-        _, verb, arg = action
-        result: reports.FileResult | None = None
-        if verb == "f":
-            draft.field = arg
-        elif verb in ("n", "s"):
-            reports.draft_set(draft, draft.field, int(arg), step=verb == "s")
-        elif verb == "save":
-            result = await reports.save_draft(session, draft, group, owner, now=now)
-        elif verb == "cancel":
-            draft.done = True
-        text = service_view.form_text(t, name, draft)
-        markup = service_view.form_keyboard(t, draft)
-        duty = await _duty(session, result) if result is not None else None
-        thread_id, message_id = draft.thread_id, draft.message_id
-    if verb == "text":
+        tap = await _apply_tap(session, context, update, query.data or "", services.clock.now())
+    # Telegram is answered once the transaction has ended.
+    if tap.refused is not None or tap.info is None:
+        text, alert = tap.refused or ("", False)
+        await query.answer(text, show_alert=alert)
+        return
+    t, info, chat_id = context.translator_for(update), tap.info, query.message.chat.id
+    form_id = query.message.message_id
+    if tap.verb == "text":
         await query.answer(service_view.form_text_asked(t))
-        prompt = await _send_prompt(context, info, name, thread_id, message_id)
-        if prompt is not None:
+        prompt = await _send_prompt(context, info, tap.name, tap.thread_id, tap.message_id)
+        draft_id = _form_action(query.data or "")
+        if prompt is not None and draft_id is not None:
             async with transaction(services.sessions) as session:
-                stored = await session.get(ReportDraft, action[0])
+                stored = await session.get(ReportDraft, draft_id[0])
                 if stored is not None:
                     stored.prompt_message_id = prompt.message_id
         return
-    if verb == "cancel":
+    if tap.verb == "cancel":
         await query.answer(service_view.form_cancelled(t))
-        await query.edit_message_text(service_view.form_cancelled(t))
+        await services.outgoing.edit_in_group(chat_id, form_id, service_view.form_cancelled(t),
+                                              None)
         return
-    if result is not None:
-        done = _filed_text(t, name, result, duty, info.timezone)
-        if isinstance(result, reports.Filed | reports.AlreadyFiled):
+    if tap.result is not None:
+        done = _filed_text(t, tap.name, tap.result, tap.duty, info.timezone)
+        if isinstance(tap.result, reports.Filed | reports.AlreadyFiled):
             await query.answer(done[:190])
-            await query.edit_message_text(done)
+            await services.outgoing.edit_in_group(chat_id, form_id, done, None)
         else:  # above the limits: the form stays open to fix the number
             await query.answer(done[:190], show_alert=True)
         return
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    # Tapping 0 when it is already 0 changes nothing: "not modified" is success.
+    await services.outgoing.edit_in_group(chat_id, form_id, tap.text, tap.markup)
 
 
 async def _send_prompt(
@@ -300,8 +335,8 @@ async def form_text_reply(update: Update, context: DutyContext) -> None:
         owner = await session.get(Person, draft.person_id)
         if owner is None or owner.telegram_user_id != user.id:
             return
-        cleaned = members.clean_text((message.text or "").replace("\n", " "), reports.MAX_TEXT)
-        if isinstance(cleaned, members.TextProblem):
+        cleaned = clean_text(message.text or "", reports.MAX_TEXT, lines=True)
+        if isinstance(cleaned, TextProblem):
             await context.reply(
                 update, render.text_problem(t, t.gettext("text"), cleaned, reports.MAX_TEXT),
                 kind="report.bad",
@@ -337,9 +372,9 @@ async def _problem(
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    text = members.clean_text(args.replace("\n", " "), reports.MAX_TEXT)
-    if isinstance(text, members.TextProblem):
-        if text is members.TextProblem.EMPTY:
+    text = clean_text(args, reports.MAX_TEXT, lines=True)
+    if isinstance(text, TextProblem):
+        if text is TextProblem.EMPTY:
             await context.reply(update, service_view.problem_usage(t), kind="problem.usage")
         else:
             await context.reply(
@@ -390,19 +425,19 @@ async def resolve(update: Update, context: DutyContext) -> None:
     if await context.refused_unless_leader(update):
         return
     head, _, rest = command_args(message).strip().partition(" ")
-    number = head.lstrip("#")
-    if not number.isdigit() or len(number) > 12:
+    number = parse_id(head)
+    if number is None:
         await context.reply(update, service_view.resolve_usage(t), kind="resolve.usage")
         return
-    note = members.clean_text(rest, 500) if rest.strip() else None
-    if isinstance(note, members.TextProblem):
+    note = clean_text(rest, 500, lines=True) if rest.strip() else None
+    if isinstance(note, TextProblem):
         await context.reply(
             update, render.text_problem(t, t.gettext("note"), note, 500), kind="report.bad"
         )
         return
     async with transaction(services.sessions) as session:
         result = await reports.resolve(
-            session, group.id, int(number), note=note, actor=user.id,
+            session, group.id, number, note=note, actor=user.id,
             now=services.clock.now(),
         )
         reporter_name = await members.roster_name(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 
+from storage.cleaning import strip_invisible
 from storage.reports import Numbers
 
 KEYS = {  # `key=N`, `key：N`
@@ -227,7 +228,8 @@ def _grams(match: re.Match[str]) -> int | None:
         return None
     unit = (match["u"] or "kg").lower()
     total = (amount + (Decimal("0.5") if match["h"] else 0)) * GRAMS_PER[unit]
-    return int(total.to_integral_value())
+    # Weighed to the gram: 0.0004 kg is not silently 0, and 500.0005 kg is not 500 kg.
+    return int(total) if total == total.to_integral_value() else None
 
 
 def _keyed(text: _Text, pos: int) -> _Reading | ReportSyntaxError | None:
@@ -318,7 +320,7 @@ def _free_text(text: _Text, found: list[_Reading]) -> str:
         cursor = end
     pieces.append(text.typed[cursor:])
     kept = reduce(_join, pieces)
-    return "\n".join(" ".join(line.split()) for line in kept.splitlines()).strip()
+    return strip_invisible(kept, lines=True)
 
 
 def parse_report(text: str) -> Numbers | ReportSyntaxError:

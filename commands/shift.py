@@ -17,6 +17,7 @@ from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.db import Rollback, transaction
+from storage.ids import parse_id
 from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
 
 
@@ -149,11 +150,11 @@ async def claim_by_text(update: Update, context: DutyContext) -> None:
     if context.group is None:
         return
     t = context.translator_for(update)
-    args = command_args_after(update, "claim")
-    if not args.isdigit():
+    shift_id = parse_id(command_args_after(update, "claim"))
+    if shift_id is None:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    result, joined_as, duty = await _claim(context, update, int(args))
+    result, joined_as, duty = await _claim(context, update, shift_id)
     text = render.esc(roster_view.claim_outcome(t, result, context.group.timezone, duty))
     if joined_as is not None:
         text = roster_view.joined_and_claimed(t, render.esc(joined_as), text)
@@ -168,11 +169,11 @@ async def release_by_text(update: Update, context: DutyContext) -> None:
     if context.group is None or user is None:
         return
     t = context.translator_for(update)
-    args = command_args_after(update, "release")
-    if not args.isdigit():
+    shift_id = parse_id(command_args_after(update, "release"))
+    if shift_id is None:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
-    result = await release_for(context.services, context.group, user.id, int(args))
+    result = await release_for(context.services, context.group, user.id, shift_id)
     await context.reply(
         update, roster_view.release_outcome(t, result.outcome, context.group.timezone),
         kind="shift.release",
@@ -321,7 +322,6 @@ async def gaps(update: Update, context: DutyContext) -> None:
         )
 
 
-CANCEL_IDS = re.compile(r"#?\d{1,12}(?:[,，、]#?\d{1,12})*")
 
 
 async def cancel(update: Update, context: DutyContext) -> None:
@@ -336,8 +336,12 @@ async def cancel(update: Update, context: DutyContext) -> None:
         return
     words = command_args_after(update, "cancel").split()
     ids: list[int] = []
-    while words and CANCEL_IDS.fullmatch(words[0]):
-        ids += [int(x.lstrip("#")) for x in re.split(r"[,，、]", words.pop(0))]
+    while words:
+        numbers = [parse_id(x) for x in re.split(r"[,，、]", words[0])]
+        if not numbers or None in numbers:
+            break
+        ids += [n for n in numbers if n is not None]
+        words.pop(0)
     if not ids:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
@@ -379,7 +383,8 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
     words = words_without_mentions(
         message, command_args_after(update, "assign" if on else "unassign")
     )
-    if not words or not words[0].isdigit():
+    shift_id = parse_id(words[0]) if words else None
+    if shift_id is None:
         await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
         return
     named = await named_person(message, services.sessions, group.id, words[1:])
@@ -400,12 +405,12 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
             )
             if on:
                 result = await claims.claim(
-                    session, int(words[0]), person, group_id=group.id, now=now,
+                    session, shift_id, person, group_id=group.id, now=now,
                     kind=ClaimKind.ASSIGNED, force=force, actor=user.id,
                 )
             else:
                 result = await claims.release(
-                    session, int(words[0]), person, group_id=group.id, now=now,
+                    session, shift_id, person, group_id=group.id, now=now,
                     cutoff=timedelta(0), actor=user.id, reason="unassigned",
                 )
             who = (named.user.telegram_user_id, membership.display_name)

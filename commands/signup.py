@@ -14,8 +14,9 @@ from bot.context import DutyContext
 from bot.gate import user_ref
 from bot.i18n import Translator, translator
 from storage import members
+from storage.cleaning import TextProblem, clean_name, clean_text
 from storage.db import transaction
-from storage.members import MAX_BUILDING, MAX_NAME, MAX_SKILLS, Profile, TextProblem
+from storage.members import MAX_BUILDING, MAX_NAME, MAX_SKILLS, Profile
 
 # Option keys as people type them, English and Chinese, to the field they set.
 OPTION_KEYS = {
@@ -85,7 +86,8 @@ def parse_signup(args: str) -> SignupParse:
         if raw is None:
             cleaned[field] = None
             continue
-        result = members.clean_text(raw, LIMITS[field])
+        clean = clean_name if field == "name" else clean_text
+        result = clean(raw, LIMITS[field])
         if isinstance(result, TextProblem):
             return BadField(field, result)
         cleaned[field] = result
@@ -118,13 +120,6 @@ def _bad_signup(t: Translator, parsed: UnknownOption | BadField) -> str:
     return head + "\n" + render.signup_usage(t)
 
 
-def _telegram_name(full_name: str) -> str | None:
-    cleaned = members.clean_text(full_name[: MAX_NAME * 2], MAX_NAME * 2)
-    if isinstance(cleaned, TextProblem):
-        return None
-    return cleaned[:MAX_NAME].strip() or None
-
-
 async def signup(update: Update, context: DutyContext) -> None:
     """Register the sender in this group's roster, or update their profile."""
     message, user = update.effective_message, update.effective_user
@@ -138,7 +133,7 @@ async def signup(update: Update, context: DutyContext) -> None:
     if not isinstance(parsed, SignupArgs):
         await context.reply(update, _bad_signup(t, parsed), kind="signup.bad")
         return
-    name = parsed.name or _telegram_name(user.full_name)
+    name = parsed.name or members.telegram_name(user.full_name)
     if name is None:
         bad = BadField("name", TextProblem.EMPTY)
         await context.reply(update, _bad_signup(t, bad), kind="signup.bad")

@@ -12,6 +12,7 @@ from commands.duty_syntax import DutySyntaxError, parse_when
 from commands.shift import refresh_roster
 from storage import duties, members, standing
 from storage.db import transaction
+from storage.ids import NO_RECORD, parse_id
 
 EVERY = {"every", "每", "每次", "每周", "always"}
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -19,7 +20,7 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 def is_standing(words: list[str]) -> bool:
     """Does `/shift claim|release` ask about a standing slot?"""
-    return len(words) >= 2 and words[0].isdigit() and words[1].casefold() in EVERY
+    return len(words) >= 2 and parse_id(words[0]) is not None and words[1].casefold() in EVERY
 
 
 def weekday_of(words: list[str], context: DutyContext) -> int | str | None:
@@ -53,7 +54,7 @@ async def claim_every(update: Update, context: DutyContext, words: list[str]) ->
             session, group.id, user_ref(user), now=now
         )
         result = await standing.hold(
-            session, int(words[0]), person, weekday, group_id=group.id, now=now
+            session, parse_id(words[0]) or NO_RECORD, person, weekday, group_id=group.id, now=now
         )
     await context.reply(
         update, roster_view.standing_outcome(t, result, weekday, group.timezone),
@@ -73,7 +74,7 @@ async def release_every(update: Update, context: DutyContext, words: list[str]) 
         person = await members.person_of(session, user.id)
         result: standing.Dropped | standing.DutyGone = (
             standing.Dropped(0) if person is None else await standing.drop(
-                session, int(words[0]), person, group_id=group.id, now=now
+                session, parse_id(words[0]) or NO_RECORD, person, group_id=group.id, now=now
             )
         )
     await context.reply(update, roster_view.standing_dropped(t, result), kind="standing")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from telegram import Update
@@ -39,7 +38,10 @@ async def start(update: Update, context: DutyContext) -> None:
             for chunk in await month_report(context, user.id, *month, t):
                 await message.reply_text(chunk)
             return
-        wanted = parse_noshows_payload(context.args[0]) if context.args else None
+        wanted = (
+            notify_view.parse_month_payload(context.args[0], "noshows") if context.args
+            else None
+        )
         if wanted is not None:  # the deep link to a month's no-shows, for its leaders
             await message.reply_text(await noshows_report(context, user.id, *wanted, t))
             return
@@ -99,14 +101,6 @@ async def month_report(
     async with services.sessions() as session:
         month = await daybook.period(session, group_id, first, daybook.month_end(first), zone)
     return notify_view.month_view(translator(language), title, first, month)
-
-
-def parse_noshows_payload(payload: str) -> tuple[int, date] | None:
-    """The group and month a `noshows-…` start payload names."""
-    match = re.fullmatch(r"noshows-(\d{1,12})-(\d{4})-(\d{2})", payload)
-    if match is None or not 1 <= int(match[3]) <= 12:
-        return None
-    return int(match[1]), date(int(match[2]), int(match[3]), 1)
 
 
 async def noshows_report(

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, hours
 from storage.claims import lock_shift
+from storage.cleaning import name_key
 from storage.hours import DAY_MINUTES, Minutes, tally
-from storage.members import name_key
 from storage.models import (
     Attendance,
     Claim,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.recurrence import Occurrence, Rule, Window, occurrences
 from storage import audit, standing
+from storage.cleaning import strip_invisible
 from storage.models import (
     Attendance,
     Claim,
@@ -66,6 +67,16 @@ def rule_of(duty: Duty) -> Rule:
 def window_of(duty: Duty) -> Window:
     """The duty's local wall-clock window."""
     return Window(duty.start_time, duty.end_time)
+
+
+def one_off_over(draft: DutyDraft, zone: str, now: datetime) -> bool:
+    """A one-off whose only shift has already ended: adding it would plan nothing."""
+    if draft.rrule is not None:
+        return False
+    found = occurrences(
+        Rule(None, draft.first_date), draft.window, zone, draft.first_date, draft.first_date
+    )
+    return all(o.end <= now for o in found)
 
 
 def local_today(zone: str, now: datetime) -> date:
@@ -356,7 +367,7 @@ async def cancel_shift(
     ):
         return None
     shift.status = ShiftStatus.CANCELLED
-    shift.cancel_reason = (reason or "leader")[:200]
+    shift.cancel_reason = (strip_invisible(reason or "") or "leader")[:200]
     audit.record(
         session, at=now, action="shift.cancel", object_type="shift", object_id=shift.id,
         actor=by, group_id=group_id, before={"status": "open"},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.claims import Released, release_future
-from storage.models import Membership, Person
+from storage.cleaning import TextProblem, clean_name, name_key
+from storage.models import Group, Membership, Person
 
 MAX_NAME = 32
 MAX_BUILDING = 64
 MAX_SKILLS = 200
-# Invisible characters that make two names look the same; ZWJ stays (emoji sequences).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u00ad"))
+# The name of someone whose Telegram name shows nothing: "志愿者 1", "Volunteer 2".
+UNNAMED = {"zh_CN": "志愿者", "en": "Volunteer"}
 
 
 @dataclass(frozen=True)
@@ -30,36 +29,6 @@ class UserRef:
     full_name: str
     username: str | None = None
     language_code: str | None = None
-
-
-class TextProblem(enum.StrEnum):
-    """Why a piece of user text cannot be stored."""
-
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    CONTROL = "control"
-
-
-def clean_text(raw: str, limit: int) -> str | TextProblem:
-    """User text as typed (one space between words; full-width punctuation stays), or what
-    is wrong with it. NFKC is only for comparing (`name_key`) and parsing numbers."""
-    text = raw.translate(_INVISIBLE)
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text):
-        return TextProblem.CONTROL
-    text = " ".join(text.split())
-    if not text:
-        return TextProblem.EMPTY
-    if len(text) > limit:
-        return TextProblem.TOO_LONG
-    return text
-
-
-def name_key(name: str) -> str:
-    """The form two display names are compared in: case, spacing and full-width forms do
-    not make a new name."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    # Invisible format characters (a zero-width joiner…) must not make a look-alike name.
-    return "".join(ch for ch in "".join(folded.split()) if unicodedata.category(ch) != "Cf")
 
 
 @dataclass(frozen=True)
@@ -336,14 +305,25 @@ async def ensure_member(
     return existing, person, joined
 
 
+def telegram_name(full_name: str) -> str | None:
+    """A Telegram name as a display name (cut to fit), or None when it shows nothing."""
+    cleaned = clean_name(full_name[: MAX_NAME * 2], MAX_NAME * 2)
+    if isinstance(cleaned, TextProblem):
+        return None
+    return cleaned[:MAX_NAME].strip() or None
+
+
 async def _join_with_telegram_name(
     session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
 ) -> Membership:
-    cleaned = clean_text(user.full_name[: MAX_NAME * 2], MAX_NAME * 2)
-    fallback = cleaned[:MAX_NAME].strip() if isinstance(cleaned, str) else ""
-    fallback = fallback or str(user.telegram_user_id)
+    shown = telegram_name(user.full_name)
+    group = await session.get(Group, group_id)
+    unnamed = UNNAMED.get(group.language if group else "", UNNAMED["zh_CN"])
     for suffix in range(1, 100):
-        name = fallback if suffix == 1 else f"{fallback[: MAX_NAME - 3]} {suffix}"
+        if shown is None:
+            name = f"{unnamed} {suffix}"
+        else:
+            name = shown if suffix == 1 else f"{shown[: MAX_NAME - 3]} {suffix}"
         result = await signup(session, group_id, user, Profile(name), now=now)
         if isinstance(result, Registered | Updated | Unchanged):
             return result.membership

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.claims import ShiftGone, lock_shift
+from storage.cleaning import strip_invisible
 from storage.models import (
     Attendance,
     Claim,
@@ -111,8 +112,8 @@ async def mark_no_show(
     if claimed is None:
         return NotClaimed(shift)
     row = NoShow(
-        group_id=group_id, shift_id=shift.id, person_id=person.id, reason=reason,
-        marked_by=actor, marked_at=now,
+        group_id=group_id, shift_id=shift.id, person_id=person.id,
+        reason=strip_invisible(reason or "")[:200] or None, marked_by=actor, marked_at=now,
     )
     session.add(row)
     await session.flush()

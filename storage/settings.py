@@ -6,10 +6,11 @@ A group stores only the keys its leaders changed; everything else takes the defa
 from __future__ import annotations
 
 import dataclasses
+import functools
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,7 +51,7 @@ class Spec:
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
-    kind: str = "int"  # int, choice, time (HH:MM), window (HH:MM-HH:MM), bool
+    kind: str = "int"  # int, choice, time (HH:MM), window (HH:MM-HH:MM), bool, here
 
 
 SPECS: dict[str, Spec] = {
@@ -66,7 +67,7 @@ SPECS: dict[str, Spec] = {
     "summary_time": Spec("summary_time", kind="time"),
     "summary_empty": Spec("summary_empty", kind="bool", choices=("true", "false")),
     "summary_grace": Spec("summary_grace", low=0, high=24),
-    "topic": Spec("topic", low=0, high=2**31),  # set by /settings here, not typed
+    "topic": Spec("topic", kind="here"),  # set by /settings here (the topic it is sent in)
     "weekly_day": Spec("weekly_day", choices=WEEKDAYS),
     "min_presence": Spec("min_presence", low=0, high=240),
     "hours_backdate_days": Spec("hours_backdate_days", low=1, high=3660),
@@ -136,9 +137,11 @@ def check_value(key: str, raw: str) -> str | int | bool | UnknownSetting | BadSe
             return "off"
         first, sep, last = word.replace("–", "-").partition("-")
         start, end = _clock(first), _clock(last)
-        if not sep or start is None or end is None:
+        if not sep or start is None or end is None or start == end:
             return BadSettingValue(spec, raw)
         return f"{start}-{end}"
+    if spec.kind == "here":
+        return BadSettingValue(spec, raw)
     if spec.choices:
         value = raw.strip().casefold()
         return value if value in spec.choices else BadSettingValue(spec, raw)
@@ -149,15 +152,21 @@ def check_value(key: str, raw: str) -> str | int | bool | UnknownSetting | BadSe
 
 
 TIMEZONE = Spec("timezone", kind="zone")
+# Listed on Debian, but not places: the machine's own zone and a placeholder.
+NOT_ZONES = frozenset({"localtime", "Factory"})
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA names a group may choose (read once: listing them walks the zone files)."""
+    return frozenset(zoneinfo.available_timezones() - NOT_ZONES)
 
 
 async def _change_zone(
     session: AsyncSession, group: Group, raw: str, *, actor: int | None, now: datetime
 ) -> SettingResult:
     name = raw.strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if name not in time_zones():
         return BadSettingValue(TIMEZONE, raw)
     before, group.timezone = group.timezone, name
     audit.record(
@@ -180,6 +189,20 @@ async def change(
     value = check_value(key, raw)
     if isinstance(value, UnknownSetting | BadSettingValue):
         return value
+    return _store(session, group, key, value, actor=actor, now=now)
+
+
+def change_topic(
+    session: AsyncSession, group: Group, topic: int, *, actor: int | None, now: datetime
+) -> SettingResult:
+    """`/settings here`: automatic posts go to the forum topic it was sent in (0: General)."""
+    return _store(session, group, "topic", topic, actor=actor, now=now)
+
+
+def _store(
+    session: AsyncSession, group: Group, key: str, value: str | int | bool, *,
+    actor: int | None, now: datetime,
+) -> SettingResult:
     before = getattr(settings_of(group), key)
     stored = dict(group.settings or {})
     stored[key] = value

@@ -297,8 +297,13 @@ REFUSALS = [
     (" \u200b ", DutyProblem.EMPTY, ""),
     ("daily 19:00-21:00", DutyProblem.NAME_MISSING, ""),
     ("19:00-21:00", DutyProblem.NAME_MISSING, ""),
-    ("n" * (MAX_NAME + 1) + " daily 19:00-21:00", DutyProblem.NAME_TOO_LONG, "n" * 41),
-    ("Pa\x00trol daily 19:00-21:00", DutyProblem.NAME_CONTROL, "'Pa\\x00trol'"),
+    ("n" * (MAX_NAME + 1) + " daily 19:00-21:00", DutyProblem.NAME_TOO_LONG, ""),
+    ("Pa\u2028trol daily 19:00-21:00", DutyProblem.NAME_CONTROL, ""),
+    ("\u202e daily 19:00-21:00", DutyProblem.NAME_MISSING, ""),  # an RLO alone is nothing
+    ("\u3164 daily 19:00-21:00", DutyProblem.NAME_CONTROL, ""),  # a Hangul filler
+    ("\u2800 daily 19:00-21:00", DutyProblem.NAME_CONTROL, ""),  # a blank braille cell
+    ("\ue000巡逻 daily 19:00-21:00", DutyProblem.NAME_CONTROL, ""),  # private use
+    ("!!! daily 19:00-21:00", DutyProblem.NAME_NO_LETTER, ""),
     ("Patrol 19:00-21:00", DutyProblem.WHEN_MISSING, ""),
     ("巡逻", DutyProblem.WHEN_MISSING, ""),
     ("Patrol mon,funday 19:00-21:00", DutyProblem.WHEN_UNKNOWN, "funday"),
@@ -320,7 +325,10 @@ REFUSALS = [
     ("Patrol daily 19:00-21:00 need 0", DutyProblem.NEED_INVALID, "need 0"),
     ("Patrol daily 19:00-21:00 need 1000", DutyProblem.NEED_INVALID, "need 1000"),
     ("Patrol daily 19:00-21:00 need x", DutyProblem.NEED_INVALID, "need x"),
-    ("P daily 19-21 at " + "x" * (MAX_PLACE + 1), DutyProblem.PLACE_TOO_LONG, "x" * 61),
+    ("P daily 19-21 at " + "x" * (MAX_PLACE + 1), DutyProblem.PLACE_TOO_LONG, ""),
+    ("P daily 19-21 at \u2800", DutyProblem.PLACE_INVALID, ""),
+    ("X monthly 9th mon 19:00-21:00", DutyProblem.WHEN_UNKNOWN, "monthly 9th mon"),
+    ("巡逻 每月 第九个 周一 19:00-21:00", DutyProblem.WHEN_UNKNOWN, "每月 第九个 周一"),
     ("Patrol daily 19:00-21:00 please", DutyProblem.UNEXPECTED, "please"),
     ("Patrol daily 19:00-21:00 need 2 at", DutyProblem.UNEXPECTED, "at"),
     ("Patrol daily 19-21 at " + "x" * 400, DutyProblem.UNEXPECTED, "x" * 40),  # too long to read
@@ -335,6 +343,16 @@ def test_refusals(text: str, problem: DutyProblem, detail: str) -> None:
 
 def test_every_problem_has_an_example() -> None:
     assert {problem for _, problem, _ in REFUSALS} == set(DutyProblem)
+
+
+def test_control_and_invisible_characters_are_removed_not_stored() -> None:
+    for typed in ("Pa\x00trol", "Pa\ttrol", "Pa\x1btrol", "Pa\u200etrol", "Pa\u202etrol"):
+        spec = parse_duty(f"{typed} daily 19:00-21:00 at 1号\x00点", TODAY)
+        assert isinstance(spec, DutySpec), typed
+        assert spec.place == "1号点"
+        assert spec.name in ("Patrol", "Pa trol"), typed
+    spec = parse_duty("Night   patrol daily 19:00-21:00", TODAY)
+    assert isinstance(spec, DutySpec) and spec.name == "Night patrol"
 
 
 def test_refusals_say_what_was_understood() -> None:
@@ -435,3 +453,8 @@ def test_round_trip(
         name, when[1], when[2], Window(time(start // 60, start % 60), time(end // 60, end % 60)),
         low, high, place, False,
     )
+
+
+def test_a_head_count_is_echoed_as_given() -> None:
+    result = refusal("Patrol daily 19:00-21:00 需要100000人")
+    assert (result.problem, result.detail) == (DutyProblem.NEED_INVALID, "需要100000人")

@@ -96,6 +96,7 @@ def test_refusals_name_the_key() -> None:
         "served=1.5": ReportProblem.NOT_A_NUMBER, "colour=3": ReportProblem.UNKNOWN_KEY,
         "kg=1 3斤": ReportProblem.REPEATED, "劝导3次 劝导=2": ReportProblem.REPEATED,
         "问题 = abc": ReportProblem.NOT_A_NUMBER, "kg=5G": ReportProblem.NOT_A_NUMBER,
+        "kg=0.0004": ReportProblem.NOT_A_NUMBER, "kg=500.0005": ReportProblem.NOT_A_NUMBER,
         "劝导=-3": ReportProblem.NEGATIVE,
     }
     for text, problem in cases.items():

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commands.signup import BadField, SignupArgs, UnknownOption, parse_signup
-from storage.members import MAX_NAME, TextProblem
+from storage.cleaning import TextProblem
+from storage.members import MAX_NAME
 
 
 def test_no_arguments_means_the_telegram_name() -> None:
@@ -41,7 +42,14 @@ def test_bad_inputs() -> None:
     assert parse_signup('""') == BadField("name", TextProblem.EMPTY)
     assert parse_signup("\u200b\u200b") == BadField("name", TextProblem.EMPTY)
     assert parse_signup("x" * 300) == BadField("name", TextProblem.TOO_LONG)
-    assert parse_signup("Al\x00ice") == BadField("name", TextProblem.CONTROL)
+    assert parse_signup("Al\x00ice") == SignupArgs("Alice")  # controls are removed
+    assert parse_signup("Alice\u200e") == SignupArgs("Alice")  # so are direction marks
+    assert parse_signup("\u3164") == BadField("name", TextProblem.UNSHOWABLE)
+    assert parse_signup("A\u2028B") == BadField("name", TextProblem.UNSHOWABLE)
+    assert parse_signup("\U000e0001x") == SignupArgs("x")  # a tag character is Cf
+    assert parse_signup("\U0010fffd") == BadField("name", TextProblem.UNSHOWABLE)
+    assert parse_signup("...") == BadField("name", TextProblem.NO_LETTER)
+    assert parse_signup("Alice building=3\x00号楼") == SignupArgs("Alice", "3号楼")
     assert parse_signup("Alice building=") == BadField("building", TextProblem.EMPTY)
     assert parse_signup("Alice floor=3") == UnknownOption("floor")
 

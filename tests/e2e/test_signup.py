@@ -51,7 +51,9 @@ async def test_markup_in_names_is_shown_literally(world: World) -> None:
     [
         ('/signup ""', ("空", "empty")),
         ("/signup " + "x" * 300, ("太长", "too long")),
-        ("/signup Al\x07ice", ("控制字符", "control")),
+        ("/signup Al\u2028ice", ("无法显示", "cannot be shown")),
+        ("/signup \u3164", ("无法显示", "cannot be shown")),
+        ("/signup ***", ("字或数字", "letter or digit")),
         ("/signup Alice building=", ("空", "empty")),
         ("/signup Alice floor=3", ("floor=",)),
     ],

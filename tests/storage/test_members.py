@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from storage import audit, groups, members
+from storage.cleaning import TextProblem, clean_name, clean_text, name_key
 from storage.db import transaction
 from storage.groups import GroupDefaults
-from storage.members import Profile, TextProblem, UserRef, clean_text, name_key
+from storage.members import Profile, UserRef
 from storage.models import Group, GroupStatus, Membership
 from tests.conftest import START, Database
 
@@ -165,8 +166,26 @@ def test_clean_text_rules() -> None:
     assert name_key("Ａｌｉｃｅ") == name_key("alice")
     assert clean_text("\u200b", 32) is TextProblem.EMPTY
     assert clean_text("x" * 33, 32) is TextProblem.TOO_LONG
-    assert clean_text("bad\x07bell", 32) is TextProblem.CONTROL
+    assert clean_text("bad\x07bell", 32) == "badbell"  # control characters are removed
     assert clean_text("<b>Tom_*[", 32) == "<b>Tom_*["
+
+
+def test_free_text_keeps_its_lines_and_loses_what_only_does_harm() -> None:
+    typed = "3号楼\x00垃圾桶\u200e坏了\r\n\n\n\n东门\t路灯  不亮 👨\u200d👩\u200d👧\n"
+    family = "👨\u200d👩\u200d👧"
+    assert clean_text(typed, 100, lines=True) == f"3号楼垃圾桶坏了\n\n东门 路灯 不亮 {family}"
+    assert clean_text(typed, 100) == "3号楼垃圾桶坏了 东门 路灯 不亮 👨\u200d👩\u200d👧"
+    assert clean_text("\x00\x01\u202e", 10) is TextProblem.EMPTY
+
+
+def test_names_are_visible_and_distinct() -> None:
+    assert clean_name("Alice\u200e", 32) == "Alice"
+    assert name_key("Alice\u200e") == name_key("ALICE") == name_key("Ａlice")
+    for blank in ("\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "A\u2028B", "A\u2029B",
+                  "\ue000", "\U000f0000", "\u0378"):
+        assert clean_name(blank, 32) is TextProblem.UNSHOWABLE, repr(blank)
+    assert clean_name("— · —", 32) is TextProblem.NO_LETTER
+    assert clean_name("王阿姨 2", 32) == "王阿姨 2"
 
 
 def test_utc_type_refuses_naive_datetimes() -> None:
