@@ -139,10 +139,9 @@ def _wire(app: DutyApplication) -> None:
         CommandHandler("signup", signup.signup, filters=NEW_MESSAGES), group=COMMANDS
     )
     app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
-    app.add_handler(CommandHandler("lang", admin.lang, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
-        ("leader", admin.leader), ("duty", duty.duty), ("shift", shift_command.dispatch),
-        ("gaps", shift.gaps),
+        ("lang", admin.lang), ("leader", admin.leader), ("duty", duty.duty),
+        ("shift", shift_command.dispatch), ("gaps", shift.gaps),
     ):
         app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)
@@ -191,6 +190,11 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(attendance.tap_move, pattern=r"^moveto:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.COMMAND & filters.ChatType.PRIVATE,
+                       start.unknown_command),
+        group=COMMANDS,  # last in the group: only a command no handler above took
+    )
     app.add_error_handler(on_error)
 
 

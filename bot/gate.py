@@ -6,6 +6,7 @@ nothing else, until a bot administrator approves it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import CallbackQuery, ChatMemberUpdated, Message, Update, User
@@ -133,6 +134,8 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
     raise ApplicationHandlerStop
 
 
+# Answered in a private chat: they do not spend the group's messages, so they are not paced.
+ANSWERED_PRIVATELY = {"noshow", "noshows", "me", "remindme", "guide"}
 PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 # Commands that change someone's records need a named actor: nobody may, as the group.
@@ -153,6 +156,29 @@ def _command_of(update: Update, bot_username: str) -> tuple[str, str] | None:
     return name.casefold(), rest.strip().partition(" ")[0].casefold()
 
 
+async def _pace(update: Update, context: DutyContext, info: GroupInfo, name: str) -> None:
+    """The per-member limit (bot.throttle): leaders and bot admins are never held up, a
+    command past the burst waits its turn, one past the queue is not done and said so."""
+    user = update.effective_user
+    assert user is not None
+    throttle = context.services.throttle
+    if name in ANSWERED_PRIVATELY or (
+        throttle.empty(info.chat_id, user.id) and await context.is_leader(user.id)
+    ):
+        return
+    decision = throttle.check(info.chat_id, user.id)
+    t = translator(info.language)
+    if decision.verdict is Verdict.DROP:
+        note = render.not_done(t, name, info.title)
+        if await context.services.outgoing.to_person(user_ref(user), note) is None:
+            await context.reply(update, note, kind="slow_down")
+        raise ApplicationHandlerStop
+    if decision.verdict is Verdict.WAIT:
+        if decision.warn:
+            await context.reply(update, render.slow_down(t), kind="slow_down")
+        await asyncio.sleep(decision.wait)
+
+
 async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -> None:
     """Per-member rate limit, channels, and anonymous admins on personal commands."""
     command = _command_of(update, context.bot.username)
@@ -160,13 +186,7 @@ async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -
     if command is None or message is None or user is None:
         return
     t = translator(info.language)
-    services = context.services
-    verdict = services.throttle.check(info.chat_id, user.id)
-    if verdict is Verdict.IGNORE:
-        raise ApplicationHandlerStop
-    if verdict is Verdict.SLOW_DOWN:
-        await context.reply(update, render.slow_down(t), kind="slow_down")
-        raise ApplicationHandlerStop
+    await _pace(update, context, info, command[0])
     sender = message.sender_chat
     if sender is not None and sender.id != info.chat_id:
         await context.reply(update, render.channel_refused(t), kind="refused.channel")

@@ -177,6 +177,13 @@ def signup_in_private(t: Translator) -> str:
     )
 
 
+def unknown_command(t: Translator, command: str) -> str:
+    """A command the bot does not have (in a private chat)."""
+    return t.gettext("I do not know /{command}. Send /help to see what I can do.").format(
+        command=quote(command)
+    )
+
+
 def group_only(t: Translator, command: str) -> str:
     """A group command sent in a private chat."""
     return t.gettext(
@@ -287,8 +294,16 @@ def telegram_admin_stays(t: Translator) -> str:
 
 
 def slow_down(t: Translator) -> str:
-    """One member sent too many commands in a minute."""
-    return t.gettext("🙏 Please slow down: I will answer you again in a minute.")
+    """One member sent commands faster than the group can take answers."""
+    return t.gettext("🙏 Please slow down: I will answer your commands one by one.")
+
+
+def not_done(t: Translator, command: str, title: str) -> str:
+    """A command past the queue: it was not done, and the member knows it."""
+    return t.gettext(
+        "Your /{command} in {group} was not done: too many commands at once. Please send it "
+        "again in a minute."
+    ).format(command=esc(command), group=esc(title))
 
 
 def channel_refused(t: Translator) -> str:

@@ -171,7 +171,7 @@ async def leave(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     if context.group is None:
-        await context.reply(update, render.signup_in_private(t))
+        await context.reply(update, render.group_only(t, "leave"))
         return
     async with transaction(context.services.sessions) as session:
         result = await members.leave(

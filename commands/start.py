@@ -61,6 +61,15 @@ async def start(update: Update, context: DutyContext) -> None:
     )
 
 
+async def unknown_command(update: Update, context: DutyContext) -> None:
+    """A command the bot does not have, sent privately: say so and point to /help."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split(maxsplit=1)[0][1:].partition("@")[0]
+    await message.reply_text(render.unknown_command(context.translator_for(update), name))
+
+
 async def help_command(update: Update, context: DutyContext) -> None:
     """List the commands the caller may use here, in the chat's language."""
     message, user = update.effective_message, update.effective_user

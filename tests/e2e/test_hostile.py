@@ -24,8 +24,8 @@ APOLOGY = "抱歉，出了点问题"
 
 @pytest.fixture(autouse=True)
 def many_commands(world: World) -> None:
-    """These stories send more than 5 commands a minute as one leader: lift the throttle."""
-    world.harness.services.throttle.limit = 1000
+    """These stories send commands faster than anyone would: lift the per-member limit."""
+    world.harness.services.throttle.burst = 1000
 
 
 def refused_requests(world: World, since: int) -> list[tuple[str, str | None]]:
@@ -178,3 +178,17 @@ async def test_a_schedule_word_in_the_name_and_a_past_one_off_are_refused(world:
     said = plain(await world.say(boss, "/duty add Y daily 19:00-21:00 需要100000人"))
     assert "需要100000人" in said
     assert await count(world, Duty) == 0
+
+
+async def test_every_command_sent_privately_is_answered(world: World) -> None:
+    alice = world.user("Alice")
+    chat = world.emulator.private_chat(alice)
+    for command in ("/shift", "/shift claim 1", "/shift mine", "/shift cancel 1", "/gaps",
+                    "/duty list", "/duty add x daily 19:00-21:00", "/leader add", "/lang en",
+                    "/checkin", "/today", "/settings", "/hours", "/report x", "/problem x",
+                    "/problems", "/resolve 1", "/summary", "/noshows", "/signup", "/leave",
+                    "/remindme", "/me", "/guide", "/noshow", "/help", "/start", "/nonsense"):
+        said = plain(await world.say(alice, command, chat=chat))
+        assert said, command
+    assert "/leave 要在服务队的群里使用" in plain(await world.say(alice, "/leave", chat=chat))
+    assert "我没有 /nonsense 这个命令" in plain(await world.say(alice, "/nonsense", chat=chat))

@@ -121,7 +121,7 @@ def bot_options() -> dict[str, object]:
 @pytest.fixture(autouse=True)
 def many_commands(world: World) -> None:
     """The walk sends far more than a person would: the throttle is not what it tests."""
-    world.harness.services.throttle.limit = 100_000
+    world.harness.services.throttle.burst = 100_000
 
 
 @pytest.mark.timeout(900)
