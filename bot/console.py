@@ -6,6 +6,7 @@ The same Application and handlers as `dutybot run`; the clock is yours to move.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -36,6 +37,7 @@ from storage.members import Profile, UserRef
 ZONE = "Asia/Shanghai"
 GROUP_CHAT_ID = -1001000000001
 ADMIN_ID = 9001
+NEW_PEOPLE_FROM = 10_000  # ids of people made with :as start above this (and the admin)
 TOKEN = "1000:CONSOLE"
 
 # (key, Telegram first name, username, display name on the roster, building)
@@ -50,7 +52,9 @@ HELP = """Console commands:
   :as NAME           speak as another user (alice, bob, carol, dave, admin, or a new name)
   :private / :group  talk to the bot privately / in the team group
   :admin NAME        make NAME an administrator of the group
-  :tap N             press button [N] of the last message with buttons
+  :reply WHO /cmd    send /cmd as a reply to message #N, or to WHO's last message here
+  :tap N             press button [N] (a link button shows the link; a link to the bot
+                     opens the private chat with it)
   :time YYYY-MM-DD HH:MM   set the clock (group time, Asia/Shanghai)
   :advance 2h        move the clock on (30m, 2h, 1d), stepping through everything due
   :users             who is who
@@ -70,7 +74,9 @@ class Console:
     current: str = "alice"
     in_private: bool = False
     seen_calls: int = 0
-    buttons: list[tuple[int, int, str]] = field(default_factory=list)  # (chat, message, data)
+    # (chat, message, callback data, url) of every button shown, numbered from 1
+    buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
+    people_file: Path | None = None  # where identities made with :as are kept
     _upkept: datetime | None = None
 
     @property
@@ -93,10 +99,7 @@ class Console:
         if not line:
             return True
         if not line.startswith(":"):
-            chat = self.emulator.private_chat(self.user) if self.in_private else self.group
-            self.emulator.send(chat, self.user, line)
-            await self.harness.settle()
-            self.show_new()
+            await self.send(line)
             return True
         verb, _, rest = line[1:].partition(" ")
         rest = rest.strip()
@@ -106,6 +109,39 @@ class Console:
             return True
         result = await action(rest)
         return result is not False
+
+    @property
+    def chat(self) -> FakeChat:
+        """Where the current user is typing."""
+        return self.emulator.private_chat(self.user) if self.in_private else self.group
+
+    async def send(self, text: str, reply_to: int | None = None) -> None:
+        """The current user posts `text` (as a reply to message `reply_to`)."""
+        self.emulator.send(self.chat, self.user, text, reply_to=reply_to)
+        await self.harness.settle()
+        self.show_new()
+
+    async def cmd_reply(self, rest: str) -> None:
+        who, _, text = rest.partition(" ")
+        target = self.replied_message(who)
+        if target is None or not text.strip():
+            self.out("usage: :reply N /command (message #N) or :reply NAME /command "
+                     "(NAME's last message here)")
+            return
+        await self.send(text.strip(), reply_to=target)
+
+    def replied_message(self, who: str) -> int | None:
+        """Message #N of this chat, or the last one `who` posted here."""
+        if who.lstrip("#").isdigit():
+            number = int(who.lstrip("#"))
+            found = [m for m in self.emulator.messages(self.chat) if m.message_id == number]
+            return number if found else None
+        user = self.users.get(who.lower())
+        if user is None:
+            return None
+        theirs = [m for m in self.emulator.messages(self.chat)
+                  if m.from_user is not None and m.from_user.id == user.id]
+        return theirs[-1].message_id if theirs else None
 
     async def cmd_help(self, _rest: str) -> None:
         self.out(HELP)
@@ -119,11 +155,22 @@ class Console:
             self.out("usage: :as NAME")
             return
         if name not in self.users:
-            self.users[name] = self.emulator.add_user(rest)
+            user_id = max([NEW_PEOPLE_FROM, *(u.id for u in self.users.values())]) + 1
+            self.users[name] = self.emulator.add_user(rest, user_id=user_id)
             self.emulator.add_member(self.group, self.users[name])
+            self.remember_people()
             await self.harness.settle()
             self.out(f"({rest} joined the group chat)")
         self.current = name
+
+    def remember_people(self) -> None:
+        """Keep the identities made with :as beside the database: after a restart `:as sun`
+        is the same Telegram user, never someone else's id."""
+        if self.people_file is None:
+            return
+        made = {k: {"name": u.first_name, "id": u.id} for k, u in self.users.items()
+                if u.id > NEW_PEOPLE_FROM}
+        self.people_file.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
 
     async def cmd_private(self, _rest: str) -> None:
         self.in_private = True
@@ -148,7 +195,15 @@ class Console:
         if not rest.isdigit() or not 1 <= int(rest) <= len(self.buttons):
             self.out("usage: :tap N, where [N] is a button shown above")
             return
-        chat_id, message_id, data = self.buttons[int(rest) - 1]
+        chat_id, message_id, data, url = self.buttons[int(rest) - 1]
+        if url:
+            self.out(f"(a link: {url})")
+            payload = url.partition(f"t.me/{self.emulator.bot_user.username}?start=")[2]
+            if payload:  # a deep link to the bot: Telegram opens the private chat with it
+                self.in_private = True
+                self.out(f"(opening the private chat with the bot: /start {payload})")
+                await self.send(f"/start {payload}")
+            return
         message = self.emulator.find_message(chat_id, message_id)
         self.emulator.tap(message, data, self.user)
         await self.harness.settle()
@@ -202,7 +257,9 @@ class Console:
                 text = str(params.get("text") or params.get("caption") or f"[{call.method}]")
                 where = self.where(int(params.get("chat_id", 0)))
                 edited = " (edited)" if call.method == "editMessageText" else ""
-                self.out(f"bot{where}{edited}: " + html_to_plain(text).replace("\n", "\n     "))
+                number = call.result_message_id or params.get("message_id")
+                self.out(f"bot #{number}{where}{edited}: "
+                         + html_to_plain(text).replace("\n", "\n     "))
                 self.show_buttons(call)
             elif call.method == "answerCallbackQuery" and params.get("text"):
                 self.out(f"bot (toast): {params['text']}")
@@ -224,7 +281,8 @@ class Console:
         row_texts = []
         for row in markup.get("inline_keyboard", []):
             for button in row:
-                self.buttons.append((chat_id, message_id, button.get("callback_data", "")))
+                self.buttons.append((chat_id, message_id, button.get("callback_data", ""),
+                                     button.get("url", "")))
                 row_texts.append(f"[{len(self.buttons)}] {button.get('text', '')}")
         if row_texts:
             self.out("     " + "  ".join(row_texts))
@@ -291,9 +349,11 @@ async def _lines(script: str | None) -> AsyncIterator[str]:
 
 
 async def run_console(db: Path, *, fresh: bool = False, script: str | None = None) -> int:
-    """Open the console on a local SQLite file with the sample community."""
+    """Open the console on a local SQLite file: the sample community, or (`fresh`) an empty
+    database where the group still has to be set up."""
+    people_file = Path(f"{db}.people.json")
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".people.json"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     clock = ManualClock(SystemClock().now().replace(second=0, microsecond=0))
     settings = Settings(
@@ -306,17 +366,27 @@ async def run_console(db: Path, *, fresh: bool = False, script: str | None = Non
     engine = make_engine(settings.database.url)
     await migrate(engine, clock.now())
     sessions = make_session_factory(engine)
-    await seed(sessions, clock)
+    if not fresh:
+        await seed(sessions, clock)
     emulator = Emulator(clock, token=TOKEN)
     group, users = build_world(emulator)
+    if people_file.exists():
+        for key, known in json.loads(people_file.read_text(encoding="utf-8")).items():
+            users[key] = emulator.add_user(known["name"], user_id=int(known["id"]))
+            emulator.add_member(group, users[key])
     harness = Harness(settings, sessions, clock, emulator)
-    console = Console(emulator, harness, clock, group, users)
+    console = Console(emulator, harness, clock, group, users, people_file=people_file)
     await harness.start()
     await harness.settle()
     console.seen_calls = len(emulator.calls)
     interactive = script is None and sys.stdin.isatty()
     console.out(f"dutybot console — {group.title} — {console.local(clock.now())}")
-    console.out("You are alice (王阿姨, the group's creator). Try /help, /signup, :as bob, :help.")
+    if fresh:
+        console.out("An empty database: you are alice, the group's creator. Try /signup, "
+                    "/duty add, :help.")
+    else:
+        console.out("You are alice (王阿姨, the group's creator). Try /help, /signup, :as bob, "
+                    ":help.")
     if interactive:
         print(console.prompt, end="", flush=True)
     try:
