@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.config import ConfigError, Settings, load_settings
 from scheduler import jobs
 from scheduler.clock import Clock, FileClock, SystemClock
+from scheduler.crash import POINTS
 from scheduler.jobs import TICK_EVERY, UPKEEP_EVERY, upkeep
 from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
 
@@ -68,10 +69,41 @@ async def prepare_database(settings: Settings) -> None:
         log.info("copied the database to %s before upgrading it", backup)
 
 
+def check_test_hooks(environ: Mapping[str, str]) -> list[str]:
+    """The variables that make `dutybot run` a test subject: checked, and said loudly, so a
+    production process never runs with one set by accident (or with a typo in one)."""
+    problems, found = [], []
+    crash = environ.get("DUTYBOT_CRASH_AT")
+    if crash is not None:
+        found.append(f"DUTYBOT_CRASH_AT={crash}")
+        if crash not in POINTS:
+            problems.append(f"DUTYBOT_CRASH_AT={crash!r} is not one of {', '.join(POINTS)}")
+    tick = environ.get("DUTYBOT_TICK_SECONDS")
+    if tick is not None:
+        found.append(f"DUTYBOT_TICK_SECONDS={tick}")
+        try:
+            if not 0 < float(tick) <= TICK_EVERY.total_seconds():
+                raise ValueError
+        except ValueError:
+            problems.append(f"DUTYBOT_TICK_SECONDS={tick!r} must be a number of seconds in "
+                            f"(0, {TICK_EVERY.total_seconds():g}]")
+    fake = environ.get("DUTYBOT_FAKE_CLOCK")
+    if fake is not None:
+        found.append(f"DUTYBOT_FAKE_CLOCK={fake}")
+        if not Path(fake).is_file():
+            problems.append(f"DUTYBOT_FAKE_CLOCK={fake!r} is not a file")
+    if problems:
+        raise StartupError("; ".join(problems))
+    for hook in found:
+        log.warning("TEST HOOK SET: %s — this process is under test, not for real use", hook)
+    return found
+
+
 async def run_bot(settings: Settings) -> None:
     """Run against Telegram (or any Bot API server at api_base_url) until stopped."""
     from bot.app import build_application, register_commands
 
+    check_test_hooks(os.environ)
     await prepare_database(settings)
     engine = make_engine(settings.database.url)
     # Tests that run this as a real process set the time through a file.

@@ -130,16 +130,6 @@ async def membership_of(
     )
 
 
-async def active_members(session: AsyncSession, group_id: int) -> list[Membership]:
-    """A group's active members, in the order they joined."""
-    rows = await session.scalars(
-        select(Membership)
-        .where(Membership.group_id == group_id, Membership.active)
-        .order_by(Membership.joined_at, Membership.id)
-    )
-    return list(rows.all())
-
-
 def _snapshot(m: Membership) -> dict[str, str | bool | None]:
     return {
         "display_name": m.display_name,

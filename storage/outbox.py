@@ -130,26 +130,6 @@ async def recover(session: AsyncSession) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def cancel_pending(session: AsyncSession, keys: Sequence[str]) -> int:
-    """Cancel pending rows that are no longer true (a moved or cancelled shift)."""
-    if not keys:
-        return 0
-    result = await session.execute(
-        update(Outbox)
-        .where(Outbox.key.in_(list(keys)), Outbox.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.CANCELLED)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def pending_of_kind(session: AsyncSession, kinds: Sequence[str]) -> list[Outbox]:
-    """Pending rows of some kinds (the planner re-checks they are still true)."""
-    rows = await session.scalars(
-        select(Outbox).where(Outbox.status == OutboxStatus.PENDING, Outbox.kind.in_(kinds))
-    )
-    return list(rows.all())
-
-
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the earliest pending row is due (to wake the dispatcher)."""
     return await session.scalar(

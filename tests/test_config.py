@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import StartupError, check_test_hooks, main
 from bot.config import ConfigError, load_settings
 
 GOOD = """
@@ -134,3 +134,19 @@ def test_roster_days_and_cutoff(tmp_path: Path) -> None:
     assert ok.bot.roster_days == 14 and ok.bot.release_cutoff_hours == 6.0
     with pytest.raises(ConfigError, match="roster_days"):
         load_settings(write(tmp_path, '[telegram]\ntoken = "1:x"\n[bot]\nroster_days = 90\n'), {})
+
+
+def test_test_hooks_are_checked_and_said_loudly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert check_test_hooks({}) == []
+    clock = tmp_path / "clock"
+    clock.write_text("2026-11-24T10:00:00+00:00")
+    found = check_test_hooks({"DUTYBOT_CRASH_AT": "after-send", "DUTYBOT_TICK_SECONDS": "0.2",
+                        "DUTYBOT_FAKE_CLOCK": str(clock)})
+    assert len(found) == 3
+    assert caplog.text.count("TEST HOOK SET") == 3
+    for bad in ({"DUTYBOT_CRASH_AT": "after-sned"}, {"DUTYBOT_TICK_SECONDS": "fast"},
+                {"DUTYBOT_TICK_SECONDS": "-1"}, {"DUTYBOT_FAKE_CLOCK": str(tmp_path / "no")}):
+        with pytest.raises(StartupError):
+            check_test_hooks(bad)
