@@ -20,7 +20,6 @@ from bot.emulator import Emulator, FakeChat, FakeUser, html_to_plain
 from bot.harness import Harness
 from scheduler.clock import ManualClock, SystemClock
 from scheduler.jobs import UPKEEP_EVERY, upkeep
-from scheduler.recurrence import Window
 from scheduler.stepping import advance_to
 from storage import duties, groups, members
 from storage.db import (
@@ -33,6 +32,7 @@ from storage.db import (
 from storage.duties import DutyDraft
 from storage.groups import GroupDefaults
 from storage.members import Profile, UserRef
+from storage.recurrence import Window
 
 ZONE = "Asia/Shanghai"
 GROUP_CHAT_ID = -1001000000001

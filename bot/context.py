@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.acks import Ack, AckCoalescer, AckKey
@@ -20,6 +20,7 @@ from bot.throttle import CommandThrottle
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 from storage.ids import parse_id
+from storage.members import UserRef
 from storage.models import Group, GroupStatus
 
 if TYPE_CHECKING:
@@ -141,6 +142,16 @@ class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         default = self.services.settings.bot.language
         user = update.effective_user if update else None
         return translator(language_for_user(user.language_code if user else None, default))
+
+
+def user_ref(user: User) -> UserRef:
+    """Storage's view of a Telegram user."""
+    return UserRef(
+        telegram_user_id=user.id,
+        full_name=user.full_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
 
 
 def thread_of(update: Update) -> int | None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import CallbackQuery, ChatMemberUpdated, Message, Update, User
+from telegram import CallbackQuery, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import render
-from bot.context import DutyContext, GroupInfo
+from bot.context import DutyContext, GroupInfo, user_ref
 from bot.i18n import translator
 from bot.permissions import ANONYMOUS_ADMIN_ID
 from bot.throttle import Verdict
@@ -27,16 +27,6 @@ from storage.models import GroupStatus
 log = logging.getLogger(__name__)
 
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
-def user_ref(user: User) -> UserRef:
-    """Storage's view of a Telegram user."""
-    return UserRef(
-        telegram_user_id=user.id,
-        full_name=user.full_name,
-        username=user.username,
-        language_code=user.language_code,
-    )
 
 
 def button_on_message(query: CallbackQuery) -> bool:

@@ -101,7 +101,12 @@ async def is_leader(
     group_id: int,
     user_id: int,
 ) -> bool:
-    """May this user run leader commands in this group right now?"""
+    """May this user run leader commands in this group right now?
+
+    The team's leaders by `storage.members.leaders_of` (a Telegram administrator now, or a
+    promoted member), asked with getChatMember at this moment; and the bot's administrators,
+    who may act in every team.
+    """
     if is_bot_admin(settings, user_id) or user_id == ANONYMOUS_ADMIN_ID:
         return True
     member = await chat_member(bot, chat_id, user_id)

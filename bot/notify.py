@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import (
@@ -42,21 +41,19 @@ from scheduler.dispatcher import (
     Unknown,
 )
 from scheduler.quiet import QuietHours
-from storage import daybook, groups, members, outbox
+from storage import attendance, claims, daybook, duties, groups, members, outbox
+from storage.claims import still_needed
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
 from storage.models import (
-    Attendance,
     Claim,
     ClaimStatus,
     Duty,
     Group,
     GroupStatus,
-    Membership,
     Outbox,
     Person,
     Shift,
-    ShiftStatus,
 )
 from storage.outbox import Planned
 from storage.settings import settings_of
@@ -67,7 +64,11 @@ log = logging.getLogger(__name__)
 NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-@dataclass(frozen=True)
+# The kinds that name or reach the team's leaders (storage.members.leaders_of).
+NAMES_LEADERS = frozenset({"noshow", "monthly", "gap"})
+
+
+@dataclass
 class Rendered:
     """A message ready to send."""
 
@@ -76,6 +77,7 @@ class Rendered:
     thread_id: int | None = None
     markup: InlineKeyboardMarkup | None = None
     photo: bytes | None = None  # sent with sendPhoto, the text as its caption
+    chart: tuple[list[date], list[int]] | None = None  # minutes a day, drawn after rendering
 
 
 def classify(exc: TelegramError) -> Outcome:
@@ -110,16 +112,31 @@ class Notifier:
         self._admins = admin_cache
 
     async def deliver(self, row: Outbox, now: datetime) -> Outcome:
-        """Render the row now and send it; never raises for Telegram's answers."""
-        async with transaction(self._sessions) as session:
+        """Render the row now and send it; never raises for Telegram's answers.
+
+        Telegram is never asked while a database session is open: the team's administrators
+        are fetched first, the rendering only reads, and the chart is drawn after it.
+        """
+        async with self._sessions() as session:
             group = await groups.by_id(session, row.group_id)
-            if group is None or group.status is not GroupStatus.ACTIVE:
-                return Refused("the group is not active")
-            rendered = await self._render(session, group, row, now)
+            active = group is not None and group.status is GroupStatus.ACTIVE
+            chat_id = group.telegram_chat_id if group is not None else 0
+        if not active:
+            return Refused("the group is not active")
+        admins = (
+            await self._admins.admins(self._bot, chat_id) if row.kind in NAMES_LEADERS
+            else frozenset[int]()
+        )
+        async with self._sessions() as session:
+            group = await groups.by_id(session, row.group_id)
+            assert group is not None
+            rendered = await self._render(session, group, row, now, admins)
         if rendered is None:
             return Skip()
         if isinstance(rendered, FannedOut):
             return rendered
+        if rendered.chart is not None:
+            rendered.photo = await asyncio.to_thread(chart.hours_per_day, *rendered.chart)
         try:
             message = await self._send(rendered, row.expires_at)
         except DeadlinePassed:
@@ -168,7 +185,8 @@ class Notifier:
     # ---- rendering -------------------------------------------------------------------------
 
     async def _render(
-        self, session: AsyncSession, group: Group, row: Outbox, now: datetime
+        self, session: AsyncSession, group: Group, row: Outbox, now: datetime,
+        admins: frozenset[int],
     ) -> Rendered | FannedOut | None:
         t = translator(group.language)
         rules = settings_of(group)
@@ -183,10 +201,10 @@ class Notifier:
         payload: dict[str, Any] = row.payload or {}
         text: str | None = None
         markup: InlineKeyboardMarkup | None = None
-        photo: bytes | None = None
+        drawn: tuple[list[date], list[int]] | None = None
         if row.person_id is None and row.kind in ("noshow", "monthly"):
             # For the leaders: one row each, for those the bot may write to.
-            known = await self._leaders(session, group)
+            known = await members.leaders_of(session, group.id, admins)
             leaders = [p for p in known if p.private_chat]
             children = [
                 Planned(f"{row.key}:p{p.person_id}", group.id, row.kind, now,
@@ -202,7 +220,7 @@ class Notifier:
         match row.kind:
             case "reminder":
                 start = datetime.fromisoformat(payload["start"].replace("Z", "+00:00"))
-                shifts = await _starting(session, group.id, start)
+                shifts = await claims.starting_at(session, group.id, start)
                 if QuietHours.parse(rules.quiet_hours).contains(now, zone):
                     # Inside quiet hours only the people on duty are woken, never a group
                     # for a shift with nobody on it.
@@ -219,7 +237,7 @@ class Notifier:
                 if not lines:
                     return None
                 text = notify_view.day_before(t, day, lines, zone)[0]
-                short = [ln for ln in lines if len(ln.names) < ln.shift.need_min]
+                short = [ln for ln in lines if still_needed(ln.shift, len(ln.names))]
                 markup = roster_view.claim_keyboard(t, short, zone) if short else None
             case "gap":
                 today = now.astimezone(ZoneInfo(zone)).date()
@@ -229,26 +247,29 @@ class Notifier:
                 )
                 wanting: list[tuple[Shift, Duty, int]] = []
                 for shift_id in payload.get("shifts", []):
-                    shift, duty = await _shift(session, int(shift_id))
+                    shift, duty = await duties.open_shift(session, int(shift_id))
                     if shift is None or duty is None or shift.id in alerted:
                         continue  # gone, or alerted once today already
-                    have = len(await _claimed(session, shift.id))
-                    if have < shift.need_min and shift.start_at > now:
+                    have = len(await claims.claimed_by(session, shift.id))
+                    if still_needed(shift, have) and shift.start_at > now:
                         wanting.append((shift, duty, have))
                 if not wanting:
                     return None
-                mention = [(p.telegram_id, p.name) for p in await self._leaders(session, group)]
+                mention = [
+                    (p.telegram_id, p.name)
+                    for p in await members.leaders_of(session, group.id, admins)
+                ]
                 text = notify_view.gap_alert(t, wanting, mention, zone)
                 markup = notify_view.claim_buttons(t, wanting, zone)
             case "noshow":
-                shift, duty = await _shift(session, int(payload["shift"]))
+                shift, duty = await duties.open_shift(session, int(payload["shift"]))
                 if shift is None or duty is None:
                     return None
-                came = await _came(session, shift.id)
-                if len(came) >= shift.need_min:
+                came = await attendance.came_to(session, shift.id)
+                if not still_needed(shift, len(came)):
                     return None
                 if row.person_id is not None:
-                    on = await _claimed(session, shift.id)
+                    on = await claims.claimed_by(session, shift.id)
                     names = await members.display_names(
                         session, group.id, {p for p in on if p not in came}
                     )
@@ -268,7 +289,7 @@ class Notifier:
                 tomorrow = day + timedelta(days=1)
                 gaps = [ln for ln in await _lines(session, group.id, [
                     (s, cs) for s, cs in found if s.local_date == tomorrow
-                ]) if len(ln.names) < ln.shift.need_min]
+                ]) if still_needed(ln.shift, len(ln.names))]
                 text = notify_view.summary(t, book, gaps, zone)[0]
             case "weekly":
                 first = datetime.fromisoformat(payload["first"]).date()
@@ -280,9 +301,7 @@ class Notifier:
                 if not (week.volunteers or week.reports.reports) and not rules.summary_empty:
                     return None
                 days = [first + timedelta(days=i) for i in range(7)]
-                photo = await asyncio.to_thread(
-                    chart.hours_per_day, days, [week.per_day.get(d, 0) for d in days]
-                )
+                drawn = (days, [week.per_day.get(d, 0) for d in days])
                 text = notify_view.weekly(t, week, before)
             case "monthly":
                 first = date.fromisoformat(payload["month"] + "-01")
@@ -298,95 +317,13 @@ class Notifier:
             case _:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)
                 return None
-        return Rendered(target, text, thread, markup, photo)
-
-    async def _leaders(self, session: AsyncSession, group: Group) -> list[Leader]:
-        """The group's leaders the bot knows: promoted members, and Telegram admins it has met
-        (on the roster or not)."""
-        admins = await self._admins.admins(self._bot, group.telegram_chat_id)
-        roster = (
-            await session.execute(
-                select(Membership.person_id, Membership.display_name, Membership.is_leader)
-                .where(Membership.group_id == group.id, Membership.active)
-            )
-        ).all()
-        names = {pid: name for pid, name, _ in roster}
-        promoted_ids = {pid for pid, _, leader in roster if leader}
-        people = await session.scalars(
-            select(Person)
-            .where(or_(Person.id.in_(promoted_ids), Person.telegram_user_id.in_(admins)))
-            .order_by(Person.id)
-        )
-        return [
-            Leader(p.id, p.telegram_user_id, names.get(p.id, p.telegram_name), p.private_chat)
-            for p in people.all()
-        ]
-
-
-@dataclass(frozen=True)
-class Leader:
-    """A leader of a group as the notifier needs them."""
-
-    person_id: int
-    telegram_id: int
-    name: str
-    private_chat: bool
-
-
-async def _starting(
-    session: AsyncSession, group_id: int, start: datetime
-) -> list[tuple[Shift, Duty, list[tuple[int, str]]]]:
-    rows = (
-        await session.execute(
-            select(Shift, Duty)
-            .join(Duty, Duty.id == Shift.duty_id)
-            .where(Shift.group_id == group_id, Shift.start_at == start,
-                   Shift.status == ShiftStatus.OPEN)
-            .order_by(Shift.id)
-        )
-    ).all()
-    out = []
-    for shift, duty in rows:
-        people = await session.execute(
-            select(Person.telegram_user_id, Membership.display_name)
-            .join(Claim, Claim.person_id == Person.id)
-            .join(Membership, (Membership.person_id == Person.id)
-                  & (Membership.group_id == group_id))
-            .where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE)
-            .order_by(Claim.created_at, Claim.id)
-        )
-        out.append((shift, duty, [(uid, name) for uid, name in people.all()]))
-    return out
-
-
-async def _shift(session: AsyncSession, shift_id: int) -> tuple[Shift | None, Duty | None]:
-    shift = await session.get(Shift, shift_id)
-    if shift is None or shift.status is not ShiftStatus.OPEN:
-        return None, None
-    return shift, await session.get(Duty, shift.duty_id)
-
-
-async def _claimed(session: AsyncSession, shift_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(Claim.person_id).where(Claim.shift_id == shift_id,
-                                      Claim.status == ClaimStatus.ACTIVE)
-    )
-    return list(rows.all())
-
-
-async def _came(session: AsyncSession, shift_id: int) -> set[int]:
-    rows = await session.scalars(
-        select(Attendance.person_id).where(Attendance.shift_id == shift_id)
-    )
-    return set(rows.all())
+        return Rendered(target, text, thread, markup, chart=drawn)
 
 
 async def _lines(
     session: AsyncSession, group_id: int, found: list[tuple[Shift, list[Claim]]]
 ) -> list[roster_view.ShiftLine]:
-    by_id = {d.id: d for d in (await session.scalars(
-        select(Duty).where(Duty.id.in_({s.duty_id for s, _ in found}))
-    )).all()} if found else {}
+    by_id = await duties.by_ids(session, {s.duty_id for s, _ in found})
     names = await members.display_names(
         session, group_id, {c.person_id for _, cs in found for c in cs}
     )

@@ -23,6 +23,7 @@ from bot.roster_view import (
     window_label,
 )
 from bot.service_view import hours_label, numbers_line, pending_lines, record_state
+from storage.claims import still_needed
 from storage.daybook import DayBook, Figures, Period
 from storage.hours import Minutes
 from storage.ids import parse_id
@@ -59,7 +60,7 @@ def day_before(t: Translator, day: date, lines: Sequence[ShiftLine], zone: str) 
     out = [t.gettext("📋 Tomorrow, {day}:").format(day=day_label(t, day))]
     for line in lines:
         who = join_names(t, line.names) if line.names else t.gettext("nobody yet")
-        short = max(0, line.shift.need_min - len(line.names))
+        short = still_needed(line.shift, len(line.names))
         extra = spacer(t) + t.gettext("(needs {n} more)").format(n=short) if short else ""
         out.append(f"#{line.shift.id} {_shift(t, line.shift, line.duty, zone)} — {who}{extra}")
     return chunk_lines(out)
@@ -76,7 +77,7 @@ def gap_alert(
             "🆘 {shift} on {day} still needs {n} more (has {have} of {need}). Who can come? "
             "Tap below."
         ).format(shift=_shift(t, shift, duty, zone), day=day_label(t, shift.local_date),
-                 n=shift.need_min - have, have=have, need=shift.need_min)
+                 n=still_needed(shift, have), have=have, need=shift.need_min)
         for shift, duty, have in short
     ]
     text = "\n".join(lines)
@@ -340,7 +341,7 @@ def summary(
         lines.append(t.gettext("Tomorrow still needs people:"))
         lines += [
             f"  #{g.shift.id} {_shift(t, g.shift, g.duty, zone)}" + spacer(t)
-            + t.gettext("(needs {n} more)").format(n=g.shift.need_min - len(g.names))
+            + t.gettext("(needs {n} more)").format(n=still_needed(g.shift, len(g.names)))
             for g in gaps_tomorrow
         ]
     return chunk_lines(lines)

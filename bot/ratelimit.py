@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,9 @@ from typing import Any
 from telegram.ext import AIORateLimiter
 
 from scheduler.clock import Clock
+from storage.db import in_transaction
+
+log = logging.getLogger(__name__)
 
 # Calls that read state or answer a tap: they post nothing into a chat, so they do not spend
 # the group's 20-messages-a-minute budget.
@@ -60,6 +64,9 @@ class DutyRateLimiter(AIORateLimiter):
         rate_limit_args: int | Deadline | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Apply the limits, except the per-chat ones for read-only calls."""
+        if in_transaction():
+            # Telegram may take seconds (or a 429 minutes): the database must not wait.
+            log.error("Telegram request %s inside a database transaction", endpoint)
         if endpoint in READ_ONLY:
             data = {k: v for k, v in data.items() if k != "chat_id"}
         if isinstance(rate_limit_args, Deadline):

@@ -22,6 +22,7 @@ from bot.render import (
     spacer,
 )
 from storage import claims
+from storage.claims import still_needed
 from storage.cover import CoverGone, CoverResult, CoverTaken, OwnRequest, TakeResult
 from storage.duties import Materialised
 from storage.models import Claim, ClaimStatus, Duty, Shift
@@ -88,7 +89,7 @@ def roster_text(
         place = f" @{esc(line.duty.place)}" if line.duty.place else ""
         who = join_names(t, line.names) if line.names else t.gettext("nobody yet")
         free = max(0, shift.need_max - len(line.names))
-        short = max(0, shift.need_min - len(line.names))
+        short = still_needed(shift, len(line.names))
         if short:
             status = t.gettext("needs {n} more").format(n=short)
         elif free:

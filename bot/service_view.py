@@ -14,7 +14,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_, Translator
 from bot.render import chunk_lines, esc, plain_text, quote, spacer
 from bot.roster_view import clock_label, day_label, locale_of, window_label
-from commands.report_syntax import ReportProblem, ReportSyntaxError
 from storage import attendance as att
 from storage import corrections, noshows, reports, settings
 from storage.daybook import DayBook, MyRecord
@@ -451,21 +450,21 @@ def report_usage(t: Translator) -> str:
     )
 
 
-def report_syntax_problem(t: Translator, error: ReportSyntaxError) -> str:
-    """Why the report was refused (nothing stored)."""
-    match error.problem:
-        case ReportProblem.UNKNOWN_KEY:
+def report_syntax_problem(t: Translator, problem: str, key: str, value: str) -> str:
+    """Why the report was refused (nothing stored); `problem` is a ReportProblem's value."""
+    match problem:
+        case "unknown_key":
             text = t.gettext("I don't know “{key}”. I count: problems, dissuaded, kg, served.")
-        case ReportProblem.NOT_A_NUMBER:
+        case "not_a_number":
             text = t.gettext(
                 "“{key}” needs a whole number (kg may have up to 3 decimals), not “{value}”."
             )
-        case ReportProblem.NEGATIVE:
+        case "negative":
             text = t.gettext("“{key}” cannot be negative ({value}).")
         case _:
             text = t.gettext("“{key}” appears twice: give each number once.")
     return (
-        text.format(key=quote(error.key), value=quote(error.value))
+        text.format(key=quote(key), value=quote(value))
         + "\n" + t.gettext("Nothing was stored.") + "\n" + report_usage(t)
     )
 

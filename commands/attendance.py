@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +12,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot import notify_view, render, roster_view, service_view
-from bot.context import DutyContext, GroupInfo, button_number, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
 from bot.i18n import Translator, translator
 from bot.leaders import is_leader
 from bot.roster_view import leaders_only
@@ -26,7 +25,6 @@ from commands.people import (
     words_without_mentions,
 )
 from commands.signup import command_args
-from scheduler.recurrence import Window
 from storage import attendance, corrections, groups, members, noshows
 from storage.claims import ShiftGone
 from storage.cleaning import TextProblem, clean_text
@@ -36,6 +34,7 @@ from storage.duties import local_today
 from storage.hours import round_quarter, span_minutes
 from storage.ids import parse_id
 from storage.models import Duty, Person, Shift
+from storage.recurrence import Window, occurrence
 
 COMPANIONS = re.compile(r"\+?\s*(\d{1,3})\s*(?:人|位)?")
 
@@ -251,12 +250,8 @@ async def _confirm(
 
 
 def _span(window: Window, day: date, zone: str) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(zone)
-    first = datetime.combine(day, window.start, tz)
-    last = datetime.combine(day, window.end, tz)
-    if window.crosses_midnight:
-        last += timedelta(days=1)
-    return first, last
+    placed = occurrence(day, window, ZoneInfo(zone))
+    return placed.start, placed.end
 
 
 async def noshow(update: Update, context: DutyContext) -> None:

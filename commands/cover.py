@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, button_number, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
 from storage.db import transaction

@@ -26,12 +26,12 @@ from commands.duty_syntax import (
 from commands.hours_syntax import DayLimit, day_limit, parse_day, plan_last_day
 from commands.shift import refresh_roster
 from commands.signup import command_args
-from scheduler.recurrence import occurrences
 from storage import duties, groups
 from storage.db import transaction
 from storage.duties import DutyDraft, DutyEdit
 from storage.ids import parse_id
 from storage.models import DutyStatus
+from storage.recurrence import occurrences
 
 
 async def duty(update: Update, context: DutyContext) -> None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import NamedTuple
 
-from scheduler.recurrence import Window
 from storage.cleaning import TextProblem, clean_name, strip_invisible
+from storage.recurrence import Window
 
 MAX_NAME = 40
 MAX_PLACE = 60

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from commands.duty_syntax import parse_window
-from scheduler.recurrence import Window
+from storage.recurrence import Window
 
 RELATIVE = {
     "today": 0, "今天": 0, "今日": 0,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, GroupInfo, button_number, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
 from commands.shift import after_release, release_for
 from storage import claims, groups, members
 from storage.db import transaction

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import notify_view, render, roster_view, service_view
-from bot.context import DutyContext, button_number, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.hours_syntax import parse_day
 from commands.month_syntax import parse_month
 from commands.signup import command_args

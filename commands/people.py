@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message, MessageEntity, User
 
-from bot.context import GroupInfo
-from bot.gate import user_ref
+from bot.context import GroupInfo, user_ref
 from bot.leaders import chat_member, in_group
 from storage import groups, members
 from storage.db import SessionFactory

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyParameters, Update
 
 from bot import render, service_view
-from bot.context import DutyContext, GroupInfo, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.i18n import Translator
 from commands.people import member_in_group
 from commands.report_syntax import ReportSyntaxError, numbers_not_understood, parse_report
@@ -78,8 +77,10 @@ async def _file(
     group, services = context.group, context.services
     parsed = parse_report(args)
     if isinstance(parsed, ReportSyntaxError):
-        await context.reply(update, service_view.report_syntax_problem(t, parsed),
-                            kind="report.bad")
+        text = service_view.report_syntax_problem(
+            t, parsed.problem.value, parsed.key, parsed.value
+        )
+        await context.reply(update, text, kind="report.bad")
         return
     if not photos and len(parsed.text) <= reports.MAX_TEXT and numbers_not_understood(args):
         # `信号 5G 不好`: zeros would count as a report; let the volunteer tap the numbers in.

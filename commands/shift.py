@@ -9,13 +9,13 @@ from datetime import timedelta
 from telegram import Update
 
 from bot import render, roster_view
-from bot.context import DutyContext, GroupInfo, Services, button_number, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, GroupInfo, Services, button_number, thread_of, user_ref
 from bot.i18n import translator
 from bot.roster_view import ShiftLine
 from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
+from storage.claims import still_needed
 from storage.db import Rollback, transaction
 from storage.ids import parse_id
 from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
@@ -304,7 +304,7 @@ async def gaps(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     lines = [
         line for line in await roster_lines(services, group)
-        if len(line.names) < line.shift.need_min
+        if still_needed(line.shift, len(line.names))
     ]
     if not lines:
         days = services.settings.bot.roster_days

@@ -10,8 +10,7 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 
 from bot import render, roster_view
-from bot.context import DutyContext
-from bot.gate import user_ref
+from bot.context import DutyContext, user_ref
 from bot.i18n import Translator, translator
 from storage import members
 from storage.cleaning import TextProblem, clean_name, clean_text

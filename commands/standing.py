@@ -6,8 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import roster_view
-from bot.context import DutyContext
-from bot.gate import user_ref
+from bot.context import DutyContext, user_ref
 from commands.duty_syntax import DutySyntaxError, parse_when
 from commands.shift import refresh_roster
 from storage import duties, members, standing

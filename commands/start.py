@@ -7,8 +7,7 @@ from datetime import date
 from telegram import Update
 
 from bot import menu, notify_view, render
-from bot.context import DutyContext, GroupInfo, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.i18n import Translator, translator
 from bot.leaders import is_leader
 from bot.notify_view import guide

@@ -7,8 +7,7 @@ from datetime import timedelta
 from telegram import Update
 
 from bot import roster_view, service_view
-from bot.context import DutyContext, thread_of
-from bot.gate import user_ref
+from bot.context import DutyContext, thread_of, user_ref
 from storage import attendance, daybook, members
 from storage.db import transaction
 from storage.duties import local_today

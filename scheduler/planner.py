@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.crash import crash_point
 from scheduler.quiet import QuietHours
 from storage import outbox
+from storage.claims import still_needed
 from storage.models import (
     Attendance,
     Claim,
@@ -140,11 +141,11 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
                   start=iso(start), lead=lead)
         # 3. Gap alert: still below the minimum some hours before. The shifts of a group
         # due at the same moment (three points at 19:00) are one message.
-        if claimed.get(shift.id, 0) < shift.need_min:
+        if still_needed(shift, claimed.get(shift.id, 0)):
             gaps[quiet.before(start - timedelta(hours=rules.gap_alert_lead), zone)].append(shift)
         # 4. No-show alert: fewer than the minimum checked in a while after the start. The
         # dispatcher fans it out to the leaders who started the bot (or posts it in the group).
-        if came.get(shift.id, 0) < shift.need_min and claimed.get(shift.id, 0):
+        if still_needed(shift, came.get(shift.id, 0)) and claimed.get(shift.id, 0):
             due = quiet.after(start + timedelta(minutes=rules.noshow_after), zone)
             g.add(f"noshow:{shift.id}:{iso(start)}", "noshow", due, shift.end_at,
                   shift=shift.id)

@@ -582,3 +582,10 @@ async def minutes_since(
 ) -> Minutes:
     """A person's hours since a date (all time with None), across their groups."""
     return await minutes_between(session, person_id=person_id, first=since)
+
+async def came_to(session: AsyncSession, shift_id: int) -> set[int]:
+    """The people who checked in to the shift (any record, voided or not)."""
+    rows = await session.scalars(
+        select(Attendance.person_id).where(Attendance.shift_id == shift_id)
+    )
+    return set(rows.all())

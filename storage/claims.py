@@ -13,8 +13,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.models import Claim, ClaimKind, ClaimStatus, Person, Shift, ShiftStatus
+from storage.models import (
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    Duty,
+    Membership,
+    Person,
+    Shift,
+    ShiftStatus,
+)
 
+
+def still_needed(shift: Shift, have: int) -> int:
+    """How many more people `shift` needs with `have` on it (or checked in): 0 when it is
+    not short. The one rule for "short of people" (roster, gaps, alerts, summaries)."""
+    return max(0, shift.need_min - have)
 
 @dataclass(frozen=True)
 class Claimed:
@@ -205,7 +219,7 @@ async def release(
     return Released(
         shift,
         late=shift.start_at - now < cutoff,
-        still_needed=max(0, shift.need_min - int(remaining or 0)),
+        still_needed=still_needed(shift, int(remaining or 0)),
         promoted=promoted,
     )
 
@@ -345,3 +359,38 @@ async def upcoming_for(
         .order_by(Shift.start_at)
     )
     return [(shift, claim) for shift, claim in rows.all()]
+
+async def starting_at(
+    session: AsyncSession, group_id: int, start: datetime
+) -> list[tuple[Shift, Duty, list[tuple[int, str]]]]:
+    """The group's open shifts starting at `start`, with their people (Telegram id, name)."""
+    rows = (
+        await session.execute(
+            select(Shift, Duty)
+            .join(Duty, Duty.id == Shift.duty_id)
+            .where(Shift.group_id == group_id, Shift.start_at == start,
+                   Shift.status == ShiftStatus.OPEN)
+            .order_by(Shift.id)
+        )
+    ).all()
+    out = []
+    for shift, duty in rows:
+        people = await session.execute(
+            select(Person.telegram_user_id, Membership.display_name)
+            .join(Claim, Claim.person_id == Person.id)
+            .join(Membership, (Membership.person_id == Person.id)
+                  & (Membership.group_id == group_id))
+            .where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.ACTIVE)
+            .order_by(Claim.created_at, Claim.id)
+        )
+        out.append((shift, duty, [(uid, name) for uid, name in people.all()]))
+    return out
+
+
+async def claimed_by(session: AsyncSession, shift_id: int) -> list[int]:
+    """The people holding a place on the shift."""
+    rows = await session.scalars(
+        select(Claim.person_id).where(Claim.shift_id == shift_id,
+                                      Claim.status == ClaimStatus.ACTIVE)
+    )
+    return list(rows.all())

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.recurrence import to_utc
 from storage import members, reports
 from storage.attendance import minutes_since
 from storage.duties import local_today
@@ -25,6 +24,7 @@ from storage.models import (
     Shift,
     ShiftStatus,
 )
+from storage.recurrence import to_utc
 from storage.reports import TrackedProblems
 
 

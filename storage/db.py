@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,8 +78,22 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any exception."""
-    async with factory() as session, session.begin():
-        yield session
+    depth = _TRANSACTIONS.set(_TRANSACTIONS.get() + 1)
+    try:
+        async with factory() as session, session.begin():
+            yield session
+    finally:
+        _TRANSACTIONS.reset(depth)
+
+
+# How many `transaction()` blocks the running code is inside: the shell checks it is 0
+# before every Telegram request (the database is never held while Telegram answers).
+_TRANSACTIONS: contextvars.ContextVar[int] = contextvars.ContextVar("transactions", default=0)
+
+
+def in_transaction() -> bool:
+    """Is the running code inside `transaction()`?"""
+    return _TRANSACTIONS.get() > 0
 
 
 class Rollback(Exception):

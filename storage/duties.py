@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.recurrence import Occurrence, Rule, Window, occurrences
 from storage import audit, standing
 from storage.cleaning import strip_invisible
 from storage.models import (
@@ -25,6 +24,7 @@ from storage.models import (
     Shift,
     ShiftStatus,
 )
+from storage.recurrence import Occurrence, Rule, Window, occurrences
 
 HORIZON_DAYS = 14
 
@@ -417,3 +417,10 @@ async def materialise_all(
         made = await materialise(session, duty, zone, now=now, horizon_days=horizon_days)
         created += len(made.created)
     return created
+
+async def open_shift(session: AsyncSession, shift_id: int) -> tuple[Shift | None, Duty | None]:
+    """The shift and its duty while it is open; (None, None) once it is gone or cancelled."""
+    shift = await session.get(Shift, shift_id)
+    if shift is None or shift.status is not ShiftStatus.OPEN:
+        return None, None
+    return shift, await session.get(Duty, shift.duty_id)

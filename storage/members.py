@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -426,3 +427,42 @@ async def display_names(
         )
     )
     return {pid: name for pid, name in rows.all()}
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A leader of a team, as the notices need them."""
+
+    person_id: int
+    telegram_id: int
+    name: str
+    private_chat: bool
+
+
+async def leaders_of(
+    session: AsyncSession, group_id: int, admin_ids: Collection[int]
+) -> list[Leader]:
+    """The team's leaders: its Telegram administrators (队长; `admin_ids`, on the roster or
+    not, as far as the bot has met them) and the members promoted with /leader add (副队长).
+
+    `bot.leaders.is_leader` asks the same rule about one person at the moment of use; it also
+    lets the bot's own administrators act in every team, but they lead none of them, so they
+    are not named in a team's notices.
+    """
+    roster = (
+        await session.execute(
+            select(Membership.person_id, Membership.display_name, Membership.is_leader)
+            .where(Membership.group_id == group_id, Membership.active)
+        )
+    ).all()
+    names = {pid: name for pid, name, _ in roster}
+    promoted = {pid for pid, _, leader in roster if leader}
+    people = await session.scalars(
+        select(Person)
+        .where(or_(Person.id.in_(promoted), Person.telegram_user_id.in_(list(admin_ids))))
+        .order_by(Person.id)
+    )
+    return [
+        Leader(p.id, p.telegram_user_id, names.get(p.id, p.telegram_name), p.private_chat)
+        for p in people.all()
+    ]

@@ -19,7 +19,7 @@ from commands.duty_syntax import (
     parse_when,
     parse_window,
 )
-from scheduler.recurrence import Window
+from storage.recurrence import Window
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 WEEKDAYS = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"

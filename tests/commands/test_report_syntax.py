@@ -14,8 +14,8 @@ from commands.report_syntax import (
     numbers_not_understood,
     parse_report,
 )
-from scheduler.recurrence import Window
 from storage.hours import round_quarter, served_minutes
+from storage.recurrence import Window
 from storage.reports import Numbers
 
 START = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -94,6 +95,29 @@ def make_settings(emulator: Emulator, database: Database, **bot: object) -> Sett
         database=DatabaseSettings(url=database.url),
         bot=BotSettings(**options),  # type: ignore[arg-type]
     )
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_telegram_inside_transactions() -> Iterator[None]:
+    """Every end-to-end test also proves the bot never talks to Telegram while it holds a
+    database transaction (bot.ratelimit logs each such request)."""
+    handler = _Collect()
+    watched = logging.getLogger("bot.ratelimit")
+    watched.addHandler(handler)
+    try:
+        yield
+    finally:
+        watched.removeHandler(handler)
+    assert handler.seen == []
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from scheduler.recurrence import Window
 from storage import duties, groups
 from storage.db import transaction
 from storage.duties import DutyDraft
 from storage.models import Claim, Duty, Group, Membership, Report
+from storage.recurrence import Window
 from tests.e2e.conftest import World
 from tests.e2e.test_attendance import at
 from tests.e2e.test_roster import count, leader, plain

@@ -427,10 +427,10 @@ async def test_a_long_roster_pages_by_day_and_never_fails_to_send(world: World) 
     from datetime import date as day_of
     from datetime import time as clock_time
 
-    from scheduler.recurrence import Window
     from storage import duties as duty_store
     from storage import groups as group_store
     from storage.db import transaction
+    from storage.recurrence import Window
 
     boss = await leader(world)
     await world.say(boss, "/help")  # the group row exists

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from scheduler.clock import ManualClock
 from scheduler.jobs import keep_shifts_ahead
-from scheduler.recurrence import Window
 from storage import duties, groups
 from storage.db import transaction
 from storage.groups import GroupDefaults
 from storage.models import Shift
+from storage.recurrence import Window
 from tests.conftest import START, Database
 
 

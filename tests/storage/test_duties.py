@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from scheduler.recurrence import Window
 from storage import duties, groups
 from storage.db import transaction
 from storage.groups import GroupDefaults
 from storage.models import Shift, ShiftStatus
+from storage.recurrence import Window
 from tests.conftest import START, Database
 
 

@@ -91,8 +91,9 @@ def to_utc(local_date: date, wall: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(local_date, wall, tzinfo=zone).replace(fold=0).astimezone(UTC)
 
 
-def _occurrence(local_date: date, window: Window, zone: ZoneInfo) -> Occurrence:
-    """Place one local date's window in UTC."""
+def occurrence(local_date: date, window: Window, zone: ZoneInfo) -> Occurrence:
+    """Place one local date's window in UTC (the one rule for wall clock → UTC, DST gaps and
+    repeats included: duties, /hours spans and the day books all use it)."""
     start = to_utc(local_date, window.start, zone)
     end_date = local_date + timedelta(days=1) if window.crosses_midnight else local_date
     end = to_utc(end_date, window.end, zone)
@@ -113,7 +114,7 @@ def occurrences(
     tz = ZoneInfo(zone)
     if end_date < start_date:
         return []
-    return [_occurrence(day, window, tz) for day in _local_dates(rule, start_date, end_date)]
+    return [occurrence(day, window, tz) for day in _local_dates(rule, start_date, end_date)]
 
 
 def next_dates(rule: Rule, window: Window, zone: str, today: date, count: int = 3) -> list[date]:

@@ -1,4 +1,4 @@
-"""Duty rules to occurrences: expansion, exceptions, midnight, and time zones across DST."""
+"""Recurrence (storage.recurrence): RRULEs, local windows, DST gaps and repeats, in UTC."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.recurrence import (
+from storage.recurrence import (
     HORIZON_DAYS,
     Occurrence,
     Rule,
