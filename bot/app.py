@@ -187,6 +187,8 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(cover.tap_take, pattern=r"^take:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(duty.tap_undo, pattern=r"^undo:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_page, pattern=r"^page:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(shift.tap_gaps_page, pattern=r"^gpage:"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(attendance.tap_move, pattern=r"^moveto:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.unknown_button), group=COMMANDS)

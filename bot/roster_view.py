@@ -414,6 +414,14 @@ def duty_changed(
     return "\n".join(lines)
 
 
+def too_many_duties(t: Translator, limit: int) -> str:
+    """/duty add past the limit."""
+    return t.gettext(
+        "This team already has {n} duties, the most one roster can show well. Before adding "
+        "another, remove one that is no longer needed with /duty remove."
+    ).format(n=limit)
+
+
 def no_gaps(t: Translator, days: int) -> str:
     """/gaps with nothing short."""
     return t.gettext("👍 Every shift in the next {days} days has enough people.").format(days=days)
@@ -668,40 +676,65 @@ def _by_day(lines: Sequence[ShiftLine]) -> list[list[ShiftLine]]:
     return days
 
 
-def roster_page(
-    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, page: int
-) -> RosterPage:
-    """The roster, paged by whole days when it would not fit one message or keyboard."""
-    pages: list[list[ShiftLine]] = []
+def _pages(
+    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, gaps: bool
+) -> list[list[ShiftLine]]:
+    """Lines in pages that each fit one message and one keyboard: whole days together where
+    they fit, a day too long for one page over several (every shift gets a line and a
+    button)."""
+
+    def fits(candidate: list[ShiftLine]) -> bool:
+        if len(candidate) > MAX_BUTTONS:
+            return False
+        texts = roster_text(t, candidate, zone, days, gaps=gaps)
+        return len(texts) == 1 and len(texts[0]) < MAX_MESSAGE - 80
+
+    pieces: list[list[ShiftLine]] = []
     for day in _by_day(lines):
-        candidate = (pages[-1] if pages else []) + day
-        fits = (
-            pages
-            and len(candidate) <= MAX_BUTTONS
-            and len("\n".join(roster_text(t, candidate, zone, days))) < MAX_MESSAGE - 40
-            and len(roster_text(t, candidate, zone, days)) == 1
-        )
-        if fits:
-            pages[-1] = candidate
+        piece: list[ShiftLine] = []
+        for line in day:
+            if piece and not fits([*piece, line]):
+                pieces.append(piece)
+                piece = []
+            piece.append(line)
+        pieces.append(piece)
+    pages: list[list[ShiftLine]] = []
+    for piece in pieces:
+        if pages and piece[0].shift.local_date != pages[-1][-1].shift.local_date and fits(
+            [*pages[-1], *piece]
+        ):
+            pages[-1] = [*pages[-1], *piece]
         else:
-            pages.append(day)
+            pages.append(piece)
+    return pages
+
+
+def roster_page(
+    t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, page: int, *,
+    gaps: bool = False,
+) -> RosterPage:
+    """The roster (or the shifts still short of people), one page of it with Earlier / Later
+    buttons when it would not fit one message or keyboard."""
+    pages = _pages(t, lines, zone, days, gaps)
     if not pages:
-        return RosterPage(roster_text(t, [], zone, days)[0], None, 0, 1)
+        empty = no_gaps(t, days) if gaps else roster_text(t, [], zone, days)[0]
+        return RosterPage(empty, None, 0, 1)
     page = max(0, min(page, len(pages) - 1))
     chosen = pages[page]
-    text = roster_text(t, chosen, zone, days)[0]
+    text = roster_text(t, chosen, zone, days, gaps=gaps)[0]
     if len(pages) > 1:
         text += "\n" + t.gettext("Page {page} of {pages}").format(page=page + 1, pages=len(pages))
     keyboard = claim_keyboard(t, chosen, zone)
     if len(pages) > 1:
         nav = []
+        verb = "gpage" if gaps else "page"
         if page > 0:
             nav.append(
-                InlineKeyboardButton(t.gettext("◀ Earlier"), callback_data=f"page:{page - 1}")
+                InlineKeyboardButton(t.gettext("◀ Earlier"), callback_data=f"{verb}:{page - 1}")
             )
         if page < len(pages) - 1:
             nav.append(
-                InlineKeyboardButton(t.gettext("Later ▶"), callback_data=f"page:{page + 1}")
+                InlineKeyboardButton(t.gettext("Later ▶"), callback_data=f"{verb}:{page + 1}")
             )
         rows = list(keyboard.inline_keyboard) if keyboard else []
         keyboard = InlineKeyboardMarkup([*rows, nav])

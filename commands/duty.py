@@ -75,16 +75,22 @@ async def duty(update: Update, context: DutyContext) -> None:
     async with transaction(context.services.sessions) as session:
         group = await groups.by_id(session, context.group.id)
         assert group is not None
-        created, _ = await duties.add_duty(session, group, draft, by=user.id, now=now)
-        # Dates whose shift has not started yet: tonight is gone if 19:00 has passed.
-        upcoming = [
-            o.local_date
-            for o in occurrences(
-                duties.rule_of(created), duties.window_of(created), group.timezone, today,
-                today + timedelta(days=400),
-            )
-            if o.start > now
-        ][:3]
+        room = await duties.room_for_another(session, group.id)
+        if room:
+            created, _ = await duties.add_duty(session, group, draft, by=user.id, now=now)
+            # Dates whose shift has not started yet: tonight is gone if 19:00 has passed.
+            upcoming = [
+                o.local_date
+                for o in occurrences(
+                    duties.rule_of(created), duties.window_of(created), group.timezone, today,
+                    today + timedelta(days=400),
+                )
+                if o.start > now
+            ][:3]
+    if not room:
+        await context.reply(update, roster_view.too_many_duties(t, duties.MAX_DUTIES),
+                            kind="duty.bad")
+        return
     message = update.effective_message
     assert message is not None
     await context.services.outgoing.to_group(

@@ -300,26 +300,43 @@ async def gaps(update: Update, context: DutyContext) -> None:
     message = update.effective_message
     if message is None or context.group is None:
         return
-    t = context.translator_for(update)
     group, services = context.group, context.services
+    page = await _gaps_page(services, group, 0, bring_ahead=True)
+    if page.keyboard is None:
+        await context.reply(update, page.text, kind="gaps")
+        return
+    await services.outgoing.to_group(
+        group.chat_id, page.text, thread_id=thread_of(update), reply_to=message.message_id,
+        markup=page.keyboard,
+    )
+
+
+async def _gaps_page(
+    services: Services, group: GroupInfo, number: int, *, bring_ahead: bool = False
+) -> roster_view.RosterPage:
+    t = translator(group.language)
     lines = [
-        line for line in await roster_lines(services, group)
+        line for line in await roster_lines(services, group, bring_ahead=bring_ahead)
         if still_needed(line.shift, len(line.names))
     ]
-    if not lines:
-        days = services.settings.bot.roster_days
-        await context.reply(update, roster_view.no_gaps(t, days), kind="gaps")
-        return
-    texts = roster_view.roster_text(
-        t, lines, group.timezone, services.settings.bot.roster_days, gaps=True
+    return roster_view.roster_page(
+        t, lines, group.timezone, services.settings.bot.roster_days, number, gaps=True
     )
-    keyboard = roster_view.claim_keyboard(t, lines, group.timezone)
-    for i, text in enumerate(texts):
-        await services.outgoing.to_group(
-            group.chat_id, text, thread_id=thread_of(update),
-            reply_to=message.message_id if i == 0 else None,
-            markup=keyboard if i == len(texts) - 1 else None,
-        )
+
+
+async def tap_gaps_page(update: Update, context: DutyContext) -> None:
+    """◀ Earlier / Later ▶ under a long /gaps list."""
+    query = update.callback_query
+    number = button_number(update)
+    if query is None or query.message is None or context.group is None or number is None:
+        if query is not None:
+            await query.answer(render.stale_button(context.translator_for(update)))
+        return
+    page = await _gaps_page(context.services, context.group, number)
+    await query.answer()
+    await context.services.outgoing.edit_in_group(
+        context.group.chat_id, query.message.message_id, page.text, page.keyboard
+    )
 
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, standing
@@ -67,6 +67,20 @@ def rule_of(duty: Duty) -> Rule:
 def window_of(duty: Duty) -> Window:
     """The duty's local wall-clock window."""
     return Window(duty.start_time, duty.end_time)
+
+
+# More duties than this is no longer a team's roster (a day would need several pages).
+MAX_DUTIES = 60
+
+
+async def room_for_another(session: AsyncSession, group_id: int) -> bool:
+    """May the group add a duty? Active and paused ones count; removed ones do not."""
+    count = await session.scalar(
+        select(func.count()).select_from(Duty).where(
+            Duty.group_id == group_id, Duty.status != DutyStatus.ARCHIVED
+        )
+    )
+    return int(count or 0) < MAX_DUTIES
 
 
 def one_off_over(draft: DutyDraft, zone: str, now: datetime) -> bool:

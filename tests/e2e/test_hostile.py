@@ -192,3 +192,35 @@ async def test_every_command_sent_privately_is_answered(world: World) -> None:
         assert said, command
     assert "/leave 要在服务队的群里使用" in plain(await world.say(alice, "/leave", chat=chat))
     assert "我没有 /nonsense 这个命令" in plain(await world.say(alice, "/nonsense", chat=chat))
+
+
+async def test_sixty_duties_every_shift_reachable_and_no_more_duties(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty list")  # the group is known from here on
+    async with transaction(world.database.sessions) as session:
+        group = await groups.by_chat_id(session, world.group.id)
+        assert group is not None
+        for i in range(duties.MAX_DUTIES):
+            draft = DutyDraft(f"督导{i:02d}", "FREQ=DAILY", date(2026, 11, 24),
+                              Window(time(19), time(21)), 1, 2, f"{i}号点")
+            await duties.add_duty(session, group, draft, by=None, now=world.clock.now())
+        coming = await duties.upcoming_shifts(session, group.id, now=world.clock.now(), days=7)
+    said = plain(await world.say(boss, "/duty add 第61个 daily 07:00-08:00"))
+    assert "已经有 60 个值班项目" in said
+    assert await count(world, Duty) == duties.MAX_DUTIES
+    # Page through /shift: every coming shift has a line and a claim button.
+    page = (await world.say(boss, "/shift"))[-1]
+    seen: set[str] = set()
+    for _ in range(100):
+        assert len(page.text or "") <= 4096
+        data = [b["callback_data"] for b in page.buttons]
+        seen |= {d for d in data if d.startswith("claim:")}
+        later = [b["callback_data"] for b in page.buttons if b.get("text") == "下一页 ▶"]
+        if not later:
+            break
+        await tap(world, page, later[0], boss)
+    assert seen == {f"claim:{s.id}" for s, _ in coming}
+    # /gaps is one message, paged the same way.
+    before = len(world.emulator.bot_messages(world.group))
+    await world.say(boss, "/gaps")
+    assert len(world.emulator.bot_messages(world.group)) - before == 1
