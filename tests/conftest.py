@@ -107,7 +107,11 @@ async def database(
 ) -> AsyncIterator[Database]:
     """A migrated, empty database on each backend under test."""
     target = targets[request.param]
-    engine = make_engine(target.url, search_path=target.search_path)
+    # A race test states how many sessions run at once: on PostgreSQL the pool allows exactly
+    # that many (SQLite serialises writers and would hide a missing lock anyway).
+    race = request.node.get_closest_marker("race")
+    pool = int(race.kwargs["sessions"]) + 2 if race is not None else None
+    engine = make_engine(target.url, search_path=target.search_path, pool_size=pool)
     await truncate(engine)
     yield Database(
         backend=request.param,

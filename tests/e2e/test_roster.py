@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import html_to_plain
@@ -113,7 +114,8 @@ async def test_forged_buttons_change_nothing(world: World) -> None:
     assert await count(world, Duty, Duty.status == DutyStatus.ACTIVE) == 2
 
 
-async def test_fifty_simultaneous_taps_on_four_places(world: World) -> None:
+@pytest.mark.race(sessions=50)
+async def test_race_fifty_simultaneous_taps_on_four_places(world: World) -> None:
     boss = await leader(world)
     await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
     roster = (await world.say(boss, "/shift"))[-1]

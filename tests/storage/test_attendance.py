@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from storage import attendance, groups, reports
@@ -23,7 +24,8 @@ async def group_row(db: Database, gid: int) -> Group:
     return row
 
 
-async def test_ten_simultaneous_check_ins_by_one_person_open_one_record(
+@pytest.mark.race(sessions=10)
+async def test_race_ten_simultaneous_check_ins_by_one_person_open_one_record(
     database: Database,
 ) -> None:
     gid, _sid = await setup_shift(database)
@@ -43,7 +45,8 @@ async def test_ten_simultaneous_check_ins_by_one_person_open_one_record(
         assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
 
 
-async def test_an_album_is_one_report_whatever_order_its_photos_arrive_in(
+@pytest.mark.race(sessions=60)  # 120 tasks, 60 sessions at a time (max_connections 100)
+async def test_race_an_album_is_one_report_whatever_order_its_photos_arrive_in(
     database: Database,
 ) -> None:
     gid, _sid = await setup_shift(database)
@@ -65,7 +68,8 @@ async def test_an_album_is_one_report_whatever_order_its_photos_arrive_in(
                 photos=[PhotoRef(album * 100, f"f{album}", f"u{album}")], now=EVENING,
             )
 
-    # Twenty albums of six photos, every photo handled concurrently with its siblings.
+    # Twenty albums of six photos, every photo handled concurrently with its siblings
+    # (on PostgreSQL 60 sessions at once, see the marker).
     work = []
     for album in range(20):
         work += [loose(album, 1), loose(album, 2), captioned(album), *(
@@ -111,6 +115,7 @@ async def test_waiting_album_photos_are_let_go_after_an_hour(database: Database)
         assert await reports.forget_waiting_photos(session, now=later) == 1
 
 
+@pytest.mark.race(sessions=6)
 async def test_race_two_leaders_entering_a_day_cannot_pass_24_hours(database: Database) -> None:
     """On PostgreSQL, without the person lock each reads no record and each inserts 16 h;
     with it, the first adds the day's record and the others correct that one."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from storage import claims, groups, members
@@ -48,7 +49,8 @@ async def person(db: Database, uid: int) -> Person:
         return await members.upsert_person(session, UserRef(uid, f"P{uid}"), now=START)
 
 
-async def test_fifty_concurrent_claims_fill_exactly_four_places(database: Database) -> None:
+@pytest.mark.race(sessions=50)
+async def test_race_fifty_concurrent_claims_fill_exactly_four_places(database: Database) -> None:
     gid, sid = await setup_shift(database, need_max=4)
     people = [await person(database, 5000 + i) for i in range(50)]
 

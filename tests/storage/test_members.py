@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage import audit, groups, members
@@ -107,7 +108,8 @@ async def test_instants_come_back_aware_utc(database: Database) -> None:
         assert group.created_at.utcoffset() == timedelta(0)
 
 
-async def test_concurrent_signups_for_one_name_give_it_to_one(database: Database) -> None:
+@pytest.mark.race(sessions=12)
+async def test_race_concurrent_signups_for_one_name_give_it_to_one(database: Database) -> None:
     gid = await new_group(database)
     people = [UserRef(2000 + i, f"P{i}") for i in range(12)]
 
