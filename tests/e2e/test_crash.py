@@ -12,12 +12,15 @@ import asyncio
 import os
 import signal
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat
@@ -25,6 +28,7 @@ from bot.harness import Harness
 from scheduler.clock import ManualClock
 from storage.db import make_engine, make_session_factory, migrate
 from storage.models import Outbox, OutboxStatus
+from tests.conftest import BACKENDS, PG_URL
 
 CHAT_ID = -1009990002
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -87,12 +91,32 @@ async def start(cfg: Path, clock_file: Path, crash: str | None) -> asyncio.subpr
     )
 
 
+@pytest.fixture(params=BACKENDS)
+async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of its own for the real process: a SQLite file, or a fresh PostgreSQL
+    database (the process has no search path to set)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    name = f"dutybot_crash_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.dispose()
+
+
 @pytest.mark.parametrize("point", list(POINTS))
-async def test_a_kill_at_any_point_never_sends_twice(tmp_path: Path, point: str) -> None:
+async def test_a_kill_at_any_point_never_sends_twice(
+    tmp_path: Path, point: str, url: str
+) -> None:
     emulator = Emulator(ManualClock(SIX_PM))
     server = FakeBotApiServer(emulator)
     base_url = await server.start()
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     try:
         group = await seed(tmp_path, emulator, base_url, url)
         before = len(emulator.bot_messages(group))
