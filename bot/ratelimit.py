@@ -51,8 +51,9 @@ class Deadline:
 class DutyRateLimiter(AIORateLimiter):
     """AIORateLimiter that retries 429s and lets read-only calls bypass the group budget."""
 
-    def __init__(self, max_retries: int = MAX_RETRIES) -> None:
-        super().__init__(max_retries=max_retries)
+    def __init__(self, max_retries: int = MAX_RETRIES, **limits: float) -> None:
+        """`limits` are AIORateLimiter's (overall_max_rate, group_time_period, …)."""
+        super().__init__(max_retries=max_retries, **limits)
 
     async def process_request(
         self,

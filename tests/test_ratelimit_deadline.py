@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,34 @@ async def test_a_send_whose_deadline_passed_while_waiting_is_not_made() -> None:
         await limiter.process_request(send, (), {}, "sendMessage", data,
                                       Deadline(NOW + timedelta(minutes=1), clock))
     assert calls == ["sent"]
+    await limiter.shutdown()
+
+
+async def test_a_deadline_that_passes_while_waiting_for_a_slot_stops_the_send() -> None:
+    clock = ManualClock(NOW)
+    # One message per half second into a group: the second waits for its slot.
+    limiter = DutyRateLimiter(group_max_rate=1, group_time_period=0.5)
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def send(*_a: Any, **_kw: Any) -> dict[str, Any]:
+        calls.append(str(clock.now()))
+        return {"ok": True}
+
+    data = {"chat_id": -100, "text": "⏰"}
+    deadline = Deadline(NOW + timedelta(minutes=1), clock)
+    await limiter.process_request(send, (), {}, "sendMessage", data, deadline)
+    assert calls == [str(NOW)]  # the first goes at once, before its deadline
+
+    async def meanwhile() -> None:  # the reminder's start passes during the wait
+        await asyncio.sleep(0.1)
+        clock.advance(timedelta(minutes=2))
+
+    waiter = asyncio.create_task(meanwhile())
+    with pytest.raises(DeadlinePassed):
+        await limiter.process_request(send, (), {}, "sendMessage", data, deadline)
+    await waiter
+    assert calls == [str(NOW)]  # the late one was never sent
     await limiter.shutdown()
 
 
