@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardMarkup
 
+from bot.pacer import Pacer, RealPacer
 from bot.render import chunk_lines
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ def join_texts(acks: Sequence[Ack]) -> list[str]:
 class AckCoalescer:
     """Collects acknowledgements per (chat, topic, kind) and posts them in as few messages."""
 
-    def __init__(self, window: float, send: SendFn) -> None:
+    def __init__(self, window: float, send: SendFn, pacer: Pacer | None = None) -> None:
         self._window = window
+        self._pacer = pacer or RealPacer()
         self._send = send
         self._quiet_at: dict[AckKey, float] = {}
         self._batches: dict[AckKey, _Batch] = {}
@@ -75,7 +76,7 @@ class AckCoalescer:
 
     async def add(self, key: AckKey, ack: Ack) -> None:
         """Acknowledge now if the kind was quiet, else join the batch that goes out next."""
-        now = time.monotonic()
+        now = self._pacer.now()
         batch = self._batches.get(key)
         if batch is None and self._quiet_at.get(key, 0.0) <= now:
             self._quiet_at[key] = now + self._window
@@ -89,10 +90,10 @@ class AckCoalescer:
         batch.items.append(ack)
 
     async def _flush_later(self, key: AckKey) -> None:
-        delay = max(0.0, self._quiet_at.get(key, 0.0) - time.monotonic())
-        await asyncio.sleep(delay)
+        delay = max(0.0, self._quiet_at.get(key, 0.0) - self._pacer.now())
+        await self._pacer.sleep(delay)
         batch = self._batches.pop(key)
-        self._quiet_at[key] = time.monotonic() + self._window
+        self._quiet_at[key] = self._pacer.now() + self._window
         try:
             if len(batch.items) == 1:
                 only = batch.items[0]

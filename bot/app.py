@@ -33,6 +33,7 @@ from bot.i18n import translator
 from bot.longtext import DutyBot
 from bot.notify import Notifier
 from bot.outgoing import Outgoing
+from bot.pacer import Pacer
 from bot.ratelimit import DutyRateLimiter
 from commands import (
     admin,
@@ -72,6 +73,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    pacer: Pacer | None = None,
 ) -> DutyApplication:
     """Assemble the bot: the same Application serves Telegram, the console and the tests."""
     bot = DutyBot(
@@ -106,8 +108,8 @@ def build_application(
         sessions=sessions,
         clock=clock,
         outgoing=outgoing,
-        acks=AckCoalescer(settings.bot.ack_window, send_ack),
-        roster_edits=Debouncer(settings.bot.ack_window),
+        acks=AckCoalescer(settings.bot.ack_window, send_ack, pacer),
+        roster_edits=Debouncer(settings.bot.ack_window, pacer),
     )
     services = app.bot_data["services"]
     services.notifier = Notifier(app.bot, sessions, clock, services.admin_cache)

@@ -10,14 +10,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 
+from bot.pacer import Pacer, RealPacer
+
 log = logging.getLogger(__name__)
 
 
 class Debouncer:
     """Runs an action for a key at most once per `window` seconds, after the first request."""
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, pacer: Pacer | None = None) -> None:
         self._window = window
+        self._pacer = pacer or RealPacer()
         self._pending: dict[Hashable, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
@@ -37,7 +40,7 @@ class Debouncer:
 
     async def _later(self, key: Hashable, action: Callable[[], Awaitable[None]]) -> None:
         try:
-            await asyncio.sleep(self._window)
+            await self._pacer.sleep(self._window)
         finally:
             self._pending.pop(key, None)
         try:

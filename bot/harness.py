@@ -13,6 +13,7 @@ from bot.app import DutyApplication, build_application, register_commands
 from bot.config import Settings
 from bot.context import Services
 from bot.emulator import Emulator, EmulatorRequest
+from bot.pacer import ManualPacer
 from scheduler import jobs
 from scheduler.clock import Clock
 from storage.db import SessionFactory
@@ -35,17 +36,23 @@ class Harness:
         base_url: str | None = None,
     ) -> None:
         self.emulator = emulator
+        # Acknowledgement and roster-edit windows close when the harness settles, not after
+        # so many real seconds: what a test sends before settling falls in one window.
+        self.pacer = ManualPacer()
         if base_url is not None:
             settings = dataclasses.replace(
                 settings,
                 telegram=dataclasses.replace(settings.telegram, api_base_url=base_url),
             )
-            self.app: DutyApplication = build_application(settings, sessions, clock)
+            self.app: DutyApplication = build_application(
+                settings, sessions, clock, pacer=self.pacer
+            )
         else:
             self.app = build_application(
                 settings, sessions, clock,
                 request=EmulatorRequest(emulator),
                 get_updates_request=EmulatorRequest(emulator),
+                pacer=self.pacer,
             )
 
     @property
@@ -71,6 +78,9 @@ class Harness:
         assert self.app.updater is not None
         if self.app.updater.running:
             await self.app.updater.stop()
+        while self.pacer.waiting:
+            self.pacer.advance()
+            await asyncio.sleep(0.01)
         await self.services.roster_edits.drain()
         await self.services.acks.drain()
         if self.app.running:
@@ -86,12 +96,18 @@ class Harness:
             services.sessions, services.notifier.deliver, now or services.clock.now()
         )
 
-    def busy(self) -> bool:
-        """Anything queued, being handled, or waiting to be posted?"""
+    def handling(self) -> bool:
+        """Any update queued or being handled?"""
         return (
             not self.emulator.all_updates_confirmed
             or not self.app.update_queue.empty()
             or self.app.update_processor.current_concurrent_updates > 0
+        )
+
+    def busy(self) -> bool:
+        """Anything queued, being handled, or waiting to be posted?"""
+        return (
+            self.handling()
             or not self.services.acks.idle
             or not self.services.roster_edits.idle
         )
@@ -103,5 +119,7 @@ class Harness:
         while quiet < 3:
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not settle")
+            if not self.handling() and self.pacer.waiting:
+                self.pacer.advance()  # every update is in: close the open windows
             quiet = 0 if self.busy() else quiet + 1
             await asyncio.sleep(0.01)

@@ -17,7 +17,7 @@ def bot_options() -> dict[str, object]:
     return {"ack_window": 2.0}
 
 
-async def test_forty_signups_are_stored_and_named_in_at_most_three_messages(
+async def test_forty_signups_are_stored_and_named_in_two_messages(
     world: World,
 ) -> None:
     em = world.emulator
@@ -30,7 +30,9 @@ async def test_forty_signups_are_stored_and_named_in_at_most_three_messages(
     await world.settle(timeout=30)
 
     posted = em.bot_messages(world.group)[before:]
-    assert 1 <= len(posted) <= 3, [m.text for m in posted]
+    # The first at once, the other 39 in one message when the window closes (the harness
+    # closes it when it settles, whatever the machine's speed).
+    assert len(posted) == 2, [m.text for m in posted]
     text = "\n".join(html_to_plain(m.text or "") for m in posted)
     for i in range(40):
         assert f"Volunteer{i:02d}" in text
@@ -52,4 +54,4 @@ async def test_thirty_check_ins_at_once_are_all_recorded_and_all_answered(world:
     assert await count(world, Attendance) == 30
     text = plain(answers)
     assert all(f"V{i:02d}" in text for i in range(30))
-    assert len(answers) <= 5  # coalesced, not thirty messages
+    assert len(answers) == 2  # the first at once, the other 29 together
