@@ -74,6 +74,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     pacer: Pacer | None = None,
+    rate_pacer: Pacer | None = None,
 ) -> DutyApplication:
     """Assemble the bot: the same Application serves Telegram, the console and the tests."""
     bot = DutyBot(
@@ -84,7 +85,7 @@ def build_application(
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        rate_limiter=DutyRateLimiter(),
+        rate_limiter=DutyRateLimiter(pacer=rate_pacer),
     )
     app: DutyApplication = (
         ApplicationBuilder()

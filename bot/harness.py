@@ -13,7 +13,7 @@ from bot.app import DutyApplication, build_application, register_commands
 from bot.config import Settings
 from bot.context import Services
 from bot.emulator import Emulator, EmulatorRequest
-from bot.pacer import ManualPacer
+from bot.pacer import JumpingPacer, ManualPacer
 from scheduler import jobs
 from scheduler.clock import Clock
 from storage.db import SessionFactory
@@ -39,20 +39,25 @@ class Harness:
         # Acknowledgement and roster-edit windows close when the harness settles, not after
         # so many real seconds: what a test sends before settling falls in one window.
         self.pacer = ManualPacer()
+        # Telegram's limits hold in a time the bot's rate limiter and the emulator share, which
+        # jumps ahead instead of waiting (kept across restarts: it only goes forward).
+        if not isinstance(emulator.pacer, JumpingPacer):
+            emulator.pacer = JumpingPacer()
+        limits = emulator.pacer
         if base_url is not None:
             settings = dataclasses.replace(
                 settings,
                 telegram=dataclasses.replace(settings.telegram, api_base_url=base_url),
             )
             self.app: DutyApplication = build_application(
-                settings, sessions, clock, pacer=self.pacer
+                settings, sessions, clock, pacer=self.pacer, rate_pacer=limits
             )
         else:
             self.app = build_application(
                 settings, sessions, clock,
                 request=EmulatorRequest(emulator),
                 get_updates_request=EmulatorRequest(emulator),
-                pacer=self.pacer,
+                pacer=self.pacer, rate_pacer=limits,
             )
 
     @property

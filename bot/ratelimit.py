@@ -1,8 +1,17 @@
-"""Sending within Telegram's limits: 30 messages/s overall, 20 a minute into one group."""
+"""Sending within Telegram's limits: 30 messages/s overall, 20 a minute into one group.
+
+The limits are sliding windows, as Telegram counts them (a leaky bucket lets a burst of 20
+and then one every 3 s, which is 21 in a minute), with a small margin for the time a request
+takes to arrive. AIORateLimiter still retries a 429. The time is a `Pacer`: the monotonic
+clock in production; in tests one shared with the emulator that jumps ahead instead of
+sleeping, so every end-to-end test runs under the limits without waiting for them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +19,7 @@ from typing import Any
 
 from telegram.ext import AIORateLimiter
 
+from bot.pacer import Pacer, RealPacer
 from scheduler.clock import Clock
 from storage.db import in_transaction
 
@@ -34,6 +44,8 @@ READ_ONLY = frozenset(
 )
 
 MAX_RETRIES = 3
+OVERALL = (30, 1.0)  # messages, seconds
+PER_GROUP = (20, 60.0)
 
 
 class DeadlinePassed(Exception):
@@ -48,12 +60,76 @@ class Deadline:
     clock: Clock
 
 
-class DutyRateLimiter(AIORateLimiter):
-    """AIORateLimiter that retries 429s and lets read-only calls bypass the group budget."""
+class Window:
+    """At most `limit` events in any `seconds` (a sliding window)."""
 
-    def __init__(self, max_retries: int = MAX_RETRIES, **limits: float) -> None:
-        """`limits` are AIORateLimiter's (overall_max_rate, group_time_period, …)."""
-        super().__init__(max_retries=max_retries, **limits)
+    def __init__(self, limit: int, seconds: float, margin: float) -> None:
+        self.limit, self.seconds, self.margin = limit, seconds, margin
+        self._times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more event fits (0: it fits now)."""
+        while self._times and self._times[0] <= now - self.seconds:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.seconds + self.margin - now
+
+    def take(self, now: float) -> None:
+        """Count one event at `now`."""
+        self._times.append(now)
+
+
+class DutyRateLimiter(AIORateLimiter):
+    """Sliding windows for the overall and per-group limits; AIORateLimiter retries 429s;
+    read-only calls spend neither budget."""
+
+    def __init__(
+        self,
+        max_retries: int = MAX_RETRIES,
+        *,
+        overall: tuple[int, float] = OVERALL,
+        group: tuple[int, float] = PER_GROUP,
+        pacer: Pacer | None = None,
+    ) -> None:
+        super().__init__(max_retries=max_retries, overall_max_rate=0, group_max_rate=0)
+        self._pacer = pacer or RealPacer()
+        self._overall = Window(*overall, margin=0.05)
+        self._group_limit = group
+        self._groups: dict[int, Window] = {}
+        # Sends between their slot and Telegram's answer: a wait starts once they are in, so
+        # a jumping test clock never moves while a counted message is still on its way.
+        self._in_flight = 0
+        self._landed = asyncio.Event()
+        self._landed.set()
+
+    async def _slot(self, chat_id: object) -> None:
+        """Wait until one more message fits the overall window and the group's."""
+        group = None
+        if isinstance(chat_id, int | str) and str(chat_id).startswith("-"):
+            key = int(chat_id)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = Window(*self._group_limit, margin=0.5)
+        while True:  # a group at its limit holds up only its own messages
+            now = self._pacer.now()
+            wait = max(self._overall.wait(now), group.wait(now) if group else 0.0)
+            if wait <= 0:
+                self._overall.take(now)
+                if group is not None:
+                    group.take(now)
+                self._in_flight += 1
+                self._landed.clear()
+                return
+            if not self._landed.is_set():
+                await self._landed.wait()
+                continue  # others may have gone meanwhile: look again
+            await self._pacer.sleep(wait)
+
+    def _done(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._landed.set()
 
     async def process_request(
         self,
@@ -68,8 +144,9 @@ class DutyRateLimiter(AIORateLimiter):
         if in_transaction():
             # Telegram may take seconds (or a 429 minutes): the database must not wait.
             log.error("Telegram request %s inside a database transaction", endpoint)
-        if endpoint in READ_ONLY:
-            data = {k: v for k, v in data.items() if k != "chat_id"}
+        counted = endpoint not in READ_ONLY
+        if counted:
+            await self._slot(data.get("chat_id"))
         if isinstance(rate_limit_args, Deadline):
             deadline = rate_limit_args
             inner = callback
@@ -81,6 +158,10 @@ class DutyRateLimiter(AIORateLimiter):
                 return await inner(*a, **kw)
 
             callback, rate_limit_args = guarded, None
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        try:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        finally:
+            if counted:
+                self._done()

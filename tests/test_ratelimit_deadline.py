@@ -41,7 +41,7 @@ async def test_a_send_whose_deadline_passed_while_waiting_is_not_made() -> None:
 async def test_a_deadline_that_passes_while_waiting_for_a_slot_stops_the_send() -> None:
     clock = ManualClock(NOW)
     # One message per half second into a group: the second waits for its slot.
-    limiter = DutyRateLimiter(group_max_rate=1, group_time_period=0.5)
+    limiter = DutyRateLimiter(group=(1, 0.5))
     await limiter.initialize()
     calls: list[str] = []
 

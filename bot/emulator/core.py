@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import logging
 import math
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +21,7 @@ from bot.emulator.model import (
 )
 from bot.emulator.params import Params
 from bot.emulator.world import World
+from bot.pacer import Pacer, RealPacer
 from scheduler.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ FLOOD_COUNTED = frozenset({
     "sendLocation", "sendContact", "sendDice",
 })
 FLOOD_WINDOW = 60.0
+OVERALL_WINDOW = 1.0
 
 
 class Emulator(World):
@@ -85,8 +86,14 @@ class Emulator(World):
     ) -> None:
         super().__init__(clock, token=token, bot_id=bot_id, bot_username=bot_username,
                          bot_first_name=bot_first_name)
-        self.group_rate_limit: int | None = None
+        # Telegram's limits, enforced by default: 20 messages a minute into one group, 30 a
+        # second overall (None switches one off). `pacer` is their time: the monotonic clock,
+        # or the one the bot's rate limiter shares (bot.harness).
+        self.group_rate_limit: int | None = 20
+        self.overall_rate_limit: int | None = 30
+        self.pacer: Pacer = RealPacer()
         self.flood_errors = 0
+        self._overall: deque[float] = deque()
         self.internal_errors: list[BaseException] = []
         self._flood: dict[int, deque[float]] = {}
         self._faults: list[FaultRule] = []
@@ -148,24 +155,34 @@ class Emulator(World):
     # ----------------------------------------------------------------------------- flood
 
     def _flood_chat(self, method: str, params: JSON) -> int | None:
-        if self.group_rate_limit is None or method not in FLOOD_COUNTED:
+        """The chat a message counts against (0: a private chat, counted overall only)."""
+        if method not in FLOOD_COUNTED:
             return None
         try:
             chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
-        return chat_id if chat_id < 0 else None
+        return chat_id if chat_id < 0 else 0
 
-    def _check_flood(self, chat_id: int) -> None:
-        assert self.group_rate_limit is not None
-        now = time.monotonic()
-        sent = self._flood.setdefault(chat_id, deque())
-        while sent and now - sent[0] >= FLOOD_WINDOW:
-            sent.popleft()
-        if len(sent) >= self.group_rate_limit:
-            self.flood_errors += 1
-            wait = max(1, math.ceil(FLOOD_WINDOW - (now - sent[0])))
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    def _check_flood(self, chat_id: int, now: float) -> None:
+        limits = [(self._overall, self.overall_rate_limit, OVERALL_WINDOW)]
+        if chat_id:
+            limits.append((self._flood.setdefault(chat_id, deque()), self.group_rate_limit,
+                           FLOOD_WINDOW))
+        for sent, limit, window in limits:
+            if limit is None:
+                continue
+            while sent and now - sent[0] >= window:
+                sent.popleft()
+            if len(sent) >= limit:
+                self.flood_errors += 1
+                wait = max(1, math.ceil(window - (now - sent[0])))
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+
+    def _count_flood(self, chat_id: int, now: float) -> None:
+        self._overall.append(now)
+        if chat_id:
+            self._flood.setdefault(chat_id, deque()).append(now)
 
     # ----------------------------------------------------------------------------- requests
 
@@ -194,14 +211,15 @@ class Emulator(World):
             if entry is None:
                 raise ApiError(404, "Not Found")
             flood_chat = self._flood_chat(name, params)
+            arrived = self.pacer.now()  # Telegram counts a message when it arrives
             if flood_chat is not None:
-                self._check_flood(flood_chat)
+                self._check_flood(flood_chat, arrived)
             result = entry[1](self, Params(params))
             if inspect.isawaitable(result):
                 result = await result
             call.status, call.result, call.outcome = 200, result, "ok"
             if flood_chat is not None:
-                self._flood[flood_chat].append(time.monotonic())
+                self._count_flood(flood_chat, arrived)
             if fault == "drop_after":
                 call.outcome = "dropped_after"
                 raise ConnectionDropped(name, applied=True)

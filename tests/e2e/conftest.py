@@ -146,3 +146,6 @@ async def world(
     finally:
         await world.harness.stop()
         await server.stop()
+    # The emulator enforces Telegram's limits (20 a minute into a group, 30 a second): the
+    # bot's rate limiter must have kept every test within them.
+    assert emulator.flood_errors == 0

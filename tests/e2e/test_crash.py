@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat
 from bot.harness import Harness
+from bot.pacer import RealPacer
 from scheduler.clock import ManualClock
 from storage.db import make_engine, make_session_factory, migrate
 from storage.models import Outbox, OutboxStatus
@@ -68,6 +69,7 @@ async def seed(tmp_path: Path, emulator: Emulator, base_url: str, url: str) -> F
     await harness.settle()
     await harness.stop()
     await engine.dispose()
+    emulator.pacer = RealPacer()  # the real process waits in real seconds
     return group
 
 
