@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.debounce import Debouncer
 from bot.i18n import Translator, language_for_user, translator
 from bot.leaders import AdminCache, is_leader, is_telegram_admin
-from bot.roster_view import leaders_only
 from bot.throttle import CommandThrottle
+from bot.views.labels import leaders_only
 from scheduler.clock import Clock
 from storage.db import SessionFactory
 from storage.ids import parse_id

@@ -24,7 +24,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot import chart, notify_view, roster_view
+from bot import chart, notify_view, views
 from bot.i18n import translator
 from bot.leaders import AdminCache
 from bot.ratelimit import Deadline, DeadlinePassed
@@ -238,7 +238,7 @@ class Notifier:
                     return None
                 text = notify_view.day_before(t, day, lines, zone)[0]
                 short = [ln for ln in lines if still_needed(ln.shift, len(ln.names))]
-                markup = roster_view.claim_keyboard(t, short, zone) if short else None
+                markup = views.roster.claim_keyboard(t, short, zone) if short else None
             case "gap":
                 today = now.astimezone(ZoneInfo(zone)).date()
                 alerted = await outbox.gap_shifts_alerted_since(
@@ -322,13 +322,13 @@ class Notifier:
 
 async def _lines(
     session: AsyncSession, group_id: int, found: list[tuple[Shift, list[Claim]]]
-) -> list[roster_view.ShiftLine]:
+) -> list[views.roster.ShiftLine]:
     by_id = await duties.by_ids(session, {s.duty_id for s, _ in found})
     names = await members.display_names(
         session, group_id, {c.person_id for _, cs in found for c in cs}
     )
     return [
-        roster_view.ShiftLine(
+        views.roster.ShiftLine(
             s, by_id[s.duty_id],
             [names.get(c.person_id, "?") for c in cs if c.status is ClaimStatus.ACTIVE],
         )

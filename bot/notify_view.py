@@ -14,15 +14,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import chunk_lines, esc, join_names, mention, spacer
-from bot.roster_view import (
-    ShiftLine,
+from bot.views.labels import (
     clock_label,
     day_label,
+    hours_label,
     locale_of,
     weekday_label,
     window_label,
 )
-from bot.service_view import hours_label, numbers_line, pending_lines, record_state
+from bot.views.reports import numbers_line
+from bot.views.roster import ShiftLine
+from bot.views.today import pending_lines, record_state
 from storage.claims import still_needed
 from storage.daybook import DayBook, Figures, Period
 from storage.hours import Minutes

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot import notify_view, render, roster_view, service_view
+from bot import notify_view, render, views
 from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
 from bot.i18n import Translator, translator
 from bot.leaders import is_leader
-from bot.roster_view import leaders_only
+from bot.views.labels import leaders_only
 from commands.hours_syntax import parse_amount, parse_day
 from commands.month_syntax import parse_month
 from commands.people import (
@@ -86,7 +86,7 @@ async def checkin(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     parsed = parse_checkin(command_args(message))
     if parsed is None:
-        await context.reply(update, service_view.checkin_usage(t), kind="checkin.usage")
+        await context.reply(update, views.attendance.checkin_usage(t), kind="checkin.usage")
         return
     place, companions = parsed
     now = services.clock.now()
@@ -98,10 +98,12 @@ async def checkin(update: Update, context: DutyContext) -> None:
         )
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
         duty = await _duty_of(session, shift)
-    text = service_view.checkin_outcome(t, membership.display_name, result, duty, group.timezone)
+    text = views.attendance.checkin_outcome(
+        t, membership.display_name, result, duty, group.timezone
+    )
     markup = None
     if isinstance(result, attendance.CheckedIn) and result.elsewhere:
-        markup = service_view.elsewhere_keyboard(t, result.elsewhere)
+        markup = views.attendance.elsewhere_keyboard(t, result.elsewhere)
     await context.reply(update, text, kind="checkin", markup=markup)
 
 
@@ -123,7 +125,7 @@ async def tap_move(update: Update, context: DutyContext) -> None:
         duty = await _duty_of(session, result.shift) if isinstance(
             result, attendance.Moved
         ) else None
-        text = service_view.move_outcome(t, membership.display_name, result, duty,
+        text = views.attendance.move_outcome(t, membership.display_name, result, duty,
                                          group.timezone)
     await query.answer(text, show_alert=not isinstance(result, attendance.Moved))
 
@@ -142,7 +144,9 @@ async def checkout(update: Update, context: DutyContext) -> None:
             session, row, person, at=_sent_at(message, now), now=now
         )
         duty = await _duty_of(session, getattr(result, "shift", None))
-    text = service_view.checkout_outcome(t, membership.display_name, result, duty, group.timezone)
+    text = views.attendance.checkout_outcome(
+        t, membership.display_name, result, duty, group.timezone
+    )
     await context.reply(update, text, kind="checkout")
 
 
@@ -163,20 +167,20 @@ async def hours(update: Update, context: DutyContext) -> None:
         return
     named = await named_person(message, services.sessions, group.id, words)
     if named is None:
-        text = render.name_someone(t) if words else service_view.hours_usage(t)
+        text = render.name_someone(t) if words else views.attendance.hours_usage(t)
         await context.reply(update, text, kind="hours.who")
         return
     words = words[named.words:]
     if len(words) < 2:
-        await context.reply(update, service_view.hours_usage(t), kind="hours.usage")
+        await context.reply(update, views.attendance.hours_usage(t), kind="hours.usage")
         return
     day = parse_day(words[0], today)
     if day is None:
-        await context.reply(update, service_view.bad_date(t, words[0]), kind="hours.bad")
+        await context.reply(update, views.attendance.bad_date(t, words[0]), kind="hours.bad")
         return
     amount = parse_amount(words[1])
     if amount is None:
-        await context.reply(update, service_view.bad_hours(t, words[1]), kind="hours.bad")
+        await context.reply(update, views.attendance.bad_hours(t, words[1]), kind="hours.bad")
         return
     span = _span(amount, day, group.timezone) if isinstance(amount, Window) else None
     rest = words[2:]
@@ -216,7 +220,9 @@ async def hours(update: Update, context: DutyContext) -> None:
                 session, row, person, day=day, minutes=minutes, span=span, note=note,
                 actor=user.id, now=now, former_member=not present,
             )
-            text = service_view.hours_outcome(t, membership.display_name, result, group.timezone)
+            text = views.attendance.hours_outcome(
+                t, membership.display_name, result, group.timezone
+            )
             if not isinstance(result, corrections.HoursSet | corrections.Voided):
                 raise Rollback(text)  # a refusal signs nobody up
     except Rollback as undone:
@@ -235,7 +241,7 @@ async def _confirm(
     day = parse_day(word, today) if word is not None else today
     if day is None:
         assert word is not None
-        await context.reply(update, service_view.bad_date(t, word), kind="hours.bad")
+        await context.reply(update, views.attendance.bad_date(t, word), kind="hours.bad")
         return
     async with transaction(services.sessions) as session:
         confirmed = await corrections.confirm_day(
@@ -245,7 +251,7 @@ async def _confirm(
             session, group.id, {a.person_id for a in confirmed.records}
         )
     await context.reply(
-        update, service_view.day_confirmed(t, day, confirmed, names), kind="hours"
+        update, views.attendance.day_confirmed(t, day, confirmed, names), kind="hours"
     )
 
 
@@ -279,8 +285,8 @@ async def noshow(update: Update, context: DutyContext) -> None:
             await message.reply_text(text)
 
     if shift_id is None or group is None:
-        text = service_view.noshow_usage(t) if shift_id is None else \
-            service_view.noshow_outcome(t, "", ShiftGone())
+        text = views.attendance.noshow_usage(t) if shift_id is None else \
+            views.attendance.noshow_outcome(t, "", ShiftGone())
         await answer(text, "noshow.usage")
         return
     if not await is_leader(
@@ -296,7 +302,7 @@ async def noshow(update: Update, context: DutyContext) -> None:
     if marked is not None:
         name, count = marked
         await services.outgoing.to_person(
-            user_ref(user), service_view.noshow_private(t, name, count, group.title)
+            user_ref(user), views.attendance.noshow_private(t, name, count, group.title)
         )
 
 
@@ -331,7 +337,7 @@ async def _mark(
         result = await noshows.mark_no_show(
             session, group.id, shift_id, person, reason=reason, actor=user.id, now=now,
         )
-    text = service_view.noshow_outcome(t, name, result)
+    text = views.attendance.noshow_outcome(t, name, result)
     if isinstance(result, noshows.NoShowMarked | noshows.NoShowAlready):
         return text, (name, result.count)
     return text, None
@@ -356,7 +362,7 @@ async def noshow_list(update: Update, context: DutyContext) -> None:
     raw = command_args(message).strip()
     first = parse_month(raw, today) if raw else today.replace(day=1)
     if first is None:
-        await context.reply(update, service_view.bad_month(t, raw), kind="noshows.bad")
+        await context.reply(update, views.attendance.bad_month(t, raw), kind="noshows.bad")
         return
     text = await noshows_text(context, group, first)
     async with services.sessions() as session:
@@ -364,12 +370,12 @@ async def noshow_list(update: Update, context: DutyContext) -> None:
     if person is not None and person.private_chat and await services.outgoing.to_person(
         user_ref(user), text
     ):
-        await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
+        await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
         return
     await services.outgoing.to_group(
-        group.chat_id, service_view.open_privately(t), thread_id=thread_of(update),
+        group.chat_id, views.today.open_privately(t), thread_id=thread_of(update),
         reply_to=message.message_id,
-        markup=service_view.open_privately_keyboard(
+        markup=views.today.open_privately_keyboard(
             t, context.bot.username, notify_view.month_payload(group.id, first, "noshows")
         ),
     )
@@ -381,5 +387,5 @@ async def noshows_text(context: DutyContext, group: GroupInfo, first: date) -> s
         found = await noshows.no_shows_between(
             session, group.id, first, month_end(first)
         )
-    return service_view.no_shows_list(translator(group.language), group.title, first, found,
+    return views.attendance.no_shows_list(translator(group.language), group.title, first, found,
                                       group.timezone)

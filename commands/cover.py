@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import render, roster_view
+from bot import render, views
 from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
@@ -22,7 +22,7 @@ async def ask(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     shift_id = parse_id(command_args_after(update, "cover"))
     if shift_id is None:
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
@@ -35,14 +35,14 @@ async def ask(update: Update, context: DutyContext) -> None:
         duty = await session.get(Duty, result.shift.duty_id) if isinstance(
             result, cover.CoverOpened) else None
     if not isinstance(result, cover.CoverOpened) or membership is None:
-        await context.reply(update, roster_view.release_outcome(t, result, group.timezone),
+        await context.reply(update, views.mine.release_outcome(t, result, group.timezone),
                             kind="cover.refused")
         return
     await services.outgoing.to_group(
         group.chat_id,
-        roster_view.cover_wanted(t, membership.display_name, duty, result.shift, group.timezone),
+        views.mine.cover_wanted(t, membership.display_name, duty, result.shift, group.timezone),
         thread_id=thread_of(update),
-        markup=roster_view.take_keyboard(t, result.request.id),
+        markup=views.mine.take_keyboard(t, result.request.id),
     )
 
 
@@ -70,13 +70,13 @@ async def tap_take(update: Update, context: DutyContext) -> None:
             )
             asker = (result.asked_by.telegram_user_id,
                      asked.display_name if asked else result.asked_by.telegram_name)
-    await query.answer(roster_view.take_outcome(t, result, group.timezone))
+    await query.answer(views.mine.take_outcome(t, result, group.timezone))
     if not isinstance(result, cover.CoverTaken) or asker is None:
         return
     await query.edit_message_reply_markup(None)
     await services.outgoing.to_group(
         group.chat_id,
-        roster_view.cover_done(t, (user.id, membership.display_name), asker, result.shift,
+        views.mine.cover_done(t, (user.id, membership.display_name), asker, result.shift,
                                group.timezone),
         thread_id=thread_of(update),
     )

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot import render, roster_view
+from bot import render, views
 from bot.context import DutyContext, button_number, thread_of
 from bot.i18n import Translator
 from commands.duty_syntax import (
@@ -45,22 +45,22 @@ async def duty(update: Update, context: DutyContext) -> None:
     if verb == "list":
         async with context.services.sessions() as session:
             found = await duties.duties_of(session, context.group.id)
-        await context.reply(update, roster_view.duty_list(t, found), kind="duty.list")
+        await context.reply(update, views.duties.duty_list(t, found), kind="duty.list")
         return
     if verb in ("edit", "skip", "extra", "pause", "resume", "remove"):
         await change(update, context, verb, rest)
         return
     if verb != "add":
-        await context.reply(update, roster_view.duty_usage(t), kind="duty.usage")
+        await context.reply(update, views.duties.duty_usage(t), kind="duty.usage")
         return
     if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        await context.reply(update, views.labels.leaders_only(t), kind="refused")
         return
     now = context.services.clock.now()
     today = duties.local_today(context.group.timezone, now)
     spec = parse_duty(rest, today)
     if isinstance(spec, DutySyntaxError):
-        text = roster_view.duty_problem(t, spec.problem.value, spec.understood, spec.detail)
+        text = views.duties.duty_problem(t, spec.problem.value, spec.understood, spec.detail)
         await context.reply(update, text, kind="duty.bad")
         return
     draft = DutyDraft(
@@ -69,7 +69,7 @@ async def duty(update: Update, context: DutyContext) -> None:
     )
     if duties.one_off_over(draft, context.group.timezone, now):
         when = f"{spec.first_date:%Y-%m-%d} {spec.window.start:%H:%M}-{spec.window.end:%H:%M}"
-        text = roster_view.duty_problem(t, DutyProblem.DATE_PAST.value, {}, when)
+        text = views.duties.duty_problem(t, DutyProblem.DATE_PAST.value, {}, when)
         await context.reply(update, text, kind="duty.bad")
         return
     async with transaction(context.services.sessions) as session:
@@ -88,16 +88,16 @@ async def duty(update: Update, context: DutyContext) -> None:
                 if o.start > now
             ][:3]
     if not room:
-        await context.reply(update, roster_view.too_many_duties(t, duties.MAX_DUTIES),
+        await context.reply(update, views.duties.too_many_duties(t, duties.MAX_DUTIES),
                             kind="duty.bad")
         return
     message = update.effective_message
     assert message is not None
     await context.services.outgoing.to_group(
         context.group.chat_id,
-        roster_view.duty_added(t, created, upcoming, spec.weekdays_note),
+        views.duties.duty_added(t, created, upcoming, spec.weekdays_note),
         thread_id=thread_of(update), reply_to=message.message_id,
-        markup=roster_view.undo_keyboard(t, created.id),
+        markup=views.duties.undo_keyboard(t, created.id),
     )
 
 
@@ -112,7 +112,7 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
         await query.answer(render.stale_button(t))
         return
     if not await context.is_leader(user.id):
-        await query.answer(roster_view.leaders_only(t), show_alert=True)
+        await query.answer(views.labels.leaders_only(t), show_alert=True)
         return
     group, services = context.group, context.services
     late = False
@@ -128,13 +128,13 @@ async def tap_undo(update: Update, context: DutyContext) -> None:
                 status=DutyStatus.ARCHIVED,
             )
     if duty is None:
-        await query.answer(roster_view.duty_gone(t))
+        await query.answer(views.duties.duty_gone(t))
         return
     if late:
-        await query.answer(roster_view.undo_too_late(t), show_alert=True)
+        await query.answer(views.duties.undo_too_late(t), show_alert=True)
         return
-    await query.answer(roster_view.undone_toast(t))
-    await query.edit_message_text(roster_view.duty_undone(t, duty.name))
+    await query.answer(views.duties.undone_toast(t))
+    await query.edit_message_text(views.duties.duty_undone(t, duty.name))
     refresh_roster(context)
 
 
@@ -209,9 +209,9 @@ def date_refusal(
     for day in days:
         limit = day_limit(day, today, last)
         if limit is DayLimit.PAST:
-            return roster_view.duty_day_past(t, verb, day, today)
+            return views.duties.duty_day_past(t, verb, day, today)
         if limit is DayLimit.TOO_FAR:
-            return roster_view.duty_day_too_far(t, day, last, today)
+            return views.duties.duty_day_too_far(t, day, last, today)
     return None
 
 
@@ -222,26 +222,26 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
     t = context.translator_for(update)
     group, services = context.group, context.services
     if not await context.is_leader(user.id):
-        await context.reply(update, roster_view.leaders_only(t), kind="refused")
+        await context.reply(update, views.labels.leaders_only(t), kind="refused")
         return
     head, _, args = rest.strip().partition(" ")
     now = services.clock.now()
     today = duties.local_today(group.timezone, now)
     duty_id = parse_id(head)
     if duty_id is None:
-        await context.reply(update, roster_view.duty_change_usage(t), kind="duty.usage")
+        await context.reply(update, views.duties.duty_change_usage(t), kind="duty.usage")
         return
     options: dict[str, object] = {}
     if verb == "edit":
         edit = parse_edit(args, today)
         if isinstance(edit, DutySyntaxError):
-            text = roster_view.duty_problem(
-                t, edit.problem.value, {}, edit.detail, usage=roster_view.duty_change_usage(t)
+            text = views.duties.duty_problem(
+                t, edit.problem.value, {}, edit.detail, usage=views.duties.duty_change_usage(t)
             )
             await context.reply(update, text, kind="duty.bad")
             return
         if isinstance(edit, str):
-            await context.reply(update, roster_view.duty_bad_value(t, edit), kind="duty.bad")
+            await context.reply(update, views.duties.duty_bad_value(t, edit), kind="duty.bad")
             return
         if edit.rrule is not None and edit.rrule[0] is None:  # a one-off: as far as /duty add
             last = date(today.year + MAX_YEARS_AHEAD, 12, 31)
@@ -253,7 +253,7 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
     elif verb in ("skip", "extra"):
         dates = parse_dates(args, today)
         if isinstance(dates, str):
-            await context.reply(update, roster_view.duty_bad_value(t, dates), kind="duty.bad")
+            await context.reply(update, views.duties.duty_bad_value(t, dates), kind="duty.bad")
             return
         refusal = date_refusal(t, verb, dates, today, plan_last_day(today))
         if refusal is not None:
@@ -274,10 +274,10 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
             )
             told = await duties.affected_people(session, group.id, made)
     if duty is None or made is None:
-        await context.reply(update, roster_view.duty_gone(t), kind="duty.gone")
+        await context.reply(update, views.duties.duty_gone(t), kind="duty.gone")
         return
     await context.reply(
-        update, roster_view.duty_changed(t, duty, verb, made, told, group.timezone),
+        update, views.duties.duty_changed(t, duty, verb, made, told, group.timezone),
         kind="duty.change",
     )
     refresh_roster(context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import render, roster_view
+from bot import render, views
 from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
 from commands.shift import after_release, release_for
 from storage import claims, groups, members
@@ -27,12 +27,12 @@ async def mine(update: Update, context: DutyContext) -> None:
         private = person.private_chat
     t = context.translator_for(update)
     entries = [(shift, claim, names[shift.duty_id]) for shift, claim in found]
-    text = roster_view.my_shifts(t, group.title, entries, group.timezone)
-    keyboard = roster_view.my_release_keyboard(t, entries, group.timezone)
+    text = views.mine.my_shifts(t, group.title, entries, group.timezone)
+    keyboard = views.mine.my_release_keyboard(t, entries, group.timezone)
     if private:
         sent = await services.outgoing.to_person(user_ref(user), text, markup=keyboard)
         if sent is not None:
-            await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
+            await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
             return
     message = update.effective_message
     assert message is not None
@@ -70,8 +70,8 @@ async def tap_release(update: Update, context: DutyContext) -> None:
     shift_id, group = found
     if not await _holds(context, update, shift_id, group):
         return
-    await query.answer(roster_view.confirm_release_toast(t))
-    await _edit_buttons(context, update, roster_view.confirm_release_keyboard(t, shift_id))
+    await query.answer(views.mine.confirm_release_toast(t))
+    await _edit_buttons(context, update, views.mine.confirm_release_keyboard(t, shift_id))
 
 
 async def _holds(context: DutyContext, update: Update, shift_id: int, group: GroupInfo) -> bool:
@@ -87,7 +87,7 @@ async def _holds(context: DutyContext, update: Update, shift_id: int, group: Gro
     if any(shift.id == shift_id for shift, _claim in mine):
         return True
     t = context.translator_for(update)
-    await query.answer(roster_view.release_outcome(t, claims.NotOnShift(), group.timezone))
+    await query.answer(views.mine.release_outcome(t, claims.NotOnShift(), group.timezone))
     return False
 
 
@@ -110,7 +110,7 @@ async def tap_release_confirmed(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     shift_id, group = found
     result = await release_for(context.services, group, query.from_user.id, shift_id)
-    await query.answer(roster_view.release_outcome(t, result.outcome, group.timezone))
+    await query.answer(views.mine.release_outcome(t, result.outcome, group.timezone))
     if isinstance(result.outcome, claims.Released):
         await _edit_buttons(context, update, None)
     await after_release(context.services, group, result, None)
@@ -124,5 +124,5 @@ async def tap_keep(update: Update, context: DutyContext) -> None:
     found = await _button_shift(update, context)
     if found is None or not await _holds(context, update, *found):
         return
-    await query.answer(roster_view.kept_toast(context.translator_for(update)))
+    await query.answer(views.mine.kept_toast(context.translator_for(update)))
     await _edit_buttons(context, update, None)

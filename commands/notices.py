@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import notify_view, render, roster_view, service_view
+from bot import notify_view, render, views
 from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.hours_syntax import parse_day
 from commands.month_syntax import parse_month
@@ -64,10 +64,10 @@ async def summary(update: Update, context: DutyContext) -> None:
         return
     day = parse_day(raw, today) if raw else today
     if day is None:
-        await context.reply(update, service_view.bad_date(t, raw), kind="summary.bad")
+        await context.reply(update, views.attendance.bad_date(t, raw), kind="summary.bad")
         return
     if day > today:
-        await context.reply(update, service_view.future_summary(t), kind="summary.bad")
+        await context.reply(update, views.attendance.future_summary(t), kind="summary.bad")
         return
     async with services.sessions() as session:
         book = await daybook.day_book(session, group.id, day, group.timezone)
@@ -98,7 +98,7 @@ async def settings_here(update: Update, context: DutyContext) -> bool:
     text = (
         notify_view.topic_chosen(t, topic != 0)
         if isinstance(result, settings.SettingChanged)
-        else service_view.setting_outcome(t, result)
+        else views.settings.setting_outcome(t, result)
     )
     await context.reply(update, text, kind="settings")
     return True
@@ -122,7 +122,7 @@ async def tap_absent(update: Update, context: DutyContext) -> None:
         missing = await daybook.missing_names(session, shift)
     t = context.translator_for(update)
     if not await context.is_leader(query.from_user.id):
-        await query.answer(roster_view.leaders_only(t), show_alert=True)
+        await query.answer(views.labels.leaders_only(t), show_alert=True)
         return
     await query.answer(notify_view.missing_alert(t, missing), show_alert=True)
 
@@ -142,10 +142,10 @@ async def guide(update: Update, context: DutyContext) -> None:
         person = await members.upsert_person(session, user_ref(user), now=services.clock.now())
         private = person.private_chat
     if private and await services.outgoing.to_person(user_ref(user), text):
-        await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
+        await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
         return
     await services.outgoing.to_group(
-        context.group.chat_id, service_view.open_privately(t), thread_id=thread_of(update),
+        context.group.chat_id, views.today.open_privately(t), thread_id=thread_of(update),
         reply_to=message.message_id,
-        markup=service_view.open_privately_keyboard(t, context.bot.username, "guide"),
+        markup=views.today.open_privately_keyboard(t, context.bot.username, "guide"),
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, InlineKeyboardMarkup, Message, ReplyParameters, Update
 
-from bot import render, service_view
+from bot import render, views
 from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.i18n import Translator
 from commands.people import member_in_group
@@ -77,7 +77,7 @@ async def _file(
     group, services = context.group, context.services
     parsed = parse_report(args)
     if isinstance(parsed, ReportSyntaxError):
-        text = service_view.report_syntax_problem(
+        text = views.reports.report_syntax_problem(
             t, parsed.problem.value, parsed.key, parsed.value
         )
         await context.reply(update, text, kind="report.bad")
@@ -86,7 +86,7 @@ async def _file(
         # `信号 5G 不好`: zeros would count as a report; let the volunteer tap the numbers in.
         # A form cannot carry photos, so a photo's report is filed as it is.
         await _open_form(update, context, text=parsed.text,
-                         notice=service_view.report_numbers_unread(t))
+                         notice=views.reports.report_numbers_unread(t))
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
@@ -115,11 +115,11 @@ def _filed_text(
 ) -> str:
     match result:
         case reports.Filed(report_row, shift, photos):
-            return service_view.report_filed(t, name, report_row, photos, duty, shift, zone)
+            return views.reports.report_filed(t, name, report_row, photos, duty, shift, zone)
         case reports.AlreadyFiled():
-            return service_view.report_already(t)
+            return views.reports.report_already(t)
         case _:
-            return service_view.report_refused(t, result)
+            return views.reports.report_refused(t, result)
 
 
 async def photo_message(update: Update, context: DutyContext) -> None:
@@ -170,10 +170,10 @@ async def _open_form(
             session, group.id, person.id, thread_id=thread_of(update), now=now
         )
         draft.text = text
-        shown = service_view.form_text(t, membership.display_name, draft)
+        shown = views.reports.form_text(t, membership.display_name, draft)
         if notice:
             shown = notice + "\n" + shown
-        markup = service_view.form_keyboard(t, draft)
+        markup = views.reports.form_keyboard(t, draft)
         draft_id = draft.id
     sent = await services.outgoing.to_group(
         group.chat_id, shown, thread_id=thread_of(update), reply_to=message.message_id,
@@ -195,7 +195,7 @@ def _form_action(data: str) -> tuple[int, str, str] | None:
     verb, arg = parts[2], parts[3] if len(parts) == 4 else ""
     valid = (
         (verb == "f" and arg in reports.FIELDS)
-        or (verb == "n" and arg in {str(n) for n in service_view.FORM_NUMBERS})
+        or (verb == "n" and arg in {str(n) for n in views.reports.FORM_NUMBERS})
         or (verb == "s" and arg in ("1", "-1"))
         or (verb in ("text", "save", "cancel") and not arg)
     )
@@ -239,9 +239,9 @@ async def _apply_tap(
     context.group = info
     t = context.translator_for(update)
     if owner.telegram_user_id != query.from_user.id:
-        return _FormTap(refused=(service_view.form_not_yours(t), True))
+        return _FormTap(refused=(views.reports.form_not_yours(t), True))
     if draft.done:
-        return _FormTap(refused=(service_view.form_closed(t), False))
+        return _FormTap(refused=(views.reports.form_closed(t), False))
     names = await members.display_names(session, group.id, {owner.id})
     name = names.get(owner.id, owner.telegram_name)
     _, verb, arg = action
@@ -255,8 +255,8 @@ async def _apply_tap(
     elif verb == "cancel":
         draft.done = True
     return _FormTap(
-        None, info, name, verb, service_view.form_text(t, name, draft),
-        service_view.form_keyboard(t, draft), result,
+        None, info, name, verb, views.reports.form_text(t, name, draft),
+        views.reports.form_keyboard(t, draft), result,
         await _duty(session, result) if result is not None else None,
         draft.thread_id, draft.message_id,
     )
@@ -278,7 +278,7 @@ async def tap_form(update: Update, context: DutyContext) -> None:
     t, info, chat_id = context.translator_for(update), tap.info, query.message.chat.id
     form_id = query.message.message_id
     if tap.verb == "text":
-        await query.answer(service_view.form_text_asked(t))
+        await query.answer(views.reports.form_text_asked(t))
         prompt = await _send_prompt(context, info, tap.name, tap.thread_id, tap.message_id)
         draft_id = _form_action(query.data or "")
         if prompt is not None and draft_id is not None:
@@ -288,8 +288,8 @@ async def tap_form(update: Update, context: DutyContext) -> None:
                     stored.prompt_message_id = prompt.message_id
         return
     if tap.verb == "cancel":
-        await query.answer(service_view.form_cancelled(t))
-        await services.outgoing.edit_in_group(chat_id, form_id, service_view.form_cancelled(t),
+        await query.answer(views.reports.form_cancelled(t))
+        await services.outgoing.edit_in_group(chat_id, form_id, views.reports.form_cancelled(t),
                                               None)
         return
     if tap.result is not None:
@@ -314,7 +314,7 @@ async def _send_prompt(
         ReplyParameters(message_id=form_id, allow_sending_without_reply=True) if form_id else None
     )
     return await context.bot.send_message(
-        group.chat_id, service_view.form_text_prompt(t, name), message_thread_id=thread_id,
+        group.chat_id, views.reports.form_text_prompt(t, name), message_thread_id=thread_id,
         reply_parameters=reply, reply_markup=ForceReply(selective=True),
     )
 
@@ -345,8 +345,8 @@ async def form_text_reply(update: Update, context: DutyContext) -> None:
             return
         draft.text = cleaned
         names = await members.display_names(session, context.group.id, {owner.id})
-        text = service_view.form_text(t, names.get(owner.id, owner.telegram_name), draft)
-        markup = service_view.form_keyboard(t, draft)
+        text = views.reports.form_text(t, names.get(owner.id, owner.telegram_name), draft)
+        markup = views.reports.form_keyboard(t, draft)
         form_id = draft.message_id
     if form_id is not None:
         await services.outgoing.edit_in_group(context.group.chat_id, form_id, text, markup)
@@ -376,7 +376,7 @@ async def _problem(
     text = clean_text(args, reports.MAX_TEXT, lines=True)
     if isinstance(text, TextProblem):
         if text is TextProblem.EMPTY:
-            await context.reply(update, service_view.problem_usage(t), kind="problem.usage")
+            await context.reply(update, views.reports.problem_usage(t), kind="problem.usage")
         else:
             await context.reply(
                 update, render.text_problem(t, t.gettext("text"), text, reports.MAX_TEXT),
@@ -392,11 +392,11 @@ async def _problem(
         )
     match result:
         case reports.ProblemFiled(filed, count):
-            reply = service_view.problem_filed(t, membership.display_name, filed, count)
+            reply = views.reports.problem_filed(t, membership.display_name, filed, count)
         case reports.ProblemAlreadyFiled():
-            reply = service_view.report_already(t)
+            reply = views.reports.report_already(t)
         case reports.TextTooLong():
-            reply = service_view.report_refused(t, result)
+            reply = views.reports.report_refused(t, result)
     await context.reply(update, reply, kind="problem")
 
 
@@ -410,7 +410,7 @@ async def problems(update: Update, context: DutyContext) -> None:
     async with services.sessions() as session:
         found = await reports.open_problems(session, group.id)
         names = await members.display_names(session, group.id, {p.person_id for p in found})
-    for chunk in service_view.problems_list(t, found, names, group.timezone):
+    for chunk in views.reports.problems_list(t, found, names, group.timezone):
         await services.outgoing.to_group(
             group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
         )
@@ -428,7 +428,7 @@ async def resolve(update: Update, context: DutyContext) -> None:
     head, _, rest = command_args(message).strip().partition(" ")
     number = parse_id(head)
     if number is None:
-        await context.reply(update, service_view.resolve_usage(t), kind="resolve.usage")
+        await context.reply(update, views.reports.resolve_usage(t), kind="resolve.usage")
         return
     note = clean_text(rest, 500, lines=True) if rest.strip() else None
     if isinstance(note, TextProblem):
@@ -444,13 +444,13 @@ async def resolve(update: Update, context: DutyContext) -> None:
         reporter_name = await members.roster_name(
             session, result.reporter.id, group.id
         ) if isinstance(result, reports.ProblemResolved) else None
-    text = service_view.resolve_outcome(t, result)
+    text = views.reports.resolve_outcome(t, result)
     if isinstance(result, reports.ProblemResolved):
         reporter = result.reporter
         name = reporter_name or reporter.telegram_name
         told = reporter.private_chat and await services.outgoing.to_person(
             members.UserRef(reporter.telegram_user_id, name),
-            service_view.reporter_told(t, result.problem, group.title),
+            views.reports.reporter_told(t, result.problem, group.title),
         )
         if not told:
             text += "\n" + render.mention(reporter.telegram_user_id, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import service_view
+from bot import views
 from bot.context import DutyContext
 from commands import notices
 from commands.signup import command_args
@@ -30,7 +30,7 @@ async def settings_command(update: Update, context: DutyContext) -> None:
         row = await groups.by_id(session, group.id)
         assert row is not None
         if not args:
-            text = service_view.settings_text(
+            text = views.settings.settings_text(
                 t, settings.settings_of(row), row.timezone, row.needs_attention
             )
         else:
@@ -42,5 +42,5 @@ async def settings_command(update: Update, context: DutyContext) -> None:
                 session, row, key.strip().casefold(), value, actor=user.id,
                 now=services.clock.now(),
             )
-            text = service_view.setting_outcome(t, result)
+            text = views.settings.setting_outcome(t, result)
     await context.reply(update, text, kind="settings")

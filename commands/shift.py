@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot import render, roster_view
+from bot import render, views
 from bot.context import DutyContext, GroupInfo, Services, button_number, thread_of, user_ref
 from bot.i18n import translator
-from bot.roster_view import ShiftLine
+from bot.views.roster import ShiftLine
 from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
@@ -59,7 +59,7 @@ async def show(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    page = roster_view.roster_page(
+    page = views.roster.roster_page(
         t, await roster_lines(services, group), group.timezone, services.settings.bot.roster_days, 0
     )
     sent = await services.outgoing.to_group(
@@ -85,7 +85,7 @@ async def tap_page(update: Update, context: DutyContext) -> None:
         await query.answer(render.stale_button(t))
         return
     group, services = context.group, context.services
-    page = roster_view.roster_page(
+    page = views.roster.roster_page(
         t, await roster_lines(services, group, bring_ahead=False), group.timezone,
         services.settings.bot.roster_days, number,
     )
@@ -114,7 +114,7 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
     if latest is None:
         return
     t = translator(group.language)
-    page = roster_view.roster_page(
+    page = views.roster.roster_page(
         t, await roster_lines(services, group, bring_ahead=False), group.timezone,
         services.settings.bot.roster_days, latest.page,
     )
@@ -137,9 +137,9 @@ async def tap_claim(update: Update, context: DutyContext) -> None:
         await query.answer(render.stale_button(t))
         return
     result, joined_as, duty = await _claim(context, update, shift_id)
-    text = roster_view.claim_outcome(t, result, context.group.timezone, duty)
+    text = views.roster.claim_outcome(t, result, context.group.timezone, duty)
     if joined_as is not None:
-        text = roster_view.joined_and_claimed(t, joined_as, text)
+        text = views.roster.joined_and_claimed(t, joined_as, text)
     await query.answer(text)
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
@@ -152,12 +152,12 @@ async def claim_by_text(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     shift_id = parse_id(command_args_after(update, "claim"))
     if shift_id is None:
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
         return
     result, joined_as, duty = await _claim(context, update, shift_id)
-    text = render.esc(roster_view.claim_outcome(t, result, context.group.timezone, duty))
+    text = render.esc(views.roster.claim_outcome(t, result, context.group.timezone, duty))
     if joined_as is not None:
-        text = roster_view.joined_and_claimed(t, render.esc(joined_as), text)
+        text = views.roster.joined_and_claimed(t, render.esc(joined_as), text)
     await context.reply(update, text, kind="shift.claim")
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
@@ -171,11 +171,11 @@ async def release_by_text(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     shift_id = parse_id(command_args_after(update, "release"))
     if shift_id is None:
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
         return
     result = await release_for(context.services, context.group, user.id, shift_id)
     await context.reply(
-        update, roster_view.release_outcome(t, result.outcome, context.group.timezone),
+        update, views.mine.release_outcome(t, result.outcome, context.group.timezone),
         kind="shift.release",
     )
     await after_release(context.services, context.group, result, thread_of(update))
@@ -229,14 +229,14 @@ async def after_release(
     if release.promoted_name is not None:
         await services.outgoing.to_group(
             group.chat_id,
-            roster_view.promoted_from_waitlist(t, release.promoted_name, result.shift,
+            views.roster.promoted_from_waitlist(t, release.promoted_name, result.shift,
                                                group.timezone),
             thread_id=thread_id,
         )
     if result.late and result.still_needed:
         await services.outgoing.to_group(
             group.chat_id,
-            roster_view.late_drop_out(t, release.name, release.duty_name, result, group.timezone),
+            views.mine.late_drop_out(t, release.name, release.duty_name, result, group.timezone),
             thread_id=thread_id,
         )
 
@@ -290,7 +290,7 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
         result = await claims.join_waitlist(
             session, shift_id, person, group_id=group.id, now=now
         )
-    await query.answer(roster_view.wait_outcome(t, result, group.timezone))
+    await query.answer(views.roster.wait_outcome(t, result, group.timezone))
     if isinstance(result, claims.Claimed):
         refresh_roster(context)
 
@@ -313,13 +313,13 @@ async def gaps(update: Update, context: DutyContext) -> None:
 
 async def _gaps_page(
     services: Services, group: GroupInfo, number: int, *, bring_ahead: bool = False
-) -> roster_view.RosterPage:
+) -> views.roster.RosterPage:
     t = translator(group.language)
     lines = [
         line for line in await roster_lines(services, group, bring_ahead=bring_ahead)
         if still_needed(line.shift, len(line.names))
     ]
-    return roster_view.roster_page(
+    return views.roster.roster_page(
         t, lines, group.timezone, services.settings.bot.roster_days, number, gaps=True
     )
 
@@ -360,7 +360,7 @@ async def cancel(update: Update, context: DutyContext) -> None:
         ids += [n for n in numbers if n is not None]
         words.pop(0)
     if not ids:
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
         return
     reason = " ".join(words)
     cancelled: list[tuple[Shift, Duty]] = []
@@ -378,11 +378,11 @@ async def cancel(update: Update, context: DutyContext) -> None:
             cancelled.append((made.cancelled[0], duty))
             told.update(await duties.affected_people(session, group.id, made))
     if not cancelled:
-        await context.reply(update, roster_view.claim_outcome(t, claims.ShiftGone(), "UTC"),
+        await context.reply(update, views.roster.claim_outcome(t, claims.ShiftGone(), "UTC"),
                             kind="shift.gone")
         return
     await context.reply(
-        update, roster_view.shifts_cancelled(t, cancelled, told, reason, group.timezone),
+        update, views.roster.shifts_cancelled(t, cancelled, told, reason, group.timezone),
         kind="shift.cancel",
     )
     refresh_roster(context)
@@ -402,7 +402,7 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
     )
     shift_id = parse_id(words[0]) if words else None
     if shift_id is None:
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
         return
     named = await named_person(message, services.sessions, group.id, words[1:])
     if named is None:
@@ -431,7 +431,7 @@ async def assign(update: Update, context: DutyContext, on: bool) -> None:
                     cutoff=timedelta(0), actor=user.id, reason="unassigned",
                 )
             who = (named.user.telegram_user_id, membership.display_name)
-            text = roster_view.assign_outcome(t, result, who, group.timezone)
+            text = views.roster.assign_outcome(t, result, who, group.timezone)
             if not isinstance(result, claims.Claimed | claims.Released):
                 raise Rollback(text)  # a failed assignment signs nobody up
     except Rollback as undone:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import roster_view
+from bot import views
 from bot.context import DutyContext
 from commands import cover, shift, standing
 from commands.mine import mine
@@ -37,6 +37,6 @@ async def dispatch(update: Update, context: DutyContext) -> None:
         await shift.assign(update, context, verb == "assign")
     elif verb:
         t = context.translator_for(update)
-        await context.reply(update, roster_view.shift_usage(t), kind="shift.usage")
+        await context.reply(update, views.roster.shift_usage(t), kind="shift.usage")
     else:
         await shift.show(update, context)

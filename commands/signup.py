@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 
-from bot import render, roster_view
+from bot import render, views
 from bot.context import DutyContext, user_ref
 from bot.i18n import Translator, translator
 from storage import members
@@ -199,7 +199,7 @@ async def announce_freed(context: DutyContext, update: Update, left: members.Lef
             await context.services.outgoing.to_group(group.chat_id, text)
 
     await post(
-        roster_view.places_freed(
+        views.roster.places_freed(
             t, left.membership.display_name, [r.shift for r in left.released], group.timezone
         ),
         "leave.freed",
@@ -213,7 +213,7 @@ async def announce_freed(context: DutyContext, update: Update, left: members.Lef
             )
         name = moved.display_name if moved else released.promoted.telegram_name
         await post(
-            roster_view.promoted_from_waitlist(t, name, released.shift, group.timezone),
+            views.roster.promoted_from_waitlist(t, name, released.shift, group.timezone),
             "waitlist.promoted",
         )
 

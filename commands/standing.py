@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import roster_view
+from bot import views
 from bot.context import DutyContext, user_ref
 from commands.duty_syntax import DutySyntaxError, parse_when
 from commands.shift import refresh_roster
@@ -44,7 +44,7 @@ async def claim_every(update: Update, context: DutyContext, words: list[str]) ->
     t = context.translator_for(update)
     weekday = weekday_of(words, context)
     if isinstance(weekday, str):
-        await context.reply(update, roster_view.duty_bad_value(t, weekday), kind="shift.usage")
+        await context.reply(update, views.duties.duty_bad_value(t, weekday), kind="shift.usage")
         return
     group, services = context.group, context.services
     now = services.clock.now()
@@ -56,7 +56,7 @@ async def claim_every(update: Update, context: DutyContext, words: list[str]) ->
             session, parse_id(words[0]) or NO_RECORD, person, weekday, group_id=group.id, now=now
         )
     await context.reply(
-        update, roster_view.standing_outcome(t, result, weekday, group.timezone),
+        update, views.mine.standing_outcome(t, result, weekday, group.timezone),
         kind="standing",
     )
     refresh_roster(context)
@@ -76,5 +76,5 @@ async def release_every(update: Update, context: DutyContext, words: list[str]) 
                 session, parse_id(words[0]) or NO_RECORD, person, group_id=group.id, now=now
             )
         )
-    await context.reply(update, roster_view.standing_dropped(t, result), kind="standing")
+    await context.reply(update, views.mine.standing_dropped(t, result), kind="standing")
     refresh_roster(context)

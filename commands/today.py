@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot import roster_view, service_view
+from bot import views
 from bot.context import DutyContext, thread_of, user_ref
 from storage import attendance, daybook, members
 from storage.db import transaction
@@ -28,7 +28,7 @@ async def today(update: Update, context: DutyContext) -> None:
         book = await daybook.day_book(
             session, group.id, local_today(group.timezone, now), group.timezone
         )
-    for chunk in service_view.today_text(t, book, group.timezone):
+    for chunk in views.today.today_text(t, book, group.timezone):
         await services.outgoing.to_group(
             group.chat_id, chunk, thread_id=thread_of(update), reply_to=message.message_id
         )
@@ -50,7 +50,7 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
             session, person.id, context.group.id if context.group else None
         )
         record = await daybook.my_record(session, person.id, zone=zone, now=now)
-    return service_view.me_text(t, name or fallback_name, record)
+    return views.today.me_text(t, name or fallback_name, record)
 
 
 async def me(update: Update, context: DutyContext) -> None:
@@ -62,7 +62,7 @@ async def me(update: Update, context: DutyContext) -> None:
     services = context.services
     if context.group is None:
         text = await me_text(context, update, user.id, user.full_name)
-        await message.reply_text(text or service_view.nothing_yet(t))
+        await message.reply_text(text or views.today.nothing_yet(t))
         return
     group = context.group
     now = services.clock.now()
@@ -72,14 +72,14 @@ async def me(update: Update, context: DutyContext) -> None:
     if private:
         text = await me_text(context, update, user.id, user.full_name)
         if text is not None and await services.outgoing.to_person(user_ref(user), text):
-            await context.reply(update, roster_view.sent_privately(t), kind="mine.private")
+            await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
             return
     last = services.deep_links.get(group.chat_id)
     if last is not None and now - last < DEEP_LINK_EVERY:
         return  # the button posted a moment ago still works for everyone
     services.deep_links[group.chat_id] = now
     await services.outgoing.to_group(
-        group.chat_id, service_view.open_privately(t), thread_id=thread_of(update),
+        group.chat_id, views.today.open_privately(t), thread_id=thread_of(update),
         reply_to=message.message_id,
-        markup=service_view.open_privately_keyboard(t, context.bot.username, "me"),
+        markup=views.today.open_privately_keyboard(t, context.bot.username, "me"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import service_view
+from bot import views
 from bot.i18n import translator
 from storage.models import Photo, Problem, ProblemStatus, Report
 from tests.e2e.conftest import World
@@ -134,7 +134,7 @@ async def test_everyday_chinese_is_read_and_unread_numbers_open_the_form(world: 
     [form] = await world.say(bob, "/report 信号 5G 不好")
     assert await count(world, Report) == 1
     shown = plain([form])
-    assert shown.startswith(service_view.report_numbers_unread(translator("zh_CN")))
+    assert shown.startswith(views.reports.report_numbers_unread(translator("zh_CN")))
     assert "信号 5G 不好" in shown
     draft = form.buttons[0]["callback_data"].split(":")[1]
     world.emulator.tap(form, f"rf:{draft}:save", bob)

@@ -1,0 +1,17 @@
+"""What the bot says, by family: model values in, Telegram HTML and keyboards out.
+
+Every word goes through the catalog and every piece of user text through `render.esc`.
+"""
+
+from bot.views import (
+    attendance,
+    duties,
+    labels,
+    mine,
+    reports,
+    roster,
+    settings,
+    today,
+)
+
+__all__ = ["attendance", "duties", "labels", "mine", "reports", "roster", "settings", "today"]

@@ -1,0 +1,129 @@
+"""/today and /me: the day as it stands, and a volunteer's own record."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.render import (
+    chunk_lines,
+    esc,
+    spacer,
+)
+from bot.views.labels import at_label, day_label, hours_label, shift_label
+from bot.views.reports import numbers_line
+from storage.daybook import DayBook, MyRecord
+from storage.hours import Minutes
+from storage.models import Attendance
+
+
+def pending_lines(t: Translator, hours: Minutes) -> list[str]:
+    """The line under confirmed hours that every view shows when some wait for a leader."""
+    if not hours.pending:
+        return []
+    return [t.gettext("Waiting for a leader to confirm: {hours}").format(
+        hours=hours_label(t, hours.pending)
+    )]
+
+def record_state(t: Translator, a: Attendance, zone: str) -> str:
+    """One record's hours as every view shows them: (to confirm), (void), or still in."""
+    if a.voided:
+        return t.gettext("{hours} (void)").format(hours=hours_label(t, a.minutes or 0))
+    if a.is_open and a.checkin_at is not None:
+        return t.gettext("checked in {time}").format(time=at_label(t, a.checkin_at, zone))
+    state = hours_label(t, a.minutes or 0)
+    if not a.confirmed:
+        state += spacer(t) + t.gettext("(to confirm)")
+    return state
+
+def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
+    state = record_state(t, a, zone)
+    marks = ""
+    if a.walk_in:
+        marks += spacer(t) + t.gettext("[walk-in]")
+    if a.companions:
+        marks += " " + t.gettext("+{n}").format(n=a.companions)
+    return f"  ✅ {esc(name)} — {state}{marks}"
+
+def today_text(t: Translator, book: DayBook, zone: str) -> list[str]:
+    """/today: shifts with who came, hours so far, report totals."""
+    lines = [t.gettext("📋 Today, {day}").format(day=day_label(t, book.day))]
+    if not book.shifts and not book.ad_hoc:
+        lines.append(t.gettext("No shifts today."))
+    for day in book.shifts:
+        lines.append(f"<b>{shift_label(t, day.shift, day.duty, zone)}</b>")
+        came = {a.person_id for a in day.came}
+        for a in day.came:
+            lines.append(_attendance_line(t, a, book.names.get(a.person_id, "?"), zone))
+        for person_id in day.claimed:
+            if person_id not in came:
+                lines.append("  ⏳ " + t.gettext("{name} — not checked in").format(
+                    name=esc(book.names.get(person_id, "?"))
+                ))
+        if not day.came and not day.claimed:
+            lines.append("  " + t.gettext("nobody yet"))
+    if book.ad_hoc:
+        lines.append("<b>" + t.gettext("Outside the roster") + "</b>")
+        lines += [_attendance_line(t, a, book.names.get(a.person_id, "?"), zone)
+                  for a in book.ad_hoc]
+    lines.append("")
+    lines.append(t.gettext(
+        "Volunteers {volunteers} · person-times {times} · hours {hours}"
+    ).format(volunteers=book.volunteers, times=book.person_times,
+             hours=hours_label(t, book.confirmed_minutes)))
+    lines += pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes))
+    if book.still_in:
+        lines.append(t.ngettext("{n} person still checked in.", "{n} people still checked in.",
+                                book.still_in).format(n=book.still_in))
+    lines.append(t.ngettext("{n} report: ", "{n} reports: ", book.reports.reports).format(
+        n=book.reports.reports) + numbers_line(t, book.reports, book.tracked))
+    if book.open_problems:
+        lines.append(t.ngettext("{n} open problem (/problems).", "{n} open problems (/problems).",
+                                book.open_problems).format(n=book.open_problems))
+    return chunk_lines(lines)
+
+def me_text(t: Translator, name: str, record: MyRecord) -> str:
+    """/me: my hours (confirmed and pending), coming shifts, my reports this month."""
+
+    def row(label: str, m: Minutes) -> str:
+        text = t.gettext("{label}: {hours}").format(label=label, hours=hours_label(t, m.confirmed))
+        if m.pending:
+            pending = hours_label(t, m.pending)
+            text += spacer(t) + t.gettext("(+{hours} to confirm)").format(hours=pending)
+        return text
+
+    lines = [
+        t.gettext("🙋 {name}").format(name=esc(name)),
+        row(t.gettext("This month"), record.month),
+        row(t.gettext("This year"), record.year),
+        row(t.gettext("All time"), record.total),
+    ]
+    upcoming, mine = record.upcoming, record.reports
+    if upcoming:
+        lines.append(t.gettext("Coming shifts:"))
+        lines += [
+            f"  {day_label(t, s.local_date)} {shift_label(t, s, d, zone)}"
+            for s, d, zone in upcoming
+        ]
+    else:
+        lines.append(t.gettext("No coming shifts. /shift shows the roster."))
+    lines.append(t.ngettext(
+        "My reports this month: {n} — ", "My reports this month: {n} — ", mine.reports
+    ).format(n=mine.reports) + numbers_line(t, mine))
+    return "\n".join(lines)
+
+def nothing_yet(t: Translator) -> str:
+    """/me from someone the bot has no records of."""
+    return t.gettext("No records yet. Sign up in your team's group with /signup.")
+
+def open_privately_keyboard(t: Translator, bot_username: str, payload: str) -> InlineKeyboardMarkup:
+    """One deep-link button to the private chat."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("Open in private chat"), url=f"https://t.me/{bot_username}?start={payload}"
+    )]])
+
+def open_privately(t: Translator) -> str:
+    """Why the answer needs a private chat."""
+    return t.gettext(
+        "Your records are private. Tap the button, press Start, and I will show them there."
+    )
