@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from storage import duties, groups
+from storage import duties, groups, members, standing
 from storage.db import transaction
 from storage.duties import DutyDraft
 from storage.models import Claim, Duty, Group, Membership, Report
@@ -161,7 +161,8 @@ async def test_forged_keep_and_release_leave_the_roster_alone(world: World) -> N
     roster = (await world.say(boss, "/shift"))[-1]
     buttons = list(roster.buttons)
     mallory = world.user("Mallory")
-    for data in ("keep:1", "rel:1", "relok:1"):
+    for data in ("keep:1", "rel:1", "relok:1", "claim:²", "page:²", "take:²", "claim:١٢",
+                 "claim:99999999999999999999"):
         query = world.emulator.tap_raw(roster, data, mallory)
         await world.settle()
         assert world.emulator.callback_answers[query].get("text")
@@ -224,3 +225,36 @@ async def test_sixty_duties_every_shift_reachable_and_no_more_duties(world: Worl
     before = len(world.emulator.bot_messages(world.group))
     await world.say(boss, "/gaps")
     assert len(world.emulator.bot_messages(world.group)) - before == 1
+
+
+async def test_usage_lines_with_angle_brackets_are_delivered(world: World) -> None:
+    boss = await leader(world)
+    assert "/noshow <班次编号> @名字" in plain(await world.say(boss, "/noshow"))
+    assert "/resolve <编号>" in plain(await world.say(boss, "/resolve abc"))
+
+
+async def test_a_duty_edit_that_tells_sixty_one_volunteers_reaches_them_all(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1-70 at 1号点")
+    people = [world.user(f"志愿者{'很长的名字' * 5}{i:02d}") for i in range(61)]
+    async with transaction(world.database.sessions) as session:
+        group = await groups.by_chat_id(session, world.group.id)
+        assert group is not None
+        for user in people:
+            ref = members.UserRef(user.id, user.first_name)
+            await members.signup(session, group.id, ref, members.Profile(user.first_name),
+                                 now=world.clock.now())
+            person = await members.person_of(session, user.id)
+            assert person is not None
+            await standing.hold(session, 1, person, None, group_id=group.id,
+                                now=world.clock.now())
+    caplog.set_level(logging.ERROR)
+    before = len(world.emulator.calls)
+    said = await world.say(boss, "/duty edit 1 时间=19:30-21:30")
+    assert refused_requests(world, before) == []
+    assert [r.getMessage() for r in caplog.records] == []
+    shown = plain(said)
+    assert len(said) >= 2  # more than 4,096 characters: in parts, nobody left out
+    assert "已修改" in shown and all(p.first_name in shown for p in people)
