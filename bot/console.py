@@ -205,7 +205,8 @@ class Console:
                 await self.send(f"/start {payload}")
             return
         message = self.emulator.find_message(chat_id, message_id)
-        self.emulator.tap(message, data, self.user)
+        # A phone may still show a button the bot has since replaced: the tap goes out anyway.
+        self.emulator.tap_raw(message, data, self.user)
         await self.harness.settle()
         self.show_new()
 
@@ -261,6 +262,11 @@ class Console:
                 self.out(f"bot #{number}{where}{edited}: "
                          + html_to_plain(text).replace("\n", "\n     "))
                 self.show_buttons(call)
+            elif call.method == "editMessageReplyMarkup":
+                number = params.get("message_id")
+                where = self.where(int(params.get("chat_id", 0)))
+                self.out(f"bot #{number}{where} (buttons changed)")
+                self.show_buttons(call)
             elif call.method == "answerCallbackQuery" and params.get("text"):
                 self.out(f"bot (toast): {params['text']}")
 
@@ -274,7 +280,8 @@ class Console:
 
     def show_buttons(self, call: object) -> None:
         markup = getattr(call, "params", {}).get("reply_markup")
-        message_id = getattr(call, "result_message_id", None)
+        params = getattr(call, "params", {})
+        message_id = getattr(call, "result_message_id", None) or params.get("message_id")
         if not isinstance(markup, dict) or message_id is None:
             return
         chat_id = int(getattr(call, "params", {}).get("chat_id", 0))

@@ -8,7 +8,7 @@ from bot import render, views
 from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
-from storage.db import transaction
+from storage.db import Rollback, transaction
 from storage.ids import parse_id
 from storage.models import Duty, Person
 
@@ -58,18 +58,27 @@ async def tap_take(update: Update, context: DutyContext) -> None:
         return
     group, services = context.group, context.services
     now = services.clock.now()
-    async with transaction(services.sessions) as session:
-        membership, taker, _ = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        result = await cover.take_cover(session, request_id, taker, group_id=group.id, now=now)
-        asker = None
-        if isinstance(result, cover.CoverTaken):
-            asked = await members.membership_of(
-                session, group.id, result.asked_by.telegram_user_id
+    asker = None
+    result: cover.TakeResult
+    try:
+        async with transaction(services.sessions) as session:
+            membership, taker, joined = await members.ensure_member(
+                session, group.id, user_ref(user), now=now
             )
-            asker = (result.asked_by.telegram_user_id,
-                     asked.display_name if asked else result.asked_by.telegram_name)
+            result = await cover.take_cover(
+                session, request_id, taker, group_id=group.id, now=now
+            )
+            if joined and not isinstance(result, cover.CoverTaken):
+                raise Rollback(result)  # nothing taken: nobody signed up either
+            if isinstance(result, cover.CoverTaken):
+                asked = await members.membership_of(
+                    session, group.id, result.asked_by.telegram_user_id
+                )
+                asker = (result.asked_by.telegram_user_id,
+                         asked.display_name if asked else result.asked_by.telegram_name)
+    except Rollback as undone:
+        assert isinstance(undone.result, cover.TakeResult)
+        result = undone.result
     await query.answer(views.mine.take_outcome(t, result, group.timezone))
     if not isinstance(result, cover.CoverTaken) or asker is None:
         return

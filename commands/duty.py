@@ -148,7 +148,7 @@ def parse_edit(text: str, today: date) -> DutyEdit | DutySyntaxError | str:
     text = unicodedata.normalize("NFKC", text)
     found = list(_KEYS.finditer(text))
     if not found or text[: found[0].start()].strip():
-        return text.strip() or "="
+        return text.strip()  # "" (nothing to change): the usage alone answers
     edit = DutyEdit()
     for i, match in enumerate(found):
         key = _KEY_ALIASES.get(match.group(1), match.group(1).casefold())
@@ -241,7 +241,10 @@ async def change(update: Update, context: DutyContext, verb: str, rest: str) -> 
             await context.reply(update, text, kind="duty.bad")
             return
         if isinstance(edit, str):
-            await context.reply(update, views.duties.duty_bad_value(t, edit), kind="duty.bad")
+            text = views.duties.duty_bad_value(t, edit) if edit else (
+                views.duties.duty_change_usage(t)
+            )
+            await context.reply(update, text, kind="duty.bad")
             return
         if edit.rrule is not None and edit.rrule[0] is None:  # a one-off: as far as /duty add
             last = date(today.year + MAX_YEARS_AHEAD, 12, 31)

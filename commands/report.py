@@ -16,7 +16,7 @@ from commands.people import member_in_group
 from commands.report_syntax import ReportSyntaxError, numbers_not_understood, parse_report
 from commands.signup import command_args
 from storage import groups, members, reports
-from storage.cleaning import TextProblem, clean_text
+from storage.cleaning import TextProblem, clean_text, clean_words
 from storage.db import transaction
 from storage.ids import parse_id
 from storage.models import Duty, GroupStatus, Person, ReportDraft
@@ -373,7 +373,7 @@ async def _problem(
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    text = clean_text(args, reports.MAX_TEXT, lines=True)
+    text = clean_words(args, reports.MAX_TEXT, lines=True)
     if isinstance(text, TextProblem):
         if text is TextProblem.EMPTY:
             await context.reply(update, views.reports.problem_usage(t), kind="problem.usage")
@@ -430,7 +430,7 @@ async def resolve(update: Update, context: DutyContext) -> None:
     if number is None:
         await context.reply(update, views.reports.resolve_usage(t), kind="resolve.usage")
         return
-    note = clean_text(rest, 500, lines=True) if rest.strip() else None
+    note = clean_words(rest, 500, lines=True) if rest.strip() else None
     if isinstance(note, TextProblem):
         await context.reply(
             update, render.text_problem(t, t.gettext("note"), note, 500), kind="report.bad"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from telegram import Update
 
 from bot import views
@@ -23,7 +25,7 @@ async def settings_command(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
-    args = command_args(message).strip()
+    args = unicodedata.normalize("NFKC", command_args(message)).strip()
     if args and await context.refused_unless_leader(update):
         return
     async with transaction(services.sessions) as session:

@@ -259,15 +259,23 @@ async def _claim(
     assert context.group is not None and update.effective_user is not None
     user = update.effective_user
     now = context.services.clock.now()
-    async with transaction(context.services.sessions) as session:
-        membership, person, joined = await members.ensure_member(
-            session, context.group.id, user_ref(user), now=now
-        )
-        result = await claims.claim(
-            session, shift_id, person, group_id=context.group.id, now=now
-        )
-        shift = getattr(result, "shift", None)
-        duty = await session.get(Duty, shift.duty_id) if shift is not None else None
+    result: claims.ClaimResult
+    duty: Duty | None = None
+    try:
+        async with transaction(context.services.sessions) as session:
+            membership, person, joined = await members.ensure_member(
+                session, context.group.id, user_ref(user), now=now
+            )
+            result = await claims.claim(
+                session, shift_id, person, group_id=context.group.id, now=now
+            )
+            shift = getattr(result, "shift", None)
+            duty = await session.get(Duty, shift.duty_id) if shift is not None else None
+            if joined and not isinstance(result, claims.Claimed):
+                raise Rollback(result)  # a claim that failed signs nobody up
+    except Rollback as undone:
+        assert isinstance(undone.result, claims.ClaimResult)
+        return undone.result, None, duty
     return result, membership.display_name if joined else None, duty
 
 
@@ -283,13 +291,20 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
         return
     group, services = context.group, context.services
     now = services.clock.now()
-    async with transaction(services.sessions) as session:
-        _membership, person, _ = await members.ensure_member(
-            session, group.id, user_ref(user), now=now
-        )
-        result = await claims.join_waitlist(
-            session, shift_id, person, group_id=group.id, now=now
-        )
+    result: claims.WaitResult
+    try:
+        async with transaction(services.sessions) as session:
+            _membership, person, joined = await members.ensure_member(
+                session, group.id, user_ref(user), now=now
+            )
+            result = await claims.join_waitlist(
+                session, shift_id, person, group_id=group.id, now=now
+            )
+            if joined and not isinstance(result, claims.Claimed | claims.Waitlisted):
+                raise Rollback(result)  # nothing done: nobody signed up either
+    except Rollback as undone:
+        assert isinstance(undone.result, claims.WaitResult)
+        result = undone.result
     await query.answer(views.roster.wait_outcome(t, result, group.timezone))
     if isinstance(result, claims.Claimed):
         refresh_roster(context)

@@ -60,12 +60,25 @@ def clean_text(raw: str, limit: int, *, lines: bool = False) -> str | TextProble
     return text
 
 
+def says_something(text: str) -> bool:
+    """Is there a letter or digit that shows (not a blank filler)?"""
+    return any(unicodedata.category(ch)[0] in "LN" and ch not in FILLERS for ch in text)
+
+
+def clean_words(raw: str, limit: int, *, lines: bool = False) -> str | TextProblem:
+    """Free text that must say something: a problem, a note (`ㅤ` alone is not a problem)."""
+    text = clean_text(raw, limit, lines=lines)
+    if isinstance(text, str) and not says_something(text):
+        return TextProblem.NO_LETTER
+    return text
+
+
 def name_problem(text: str) -> TextProblem | None:
     """Why a cleaned name or place cannot be used, or None."""
     for ch in text:
         if ch in FILLERS or unicodedata.category(ch) in ("Zl", "Zp", "Co", "Cn"):
             return TextProblem.UNSHOWABLE
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+    if not says_something(text):
         return TextProblem.NO_LETTER
     return None
 

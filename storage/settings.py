@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,6 +126,7 @@ def check_value(key: str, raw: str) -> str | int | bool | UnknownSetting | BadSe
     spec = SPECS.get(key)
     if spec is None:
         return UnknownSetting(key)
+    raw = unicodedata.normalize("NFKC", raw)  # ２１：１５ is 21:15, never stored half-width
     if spec.kind == "bool":
         word = raw.strip().casefold()
         return True if word in TRUE else False if word in FALSE else BadSettingValue(spec, raw)

@@ -109,3 +109,17 @@ async def test_tapping_a_deep_link_opens_the_private_chat(
     assert "(a link: https://t.me/" in out
     assert "(opening the private chat with the bot: /start noshows-" in out
     assert "→ alice (private)" in out.split("(opening the private chat")[1]
+
+
+async def test_a_two_tap_release_can_be_finished_in_the_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bob holds a place; /shift mine in the group shows 退出 buttons; the first tap turns
+    # them into a confirm pair (shown), the second releases. Tapping the old button again
+    # is answered, not a crash.
+    out = await play(tmp_path / "c.db", (
+        ":as bob\n/shift claim 2\n/shift mine\n:tap 1\n:tap 2\n:tap 1\n:quit\n"
+    ), capsys)
+    assert "(buttons changed)" in out
+    assert "你已退出" in out
+    assert "Traceback" not in out

@@ -258,3 +258,27 @@ async def test_a_duty_edit_that_tells_sixty_one_volunteers_reaches_them_all(
     shown = plain(said)
     assert len(said) >= 2  # more than 4,096 characters: in parts, nobody left out
     assert "已修改" in shown and all(p.first_name in shown for p in people)
+
+
+async def test_from_the_playtest_failed_taps_sign_nobody_up_and_blank_text_is_refused(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(alice, "/shift claim 1")
+    said = plain(await world.say(bob, "/shift claim 1"))  # full: Bob does not join the roster
+    assert "满员" in said and "加入名单" not in said
+    said = plain(await world.say(bob, "/shift claim 99999999999999999999"))
+    assert "不存在" in said and "加入名单" not in said
+    assert "Bob" not in await world.roster()
+    # A problem that shows nothing is not a problem.
+    for blank in ("\u3164", "\u2800", "!!!"):
+        said = plain(await world.say(alice, f"/problem {blank}"))
+        assert "至少要有一个字或数字" in said, blank
+    # Full-width digits in a setting are the digits they show.
+    said = plain(await world.say(boss, "/settings summary_time＝２１：１５"))
+    assert "21:30 → 21:15" in said
+    # /duty edit with nothing to change shows how, not a quote of something never typed.
+    said = plain(await world.say(boss, "/duty edit 1"))
+    assert "“" not in said.split("\n")[0] and "/duty edit" in said
