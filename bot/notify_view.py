@@ -316,7 +316,7 @@ def summary(
         lines.append(f"<b>{_shift(t, day.shift, day.duty, zone)}</b>")
         served = [
             f"{esc(book.names.get(a.person_id, '?'))} {record_state(t, a, zone)}"
-            for a in day.came if not a.is_open
+            for a in day.came  # still there: "checked in 19:00", never "nobody"
         ]
         lines.append("  " + (t.gettext(", ").join(served) if served else t.gettext("nobody")))
     for a in book.ad_hoc:

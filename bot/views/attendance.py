@@ -36,6 +36,7 @@ def checkin_usage(t: Translator) -> str:
         "(at most {n}). To say where you are: /checkin 3号点."
     ).format(n=att.MAX_COMPANIONS)
 
+
 def checkin_outcome(
     t: Translator, name: str, result: att.CheckInResult, duty: Duty | None, zone: str
 ) -> str:
@@ -97,6 +98,7 @@ def checkin_outcome(
                 time=at_label(t, opens_at, zone),
             )
 
+
 def elsewhere_keyboard(
     t: Translator, elsewhere: Sequence[tuple[Shift, str]]
 ) -> InlineKeyboardMarkup:
@@ -111,6 +113,7 @@ def elsewhere_keyboard(
         )]
         for shift, place in elsewhere[:6]
     ])
+
 
 def move_outcome(
     t: Translator, name: str, result: att.MoveResult, duty: Duty | None, zone: str
@@ -131,6 +134,7 @@ def move_outcome(
             return t.gettext(
                 "{name}, that time overlaps a record you already have: {record}."
             ).format(name=name, record=html_to_plain_label(overlap_label(t, result, zone)))
+
 
 def checkout_outcome(
     t: Translator, name: str, result: att.CheckOutResult, duty: Duty | None, zone: str
@@ -180,6 +184,7 @@ def checkout_outcome(
                 "{name}, your open check-in is in another group. Send /checkout there."
             ).format(name=esc(name))
 
+
 def hours_usage(t: Translator) -> str:
     """How /hours is used."""
     return t.gettext(
@@ -187,6 +192,7 @@ def hours_usage(t: Translator) -> str:
         "/hours @name 2026-11-24 2.5 [note]\n/hours @name yesterday 19:00-21:00 [note]\n"
         "and confirm a day's records with /hours confirm 2026-11-24."
     )
+
 
 def hours_outcome(t: Translator, name: str, result: corrections.SetHoursResult, zone: str) -> str:
     """The answer to /hours <person> …: what changed, or which rule stopped it."""
@@ -262,6 +268,7 @@ def hours_outcome(t: Translator, name: str, result: corrections.SetHoursResult, 
                 "a member can be corrected."
             ).format(name=esc(name))
 
+
 def day_confirmed(
     t: Translator, day: date, result: corrections.DayConfirmed, names: dict[int, str]
 ) -> str:
@@ -287,11 +294,13 @@ def day_confirmed(
         ).format(n=result.still_open)
     return text
 
+
 def bad_date(t: Translator, raw: str) -> str:
     """A date we could not read."""
     return t.gettext(
         "I could not read the date “{raw}”. Write it as 2026-11-24, 11-24, today or yesterday."
     ).format(raw=quote(raw))
+
 
 def bad_hours(t: Translator, raw: str) -> str:
     """Hours we could not read."""
@@ -300,13 +309,16 @@ def bad_hours(t: Translator, raw: str) -> str:
         "or a time range like 19:00-21:00."
     ).format(raw=quote(raw))
 
+
 def future_summary(t: Translator) -> str:
     """/summary for a day still ahead."""
     return t.gettext("That day has not come yet: /shift shows who is on the coming shifts.")
 
+
 def future_date(t: Translator) -> str:
     """Hours for a day that has not come."""
     return t.gettext("That day has not come yet: hours are recorded after the service.")
+
 
 def noshow_usage(t: Translator) -> str:
     """How /noshow is used."""
@@ -315,6 +327,7 @@ def noshow_usage(t: Translator) -> str:
         "Leaders mark a volunteer who did not come: /noshow <shift number> @name [reason] "
         "(or reply to them). The count is shown to leaders only.",
     )
+
 
 def noshow_outcome(t: Translator, name: str, result: noshows.NoShowResult) -> str:
     """The group's answer to /noshow: no counts, no blame."""
@@ -332,6 +345,7 @@ def noshow_outcome(t: Translator, name: str, result: noshows.NoShowResult) -> st
         case _:
             return t.gettext("There is no such shift in this group.")
 
+
 def noshow_private(t: Translator, name: str, count: int, group: str) -> str:
     """What the leader hears privately: the running count."""
     return t.ngettext(
@@ -340,11 +354,13 @@ def noshow_private(t: Translator, name: str, count: int, group: str) -> str:
         count,
     ).format(name=esc(name), n=count, group=esc(group))
 
+
 def bad_month(t: Translator, raw: str) -> str:
     """A month we could not read."""
     return t.gettext(
         "I could not read the month “{raw}”. Write it as 2026-11, 11月 or 上个月."
     ).format(raw=quote(raw))
+
 
 def no_shows_list(
     t: Translator, group: str, first: date, found: Sequence[noshows.NoShowEntry], zone: str

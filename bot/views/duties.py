@@ -23,6 +23,7 @@ UNDERSTOOD_PARTS = {
     "place": N_("place"),
 }
 
+
 def duty_problem(
     t: Translator, problem: str, understood: dict[str, str], detail: str, *,
     usage: str | None = None,
@@ -67,6 +68,7 @@ def duty_problem(
     lines.append(usage or duty_usage(t))
     return "\n".join(lines)
 
+
 def duty_usage(t: Translator) -> str:
     """How `/duty add` is written (escaped: the form itself has angle brackets)."""
     return plain_text(
@@ -74,6 +76,7 @@ def duty_usage(t: Translator) -> str:
         "Usage: /duty add <name> <days> <time> [need N or N-M] [at <place>]\n"
         "Example: /duty add 垃圾分类督导 daily 19:00-21:00 need 2-4 at 3号投放点",
     )
+
 
 def duty_added(
     t: Translator, duty: Duty, upcoming: Sequence[date], weekdays_note: bool
@@ -96,6 +99,7 @@ def duty_added(
     lines.append(t.gettext("Volunteers can claim places with /shift."))
     return "\n".join(lines)
 
+
 def duty_list(t: Translator, found: Sequence[Duty]) -> str:
     """/duty list."""
     if not found:
@@ -110,6 +114,7 @@ def duty_list(t: Translator, found: Sequence[Duty]) -> str:
         )
     return "\n".join(lines)
 
+
 def duty_change_usage(t: Translator) -> str:
     """How the /duty change commands are written."""
     return plain_text(
@@ -119,15 +124,18 @@ def duty_change_usage(t: Translator) -> str:
         "/duty pause <id> · /duty resume <id> · /duty remove <id>",
     )
 
+
 def duty_bad_value(t: Translator, detail: str) -> str:
     """A value in a /duty change command that could not be read."""
     return t.gettext("I did not understand “{detail}”.").format(detail=quote(detail)) + "\n" + (
         duty_change_usage(t)
     )
 
+
 def duty_gone(t: Translator) -> str:
     """No such duty in this group."""
     return t.gettext("There is no such duty in this group. /duty list shows the numbers.")
+
 
 def duty_changed(
     t: Translator,
@@ -178,6 +186,7 @@ def duty_changed(
             ).format(day=day_label(t, shift.local_date), people=mentions(t, people)))
     return "\n".join(lines)
 
+
 def too_many_duties(t: Translator, limit: int) -> str:
     """/duty add past the limit."""
     return t.gettext(
@@ -185,11 +194,13 @@ def too_many_duties(t: Translator, limit: int) -> str:
         "another, remove one that is no longer needed with /duty remove."
     ).format(n=limit)
 
+
 def undo_keyboard(t: Translator, duty_id: int) -> InlineKeyboardMarkup:
     """The Undo button under a new duty."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("↩️ Undo"), callback_data=f"undo:{duty_id}")]]
     )
+
 
 def undo_too_late(t: Translator) -> str:
     """The Undo button after its few minutes, or once someone claimed or served a shift."""
@@ -198,13 +209,16 @@ def undo_too_late(t: Translator) -> str:
         "with /duty remove."
     )
 
+
 def undone_toast(t: Translator) -> str:
     """After Undo."""
     return t.gettext("Undone.")
 
+
 def duty_undone(t: Translator, name: str) -> str:
     """The new-duty message after Undo."""
     return t.gettext("↩️ The duty <b>{name}</b> was not kept.").format(name=esc(name))
+
 
 def duty_day_past(t: Translator, verb: str, day: date, today: date) -> str:
     """A /duty skip, extra or edit date that has already passed."""
@@ -215,6 +229,7 @@ def duty_day_past(t: Translator, verb: str, day: date, today: date) -> str:
     else:
         text = t.gettext("{day} has already passed; choose today or a later date.")
     return text.format(day=plan_date(t, day, today))
+
 
 def duty_day_too_far(t: Translator, day: date, last: date, today: date) -> str:
     """A /duty skip, extra or edit date further ahead than duties are planned."""

@@ -26,17 +26,21 @@ def locale_of(t: Translator) -> str:
     """Babel's name for the translator's language."""
     return "zh_Hans_CN" if t.language == "zh_CN" else "en"
 
+
 def day_label(t: Translator, day: date) -> str:
     """`11月24日周二` / `Tue, Nov 24`."""
     return format_skeleton("MMMEd", day, locale=locale_of(t))
+
 
 def weekday_label(t: Translator, day: date) -> str:
     """`周二` / `Tue`."""
     return format_skeleton("E", day, locale=locale_of(t))
 
+
 def clock_label(t: Translator, moment: time) -> str:
     """`19:00`."""
     return format_time(moment, "HH:mm", locale=locale_of(t))
+
 
 def window_label(t: Translator, start: datetime, end: datetime, zone: str) -> str:
     """`19:00–21:00` in the group's time zone."""
@@ -44,30 +48,34 @@ def window_label(t: Translator, start: datetime, end: datetime, zone: str) -> st
     first = clock_label(t, start.astimezone(tz).time())
     return f"{first}–{clock_label(t, end.astimezone(tz).time())}"
 
+
 def need_label(t: Translator, low: int, high: int) -> str:
     """`需要 3 人` / `需要 2-4 人`: never "3-3"."""
     if low == high:
         return t.gettext("need {n}").format(n=low)
     return t.gettext("need {low}-{high}").format(low=low, high=high)
 
+
 def duty_at(duty: Duty | None) -> str:
     """` 督导 @3号点`: the duty's name and place after a time, wherever a shift is named."""
     if duty is None:
         return ""
     return f" {duty.name}" + (f" @{duty.place}" if duty.place else "")
-
 def hours_label(t: Translator, minutes: int) -> str:
     """`2.5 小时` / `2.5 h`."""
     value = format_decimal(minutes / 60, format="#,##0.##", locale=locale_of(t))
     return t.gettext("{hours} h").format(hours=value)
+
 
 def kg_label(t: Translator, grams: int) -> str:
     """`1.5 公斤` / `1.5 kg`."""
     value = format_decimal(grams / 1000, format="#,##0.###", locale=locale_of(t))
     return t.gettext("{kg} kg").format(kg=value)
 
+
 def at_label(t: Translator, moment: datetime, zone: str) -> str:
     return clock_label(t, moment.astimezone(ZoneInfo(zone)).time())
+
 
 def shift_label(t: Translator, shift: Shift, duty: Duty | None, zone: str) -> str:
     name = esc(duty.name) if duty else t.gettext("shift #{id}").format(id=shift.id)
@@ -75,6 +83,7 @@ def shift_label(t: Translator, shift: Shift, duty: Duty | None, zone: str) -> st
     if duty is not None and duty.place:
         label += f" @{esc(duty.place)}"
     return label
+
 
 def overlap_label(t: Translator, found: att.Overlaps, zone: str) -> str:
     """The record a new one would overlap: its day, time, duty and team."""
@@ -91,22 +100,27 @@ def overlap_label(t: Translator, found: att.Overlaps, zone: str) -> str:
         day=day_label(t, a.local_date), when=when, what=what, team=esc(found.group_title)
     )
 
+
 def plan_date(t: Translator, day: date, today: date) -> str:
     """`11月23日` / `Nov 23`; with the year (`2027年11月30日`) when it is not this year's."""
     skeleton = "MMMd" if day.year == today.year else "yMMMd"
     return format_skeleton(skeleton, day, locale=locale_of(t))
 
+
 def html_to_plain_label(text: str) -> str:
     """A label rendered for HTML, back to the characters a toast shows."""
     return html.unescape(text)
+
 
 def leaders_only(t: Translator) -> str:
     """A leader command from someone who is not a leader."""
     return t.gettext("Only the team's leaders can do that.")
 
+
 def sent_privately(t: Translator) -> str:
     """The answer went to the private chat."""
     return t.gettext("📬 I sent it to you in our private chat.")
+
 
 def mentions(t: Translator, people: Sequence[tuple[int, str]]) -> str:
     return t.gettext(", ").join(mention(uid, name) for uid, name in people)

@@ -42,6 +42,7 @@ def release_outcome(
         case _:
             return t.gettext("This shift no longer exists.")
 
+
 def late_drop_out(
     t: Translator, name: str, duty_name: str, result: claims.Released, zone: str
 ) -> str:
@@ -54,6 +55,7 @@ def late_drop_out(
         name=esc(name), duty=esc(duty_name), day=day_label(t, shift.local_date),
         window=window_label(t, shift.start_at, shift.end_at, zone), n=result.still_needed,
     )
+
 
 def my_shifts(
     t: Translator, team: str, entries: Sequence[tuple[Shift, Claim, Duty | None]], zone: str
@@ -75,6 +77,7 @@ def my_shifts(
         lines.append(line)
     return "\n".join(lines)
 
+
 def my_release_keyboard(
     t: Translator, entries: Sequence[tuple[Shift, Claim, Duty | None]], zone: str
 ) -> InlineKeyboardMarkup | None:
@@ -93,6 +96,7 @@ def my_release_keyboard(
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
+
 def confirm_release_keyboard(t: Translator, shift_id: int) -> InlineKeyboardMarkup:
     """The confirm step of a release."""
     return InlineKeyboardMarkup([[
@@ -101,13 +105,16 @@ def confirm_release_keyboard(t: Translator, shift_id: int) -> InlineKeyboardMark
         InlineKeyboardButton(t.gettext("Keep it"), callback_data=f"keep:{shift_id}"),
     ]])
 
+
 def confirm_release_toast(t: Translator) -> str:
     """After the first Release tap."""
     return t.gettext("Are you sure? Tap “Yes” to give the place back.")
 
+
 def kept_toast(t: Translator) -> str:
     """After "Keep it"."""
     return t.gettext("Kept. Thank you!")
+
 
 def cover_wanted(t: Translator, name: str, duty: Duty | None, shift: Shift, zone: str) -> str:
     """The group post asking for cover."""
@@ -116,11 +123,13 @@ def cover_wanted(t: Translator, name: str, duty: Duty | None, shift: Shift, zone
         window=window_label(t, shift.start_at, shift.end_at, zone),
     )
 
+
 def take_keyboard(t: Translator, request_id: int) -> InlineKeyboardMarkup:
     """The Take button under a cover request."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("🤝 I'll take it"), callback_data=f"take:{request_id}")]]
     )
+
 
 def take_outcome(t: Translator, result: TakeResult, zone: str) -> str:
     """The toast after tapping Take."""
@@ -137,6 +146,7 @@ def take_outcome(t: Translator, result: TakeResult, zone: str) -> str:
         case _:
             return claim_outcome(t, result, zone)
 
+
 def cover_done(
     t: Translator, taker: tuple[int, str], asker: tuple[int, str], shift: Shift, zone: str
 ) -> str:
@@ -145,6 +155,7 @@ def cover_done(
         taker=mention(*taker), asker=mention(*asker), day=day_label(t, shift.local_date),
         window=window_label(t, shift.start_at, shift.end_at, zone),
     )
+
 
 def standing_outcome(
     t: Translator, result: Held | DutyGone, weekday: int | None, zone: str
@@ -167,6 +178,7 @@ def standing_outcome(
         ))
     lines.append(plain_text(t, "/shift release <duty number> every gives it back."))
     return "\n".join(lines)
+
 
 def standing_dropped(t: Translator, result: Dropped | DutyGone) -> str:
     """What giving a standing slot back did."""

@@ -26,6 +26,7 @@ FIELD_LABELS = {
     "served": N_("residents served"),
 }
 
+
 def report_usage(t: Translator) -> str:
     """How /report is used."""
     return t.gettext(
@@ -33,6 +34,7 @@ def report_usage(t: Translator) -> str:
         "Chinese 劝导3次 问题2个 捡了3斤 服务10人 (3斤 is 1.5 kg, 2斤半 is 1.25 kg). Send "
         "/report alone for buttons, or put /report in a photo's caption."
     )
+
 
 def report_syntax_problem(t: Translator, problem: str, key: str, value: str) -> str:
     """Why the report was refused (nothing stored); `problem` is a ReportProblem's value."""
@@ -52,6 +54,7 @@ def report_syntax_problem(t: Translator, problem: str, key: str, value: str) -> 
         + "\n" + t.gettext("Nothing was stored.") + "\n" + report_usage(t)
     )
 
+
 def report_refused(t: Translator, refused: reports.OutOfRange | reports.TextTooLong) -> str:
     """A report above the limits (nothing stored)."""
     match refused:
@@ -70,6 +73,7 @@ def report_refused(t: Translator, refused: reports.OutOfRange | reports.TextTooL
             ).format(length=length, limit=limit)
     return text + "\n" + t.gettext("Nothing was stored.")
 
+
 def numbers_line(
     t: Translator, numbers: reports.Numbers | reports.ReportTotals,
     tracked: reports.TrackedProblems | None = None,
@@ -85,6 +89,7 @@ def numbers_line(
         "problems {problems} · dissuaded {dissuaded} · litter {kg} · served {served}"
     ).format(problems=problems, dissuaded=numbers.dissuaded,
              kg=kg_label(t, numbers.grams), served=numbers.served)
+
 
 def report_filed(
     t: Translator, name: str, report: Report, photos: int, duty: Duty | None,
@@ -103,9 +108,11 @@ def report_filed(
         text += spacer(t) + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
     return text
 
+
 def report_already(t: Translator) -> str:
     """A redelivered message."""
     return t.gettext("This report is already stored.")
+
 
 def form_text(t: Translator, name: str, draft: ReportDraft) -> str:
     """The button form: what it holds so far."""
@@ -124,6 +131,7 @@ def form_text(t: Translator, name: str, draft: ReportDraft) -> str:
     return "\n".join(lines)
 
 FORM_NUMBERS = (0, 1, 2, 3, 5, 10)
+
 
 def form_keyboard(t: Translator, draft: ReportDraft) -> InlineKeyboardMarkup:
     """Fields, numbers, ±1, text, save, cancel: buttons only (privacy mode hides typing)."""
@@ -145,17 +153,21 @@ def form_keyboard(t: Translator, draft: ReportDraft) -> InlineKeyboardMarkup:
          InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data=f"rf:{d}:cancel")],
     ])
 
+
 def form_not_yours(t: Translator) -> str:
     """Someone else tapped a person's form."""
     return t.gettext("This form belongs to someone else. Send /report for your own.")
+
 
 def form_closed(t: Translator) -> str:
     """A tap on a saved or cancelled form."""
     return t.gettext("This form is closed. Send /report for a new one.")
 
+
 def form_cancelled(t: Translator) -> str:
     """The form was cancelled."""
     return t.gettext("Report cancelled; nothing was stored.")
+
 
 def form_text_prompt(t: Translator, name: str) -> str:
     """The ForceReply prompt for the form's free text."""
@@ -163,9 +175,11 @@ def form_text_prompt(t: Translator, name: str) -> str:
         "{name}, reply to this message with what you want to add to the report."
     ).format(name=esc(name))
 
+
 def form_text_asked(t: Translator) -> str:
     """Toast: where to type the form's text."""
     return t.gettext("Reply to my message below with your text.")
+
 
 def problem_usage(t: Translator) -> str:
     """How /problem is used."""
@@ -173,6 +187,7 @@ def problem_usage(t: Translator) -> str:
         "Describe the problem after the command: /problem the bin at gate 3 is broken (a "
         "photo with this caption works too)."
     )
+
 
 def problem_filed(t: Translator, name: str, problem: Problem, photos: int) -> str:
     """A problem is tracked."""
@@ -182,6 +197,7 @@ def problem_filed(t: Translator, name: str, problem: Problem, photos: int) -> st
     if photos:
         text += spacer(t) + t.ngettext("{n} photo.", "{n} photos.", photos).format(n=photos)
     return text
+
 
 def problems_list(
     t: Translator, problems: Sequence[Problem], names: dict[int, str], zone: str
@@ -200,12 +216,14 @@ def problems_list(
         ))
     return chunk_lines(lines)
 
+
 def resolve_usage(t: Translator) -> str:
     """How /resolve is used."""
     return plain_text(
         t,
         "Leaders close a problem with /resolve <number> [note]; /problems lists them.",
     )
+
 
 def resolve_outcome(t: Translator, result: reports.ResolveResult) -> str:
     """The answer to /resolve in the group."""
@@ -220,6 +238,7 @@ def resolve_outcome(t: Translator, result: reports.ResolveResult) -> str:
         case _:
             return t.gettext("There is no such problem in this group. /problems lists them.")
 
+
 def reporter_told(t: Translator, problem: Problem, group: str) -> str:
     """What the reporter hears when their problem is closed."""
     text = t.gettext("✅ The problem you reported in {group} is resolved: #{id} {text}").format(
@@ -228,6 +247,7 @@ def reporter_told(t: Translator, problem: Problem, group: str) -> str:
     if problem.resolution:
         text += "\n" + t.gettext("Leader's note: {note}").format(note=esc(problem.resolution))
     return text
+
 
 def report_numbers_unread(t: Translator) -> str:
     """Above a prefilled form: the typed numbers were not understood, nothing is stored yet."""

@@ -27,6 +27,7 @@ from storage.models import Duty, Shift
 
 MAX_BUTTONS = 40  # a keyboard longer than this is hard to use on a phone; page instead
 
+
 @dataclass(frozen=True)
 class ShiftLine:
     """A shift with the names of the people on it (display names in this group)."""
@@ -35,6 +36,7 @@ class ShiftLine:
     duty: Duty
     names: Sequence[str]
     waiting: int = 0
+
 
 def roster_text(
     t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, *, gaps: bool = False
@@ -71,6 +73,7 @@ def roster_text(
         )
     return chunk_lines(out)
 
+
 def claim_keyboard(
     t: Translator, lines: Sequence[ShiftLine], zone: str
 ) -> InlineKeyboardMarkup | None:
@@ -91,6 +94,7 @@ def claim_keyboard(
         else:
             rows.append([InlineKeyboardButton(label, callback_data=f"claim:{shift.id}")])
     return InlineKeyboardMarkup(rows) if rows else None
+
 
 def claim_outcome(
     t: Translator, result: claims.ClaimResult, zone: str, duty: Duty | None = None
@@ -118,6 +122,7 @@ def claim_outcome(
         case claims.ShiftGone():
             return t.gettext("This shift no longer exists.")
 
+
 def wait_outcome(t: Translator, result: claims.WaitResult, zone: str) -> str:
     """What happened when someone asked to wait for a place."""
     if isinstance(result, claims.Waitlisted):
@@ -126,12 +131,14 @@ def wait_outcome(t: Translator, result: claims.WaitResult, zone: str) -> str:
         ).format(n=result.position)
     return claim_outcome(t, result, zone)
 
+
 def promoted_from_waitlist(t: Translator, name: str, shift: Shift, zone: str) -> str:
     """Told in the group when a released place goes to the first on the waitlist."""
     return t.gettext("✅ {name}: a place opened on {day} {window} and it is yours now.").format(
         name=esc(name), day=day_label(t, shift.local_date),
         window=window_label(t, shift.start_at, shift.end_at, zone),
     )
+
 
 def places_freed(t: Translator, name: str, shifts: Sequence[Shift], zone: str) -> str:
     """Told to the leaders when someone leaves with places on coming shifts."""
@@ -142,9 +149,11 @@ def places_freed(t: Translator, name: str, shifts: Sequence[Shift], zone: str) -
     text = t.gettext("⚠️ Leaders: {name} left the roster; these places are free again: {when}")
     return text.format(name=esc(name), when=when)
 
+
 def no_gaps(t: Translator, days: int) -> str:
     """/gaps with nothing short."""
     return t.gettext("👍 Every shift in the next {days} days has enough people.").format(days=days)
+
 
 @dataclass(frozen=True)
 class RosterPage:
@@ -155,6 +164,7 @@ class RosterPage:
     page: int
     pages: int
 
+
 def _by_day(lines: Sequence[ShiftLine]) -> list[list[ShiftLine]]:
     days: list[list[ShiftLine]] = []
     for line in lines:
@@ -163,6 +173,7 @@ def _by_day(lines: Sequence[ShiftLine]) -> list[list[ShiftLine]]:
         else:
             days.append([line])
     return days
+
 
 def _pages(
     t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, gaps: bool
@@ -196,6 +207,7 @@ def _pages(
             pages.append(piece)
     return pages
 
+
 def roster_page(
     t: Translator, lines: Sequence[ShiftLine], zone: str, days: int, page: int, *,
     gaps: bool = False,
@@ -227,9 +239,11 @@ def roster_page(
         keyboard = InlineKeyboardMarkup([*rows, nav])
     return RosterPage(text, keyboard, page, len(pages))
 
+
 def joined_and_claimed(t: Translator, name: str, text: str) -> str:
     """A tap that signed someone up as well as claiming."""
     return t.gettext("You are on the roster now as {name}.").format(name=name) + spacer(t) + text
+
 
 def shift_usage(t: Translator) -> str:
     """How /shift is written."""
@@ -239,6 +253,7 @@ def shift_usage(t: Translator) -> str:
         "/shift cancel <shift number> [reason], "
         "/shift assign|unassign <shift number> [force] (leaders)",
     )
+
 
 def shifts_cancelled(
     t: Translator,
@@ -262,6 +277,7 @@ def shifts_cancelled(
             people=mentions(t, list(people.items()))
         )
     return text
+
 
 def assign_outcome(
     t: Translator,

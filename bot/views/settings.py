@@ -28,6 +28,7 @@ SETTING_HELP = {
     "hours_backdate_days": N_("how many days back leaders may enter or correct hours"),
 }
 
+
 def settings_text(
     t: Translator, current: settings.GroupSettings, zone: str, attention: str | None = None
 ) -> str:
@@ -45,11 +46,13 @@ def settings_text(
         lines.append(f"<code>{key}={esc(value)}</code> — {t.gettext(SETTING_HELP[key])}")
     return "\n".join(lines)
 
+
 def setting_value(t: Translator, value: object) -> str:
     """A setting's value as a leader types it: `开`/`关` rather than a Python True/False."""
     if isinstance(value, bool):
         return t.gettext("on") if value else t.gettext("off")
     return str(value)
+
 
 def attention_reason(t: Translator, raw: str) -> str:
     """Why automatic posts failed, in words (Telegram's English error is for the log)."""
@@ -59,6 +62,7 @@ def attention_reason(t: Translator, raw: str) -> str:
     if "topic" in lowered or "thread" in lowered:
         return t.gettext("the chosen topic is closed or gone")
     return t.gettext("Telegram refused the message")
+
 
 def setting_outcome(t: Translator, result: settings.SettingResult) -> str:
     """The answer to /settings key=value."""

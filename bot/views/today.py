@@ -25,6 +25,7 @@ def pending_lines(t: Translator, hours: Minutes) -> list[str]:
         hours=hours_label(t, hours.pending)
     )]
 
+
 def record_state(t: Translator, a: Attendance, zone: str) -> str:
     """One record's hours as every view shows them: (to confirm), (void), or still in."""
     if a.voided:
@@ -36,6 +37,7 @@ def record_state(t: Translator, a: Attendance, zone: str) -> str:
         state += spacer(t) + t.gettext("(to confirm)")
     return state
 
+
 def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     state = record_state(t, a, zone)
     marks = ""
@@ -44,6 +46,7 @@ def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     if a.companions:
         marks += " " + t.gettext("+{n}").format(n=a.companions)
     return f"  ✅ {esc(name)} — {state}{marks}"
+
 
 def today_text(t: Translator, book: DayBook, zone: str) -> list[str]:
     """/today: shifts with who came, hours so far, report totals."""
@@ -82,6 +85,7 @@ def today_text(t: Translator, book: DayBook, zone: str) -> list[str]:
                                 book.open_problems).format(n=book.open_problems))
     return chunk_lines(lines)
 
+
 def me_text(t: Translator, name: str, record: MyRecord) -> str:
     """/me: my hours (confirmed and pending), coming shifts, my reports this month."""
 
@@ -112,15 +116,18 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
     ).format(n=mine.reports) + numbers_line(t, mine))
     return "\n".join(lines)
 
+
 def nothing_yet(t: Translator) -> str:
     """/me from someone the bot has no records of."""
     return t.gettext("No records yet. Sign up in your team's group with /signup.")
+
 
 def open_privately_keyboard(t: Translator, bot_username: str, payload: str) -> InlineKeyboardMarkup:
     """One deep-link button to the private chat."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(
         t.gettext("Open in private chat"), url=f"https://t.me/{bot_username}?start={payload}"
     )]])
+
 
 def open_privately(t: Translator) -> str:
     """Why the answer needs a private chat."""

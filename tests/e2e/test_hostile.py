@@ -282,3 +282,16 @@ async def test_from_the_playtest_failed_taps_sign_nobody_up_and_blank_text_is_re
     # /duty edit with nothing to change shows how, not a quote of something never typed.
     said = plain(await world.say(boss, "/duty edit 1"))
     assert "“" not in said.split("\n")[0] and "/duty edit" in said
+
+
+async def test_from_the_playtest_the_summary_shows_who_is_still_on_site(world: World) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    bob = world.user("Bob")
+    await world.say(bob, "/shift claim 1")
+    at(world, "19:00")
+    await world.say(bob, "/checkin")
+    at(world, "21:10")
+    said = plain(await world.say(boss, "/summary"))
+    assert "无人到岗" not in said
+    assert "Bob 19:00 已签到" in said

@@ -22,7 +22,7 @@ from storage.models import Attendance, Claim, ClaimStatus, Membership, Person, S
 from tests.e2e.conftest import APPROVED_CHAT_ID, BOT_ADMIN_ID, FORUM_CHAT_ID, World
 from tests.e2e.test_attendance import at
 
-STEPS = int(os.environ.get("DUTYBOT_WALK_STEPS", "300"))
+STEPS = int(os.environ.get("DUTYBOT_WALK_STEPS", "800"))
 TEAMS = [APPROVED_CHAT_ID, FORUM_CHAT_ID, *range(-1001234500101, -1001234500097)]
 SEED = int(os.environ.get("DUTYBOT_WALK_SEED", "20261130"))
 
