@@ -69,6 +69,7 @@ async def tap_take(update: Update, context: DutyContext) -> None:
                 session, request_id, taker, group_id=group.id, now=now
             )
             if joined and not isinstance(result, cover.CoverTaken):
+                session.expunge_all()  # keep what the reply shows: a rollback expires it
                 raise Rollback(result)  # nothing taken: nobody signed up either
             if isinstance(result, cover.CoverTaken):
                 asked = await members.membership_of(

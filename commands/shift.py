@@ -272,6 +272,7 @@ async def _claim(
             shift = getattr(result, "shift", None)
             duty = await session.get(Duty, shift.duty_id) if shift is not None else None
             if joined and not isinstance(result, claims.Claimed):
+                session.expunge_all()  # keep what the reply shows: a rollback expires it
                 raise Rollback(result)  # a claim that failed signs nobody up
     except Rollback as undone:
         assert isinstance(undone.result, claims.ClaimResult)
@@ -301,6 +302,7 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
                 session, shift_id, person, group_id=group.id, now=now
             )
             if joined and not isinstance(result, claims.Claimed | claims.Waitlisted):
+                session.expunge_all()  # keep what the reply shows: a rollback expires it
                 raise Rollback(result)  # nothing done: nobody signed up either
     except Rollback as undone:
         assert isinstance(undone.result, claims.WaitResult)
