@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,8 @@ class Services:
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
     throttle: CommandThrottle = field(default_factory=CommandThrottle)
     deep_links: dict[int, datetime] = field(default_factory=dict)  # chat → last /me button
+    # Paced commands waiting for their turn (bot.gate), by update id.
+    replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     notifier: Notifier | None = None
 
 

@@ -30,14 +30,18 @@ GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def button_on_message(query: CallbackQuery) -> bool:
-    """Is the pressed data one of the buttons the message shows? A client only sends those;
-    anything else is forged or stale, and must not act on (or edit) that message."""
+    """Could the pressed data be one of the buttons the message shows? A client only sends
+    those; anything else is forged or stale and must not act on (or edit) that message.
+
+    Telegram leaves out an old message's content (an "inaccessible" message, date 0) and an
+    inline message has none: their taps go on to the handlers, which check the data.
+    """
     message = query.message
-    markup = message.reply_markup if isinstance(message, Message) else None
-    if markup is None or not query.data:
-        return False
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return True
     return any(
-        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+        button.callback_data == query.data
+        for row in message.reply_markup.inline_keyboard for button in row
     )
 
 
@@ -124,8 +128,6 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
     raise ApplicationHandlerStop
 
 
-# Answered in a private chat: they do not spend the group's messages, so they are not paced.
-ANSWERED_PRIVATELY = {"noshow", "noshows", "me", "remindme", "guide"}
 PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 # Commands that change someone's records need a named actor: nobody may, as the group.
@@ -147,26 +149,38 @@ def _command_of(update: Update, bot_username: str) -> tuple[str, str] | None:
 
 
 async def _pace(update: Update, context: DutyContext, info: GroupInfo, name: str) -> None:
-    """The per-member limit (bot.throttle): leaders and bot admins are never held up, a
-    command past the burst waits its turn, one past the queue is not done and said so."""
+    """The per-member limit (bot.throttle): leaders and bot admins are never held up; a
+    command past the burst is set aside and handled again when its turn comes (it holds no
+    update slot meanwhile); one past the queue is not done, and the member is told once."""
     user = update.effective_user
     assert user is not None
-    throttle = context.services.throttle
-    if name in ANSWERED_PRIVATELY or (
-        throttle.empty(info.chat_id, user.id) and await context.is_leader(user.id)
-    ):
+    services = context.services
+    throttle = services.throttle
+    if services.replays.pop(update.update_id, None) is not None:
+        return  # its turn has come: paced already
+    if throttle.empty(info.chat_id, user.id) and await context.is_leader(user.id):
         return
     decision = throttle.check(info.chat_id, user.id)
     t = translator(info.language)
     if decision.verdict is Verdict.DROP:
-        note = render.not_done(t, name, info.title)
-        if await context.services.outgoing.to_person(user_ref(user), note) is None:
-            await context.reply(update, note, kind="slow_down")
+        if decision.warn:
+            note = render.not_done(t, name)
+            if await services.outgoing.to_person(user_ref(user), note) is None:
+                await context.reply(update, note, kind="slow_down")
         raise ApplicationHandlerStop
     if decision.verdict is Verdict.WAIT:
         if decision.warn:
             await context.reply(update, render.slow_down(t), kind="slow_down")
-        await asyncio.sleep(decision.wait)
+        services.replays[update.update_id] = context.application.create_task(
+            _replay(context, update, decision.wait)
+        )
+        raise ApplicationHandlerStop
+
+
+async def _replay(context: DutyContext, update: Update, wait: float) -> None:
+    """Handle a paced command again once its turn has come."""
+    await asyncio.sleep(wait)
+    await context.application.process_update(update)
 
 
 async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -> None:

@@ -115,6 +115,7 @@ class Harness:
             self.handling()
             or not self.services.acks.idle
             or not self.services.roster_edits.idle
+            or any(not task.done() for task in self.services.replays.values())
         )
 
     async def settle(self, timeout: float = 10.0) -> None:

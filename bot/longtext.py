@@ -9,16 +9,21 @@ at a line (views that edit, like the roster, page instead).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from telegram import Message
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
 _TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|\n|[^<&\n]+|[<&]")
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)")
 MORE = "…"
+_BREAKS = (" ", "、", "，", ",", "；", ";", "。")
 
 
 def size(text: str) -> int:
@@ -83,6 +88,10 @@ class _Line:
             head = token[: max(1, self.room())]
             while size(head) > max(1, self.room()) and len(head) > 1:
                 head = head[:-1]
+            # Between words where there is a break in the second half (、 ， or a space).
+            gap = max(head.rfind(mark) for mark in _BREAKS)
+            if gap >= len(head) // 2:
+                head = head[: gap + 1]
             self.current += head
             token = token[len(head) :]
             self.cut()
@@ -136,14 +145,20 @@ class DutyBot(ExtBot[int]):
         parts = split_html(text)
         if len(parts) == 1:
             return await super().send_message(chat_id, text, *args, **kwargs)
-        # The reply goes on the first part, the buttons under the last.
-        first = {k: v for k, v in kwargs.items() if k not in ("reply_markup",)}
-        later = {k: v for k, v in kwargs.items() if k not in ("reply_parameters",
-                                                               "reply_to_message_id")}
+        # The reply goes on the first part, the buttons under the last. Once the first part is
+        # out the message counts as sent (the outbox must not send it again): a deadline
+        # applies to the first part only, and a later part that fails is logged, not raised.
+        first = {k: v for k, v in kwargs.items() if k != "reply_markup"}
+        later = {k: v for k, v in kwargs.items()
+                 if k not in ("reply_parameters", "reply_to_message_id", "rate_limit_args")}
         sent = await super().send_message(chat_id, parts[0], *args, **first)
-        for part in parts[1:]:
-            sent = await super().send_message(chat_id, part, *args, **later)
-        return sent
+        for n, part in enumerate(parts[1:], start=2):
+            try:
+                sent = await super().send_message(chat_id, part, *args, **later)
+            except TelegramError as exc:
+                log.warning("part %d of %d to chat %s not sent: %s", n, len(parts), chat_id, exc)
+                break
+        return sent  # the last part sent: the one with the buttons when all went
 
     async def edit_message_text(
         self, text: str, *args: Any, **kwargs: Any

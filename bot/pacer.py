@@ -15,6 +15,10 @@ from typing import Protocol
 class Pacer(Protocol):
     """Seconds that only go forward, and a way to wait for them."""
 
+    # True where time jumps instead of passing (tests): a waiter must let the requests on
+    # their way land first, or they would be counted after the jump.
+    jumps: bool
+
     def now(self) -> float:
         """The current time in seconds."""
         ...
@@ -27,6 +31,8 @@ class Pacer(Protocol):
 class RealPacer:
     """The monotonic clock."""
 
+    jumps = False
+
     def now(self) -> float:
         """time.monotonic()."""
         return time.monotonic()
@@ -38,6 +44,8 @@ class RealPacer:
 
 class ManualPacer:
     """Time that moves when told: sleepers wake when `advance` reaches them."""
+
+    jumps = False
 
     def __init__(self) -> None:
         self._now = 0.0
@@ -82,6 +90,8 @@ class JumpingPacer:
     """Time that jumps to the end of every wait instead of waiting (tests): the rate limiter
     and the emulator's flood windows share one, so the limits hold in its time and no test
     waits for them in real seconds."""
+
+    jumps = True
 
     def __init__(self) -> None:
         self._now = 0.0

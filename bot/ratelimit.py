@@ -96,7 +96,7 @@ class DutyRateLimiter(AIORateLimiter):
         self._pacer = pacer or RealPacer()
         self._overall = Window(*overall, margin=0.05)
         self._group_limit = group
-        self._groups: dict[int, Window] = {}
+        self._groups: dict[str, Window] = {}
         # Sends between their slot and Telegram's answer: a wait starts once they are in, so
         # a jumping test clock never moves while a counted message is still on its way.
         self._in_flight = 0
@@ -106,8 +106,9 @@ class DutyRateLimiter(AIORateLimiter):
     async def _slot(self, chat_id: object) -> None:
         """Wait until one more message fits the overall window and the group's."""
         group = None
-        if isinstance(chat_id, int | str) and str(chat_id).startswith("-"):
-            key = int(chat_id)
+        # A group or channel: a negative id, or a public @username (as PTB's limiter reads it).
+        if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
+            key = str(chat_id)
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = Window(*self._group_limit, margin=0.5)
@@ -121,7 +122,7 @@ class DutyRateLimiter(AIORateLimiter):
                 self._in_flight += 1
                 self._landed.clear()
                 return
-            if not self._landed.is_set():
+            if self._pacer.jumps and not self._landed.is_set():
                 await self._landed.wait()
                 continue  # others may have gone meanwhile: look again
             await self._pacer.sleep(wait)

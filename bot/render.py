@@ -298,12 +298,12 @@ def slow_down(t: Translator) -> str:
     return t.gettext("🙏 Please slow down: I will answer your commands one by one.")
 
 
-def not_done(t: Translator, command: str, title: str) -> str:
-    """A command past the queue: it was not done, and the member knows it."""
+def not_done(t: Translator, command: str) -> str:
+    """Commands past the queue: not done, and the member is told once."""
     return t.gettext(
-        "Your /{command} in {group} was not done: too many commands at once. Please send it "
-        "again in a minute."
-    ).format(command=esc(command), group=esc(title))
+        "/{command} was sent too fast and was not done (nor were the ones after it). Please "
+        "send it again in a minute."
+    ).format(command=esc(command))
 
 
 def channel_refused(t: Translator) -> str:

@@ -44,6 +44,7 @@ class CommandThrottle:
     queue: int = QUEUE
     _buckets: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
     _warned: set[tuple[int, int]] = field(default_factory=set)
+    _dropped: set[tuple[int, int]] = field(default_factory=set)
 
     def _tokens(self, key: tuple[int, int], now: float) -> float:
         tokens, since = self._buckets.get(key, (float(self.burst), now))
@@ -63,10 +64,13 @@ class CommandThrottle:
             self._buckets[key] = (tokens - 1, now)
             if tokens >= self.burst - 1:
                 self._warned.discard(key)
+                self._dropped.discard(key)
             return Decision(Verdict.ANSWER)
         if tokens - 1 < -self.queue:
             self._buckets[key] = (tokens, now)
-            return Decision(Verdict.DROP)
+            told = key in self._dropped
+            self._dropped.add(key)
+            return Decision(Verdict.DROP, warn=not told)  # told once, not per command
         self._buckets[key] = (tokens - 1, now)
         warn = key not in self._warned
         self._warned.add(key)

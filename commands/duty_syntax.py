@@ -137,6 +137,11 @@ _PLACE_MARK = _rx(r"(?<![a-z])at(?![a-z])|在|地点|地點|@")
 _WHEN_ISH = _rx(r"[,/、]|day|mon|tue|wed|thu|fri|sat|sun|每|周|週|星期|礼拜|月")  # a failed <when>?
 
 
+def _separated(text: str) -> bool:
+    """Does the text hold a line or paragraph separator (refused in names and places)?"""
+    return "\u2028" in text or "\u2029" in text
+
+
 def _normalise(text: str) -> str:
     """NFKC (full-width digits and ，：～ become ASCII), then the one text cleaner: control
     and invisible characters go, newlines and tabs are just spacing on a phone keyboard."""
@@ -347,6 +352,8 @@ def parse_need(text: str) -> tuple[int, int] | DutySyntaxError:
 
 def check_name(text: str) -> str | DutySyntaxError:
     """A duty's name, by the one rule for names (`storage.cleaning.clean_name`)."""
+    if _separated(text):
+        return _fail(DutyProblem.NAME_CONTROL)
     name = clean_name(_normalise(text).strip(" ,;、"), MAX_NAME)
     problem = {
         TextProblem.EMPTY: DutyProblem.NAME_MISSING,
@@ -359,6 +366,8 @@ def check_name(text: str) -> str | DutySyntaxError:
 
 def check_place(text: str) -> str | DutySyntaxError:
     """A duty's place, by the same rule as names."""
+    if _separated(text):
+        return _fail(DutyProblem.PLACE_INVALID)
     place = clean_name(_normalise(text), MAX_PLACE)
     if place is TextProblem.TOO_LONG:
         return _fail(DutyProblem.PLACE_TOO_LONG)
@@ -415,6 +424,8 @@ def parse_duty(text: str, today: date) -> DutySpec | DutySyntaxError:
     duty's first_date is today; a one-off's is its date. `understood` in an error holds every
     part that was recognised: name, when (as typed), time (HH:MM-HH:MM), need, place.
     """
+    if _separated(text):  # a line separator would end up inside the name or the place
+        return _fail(DutyProblem.NAME_CONTROL)
     text = _normalise(text)
     if not text:
         return _fail(DutyProblem.EMPTY)

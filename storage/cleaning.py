@@ -15,7 +15,8 @@ import unicodedata
 # Blank characters that are letters by category, so a name of them would look empty.
 FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800")
 ZWJ = "\u200d"  # kept in free text: it joins emoji sequences (👨‍👩‍👧)
-_SPACES = re.compile(r"[^\S\n\u2028\u2029]+")  # runs of spacing, not line breaks
+_SPACES = re.compile(r"[^\S\n]+")  # runs of spacing, not line breaks
+_SPACING_CONTROLS = re.compile(r"[\t\x0b\x0c\x1c-\x1f]")
 
 
 class TextProblem(enum.Enum):
@@ -39,7 +40,9 @@ def _kept(ch: str, lines: bool) -> bool:
 def strip_invisible(raw: str, *, lines: bool = False) -> str:
     """Drop control and format characters (a line break stays where `lines`); tabs, other
     spacing and, without `lines`, line breaks become single spaces."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n").replace("\x85", "\n")
+    text = _SPACING_CONTROLS.sub(" ", text)  # a vertical tab is a space, not nothing
     if not lines:
         text = text.replace("\n", " ")
     text = "".join(ch for ch in text if _kept(ch, lines))
@@ -61,8 +64,22 @@ def clean_text(raw: str, limit: int, *, lines: bool = False) -> str | TextProble
 
 
 def says_something(text: str) -> bool:
-    """Is there a letter or digit that shows (not a blank filler)?"""
-    return any(unicodedata.category(ch)[0] in "LN" and ch not in FILLERS for ch in text)
+    """Is there a letter, digit or symbol (an emoji) that shows, not a blank filler?"""
+    return any(
+        (unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "So")
+        and ch not in FILLERS
+        for ch in text
+    )
+
+
+def _unassigned(ch: str) -> bool:
+    """Unassigned, as far as we can tell: Python's Unicode tables lag behind Telegram's, so
+    only a code point in the basic plane (or a noncharacter) counts; new emoji and the rare
+    CJK characters of names live in the planes above."""
+    point = ord(ch)
+    if 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE:
+        return True
+    return point <= 0xFFFF and unicodedata.category(ch) == "Cn"
 
 
 def clean_words(raw: str, limit: int, *, lines: bool = False) -> str | TextProblem:
@@ -74,9 +91,9 @@ def clean_words(raw: str, limit: int, *, lines: bool = False) -> str | TextProbl
 
 
 def name_problem(text: str) -> TextProblem | None:
-    """Why a cleaned name or place cannot be used, or None."""
+    """Why a name or place cannot be used, or None."""
     for ch in text:
-        if ch in FILLERS or unicodedata.category(ch) in ("Zl", "Zp", "Co", "Cn"):
+        if ch in FILLERS or unicodedata.category(ch) in ("Zl", "Zp", "Co") or _unassigned(ch):
             return TextProblem.UNSHOWABLE
     if not says_something(text):
         return TextProblem.NO_LETTER
@@ -84,7 +101,10 @@ def name_problem(text: str) -> TextProblem | None:
 
 
 def clean_name(raw: str, limit: int) -> str | TextProblem:
-    """A display name or a place: free text on one line that is also visible and distinct."""
+    """A display name or a place: free text on one line that is also visible and distinct
+    (a line separator is refused here, not turned into a space)."""
+    if any(unicodedata.category(ch) in ("Zl", "Zp") for ch in raw):
+        return TextProblem.UNSHOWABLE
     text = clean_text(raw, limit)
     if isinstance(text, TextProblem):
         return text

@@ -85,22 +85,35 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any exception."""
-    depth = _TRANSACTIONS.set(_TRANSACTIONS.get() + 1)
+    shared = _TRANSACTIONS.get()
+    token = None
+    if shared is None:
+        shared = [0]
+        token = _TRANSACTIONS.set(shared)
+    depth: list[int] = shared
+    depth[0] += 1
     try:
         async with factory() as session, session.begin():
             yield session
     finally:
-        _TRANSACTIONS.reset(depth)
+        depth[0] -= 1
+        if token is not None:
+            _TRANSACTIONS.reset(token)
 
 
 # How many `transaction()` blocks the running code is inside: the shell checks it is 0
-# before every Telegram request (the database is never held while Telegram answers).
-_TRANSACTIONS: contextvars.ContextVar[int] = contextvars.ContextVar("transactions", default=0)
+# before every Telegram request (the database is never held while Telegram answers). The
+# count is shared by reference, so a task started inside a block (a coalesced reply) sees
+# the block end rather than a copy that stays open forever.
+_TRANSACTIONS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "transactions", default=None
+)
 
 
 def in_transaction() -> bool:
     """Is the running code inside `transaction()`?"""
-    return _TRANSACTIONS.get() > 0
+    depth = _TRANSACTIONS.get()
+    return depth is not None and depth[0] > 0
 
 
 class Rollback(Exception):

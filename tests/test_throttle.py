@@ -12,6 +12,7 @@ def test_a_burst_then_a_steady_rate_then_a_short_queue() -> None:
     assert verdicts == [Verdict.ANSWER] * 10 + [Verdict.WAIT] * 3 + [Verdict.DROP] * 2
     assert [d.wait for d in decisions[10:13]] == [6.0, 12.0, 18.0]
     assert [d.warn for d in decisions[10:13]] == [True, False, False]  # said once
+    assert [d.warn for d in decisions[13:]] == [True, False]  # "not done" told once too
     assert throttle.check(-1, 8, now=0.0).verdict is Verdict.ANSWER  # someone else is not
     # The queue drains at one every 6 s: at 24 s the first token after the queue is free.
     assert throttle.check(-1, 7, now=23.0).verdict is Verdict.WAIT

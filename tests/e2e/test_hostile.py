@@ -192,7 +192,7 @@ async def test_every_command_sent_privately_is_answered(world: World) -> None:
         said = plain(await world.say(alice, command, chat=chat))
         assert said, command
     assert "/leave 要在服务队的群里使用" in plain(await world.say(alice, "/leave", chat=chat))
-    assert "我没有 /nonsense 这个命令" in plain(await world.say(alice, "/nonsense", chat=chat))
+    assert "没有 /nonsense 这个命令" in plain(await world.say(alice, "/nonsense", chat=chat))
 
 
 async def test_sixty_duties_every_shift_reachable_and_no_more_duties(world: World) -> None:
@@ -207,7 +207,7 @@ async def test_sixty_duties_every_shift_reachable_and_no_more_duties(world: Worl
             await duties.add_duty(session, group, draft, by=None, now=world.clock.now())
         coming = await duties.upcoming_shifts(session, group.id, now=world.clock.now(), days=7)
     said = plain(await world.say(boss, "/duty add 第61个 daily 07:00-08:00"))
-    assert "已经有 60 个值班项目" in said
+    assert "本队已有 60 个值班项目，已达上限" in said
     assert await count(world, Duty) == duties.MAX_DUTIES
     # Page through /shift: every coming shift has a line and a claim button.
     page = (await world.say(boss, "/shift"))[-1]
@@ -295,3 +295,23 @@ async def test_from_the_playtest_the_summary_shows_who_is_still_on_site(world: W
     said = plain(await world.say(boss, "/summary"))
     assert "无人到岗" not in said
     assert "Bob 19:00 已签到" in said
+
+
+async def test_a_real_release_button_pressed_by_someone_else_changes_nothing(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2")
+    alice, mallory = world.user("Alice"), world.user("Mallory")
+    await world.say(alice, "/shift claim 1")
+    [mine] = await world.say(alice, "/shift mine")  # Alice has not started the bot: in the group
+    release = mine.buttons[0]["callback_data"]
+    assert release.startswith("rel:")
+    assert "不在这个班次" in await tap(world, mine, release, mallory)
+    assert mine.buttons[0]["callback_data"] == release  # still Alice's button
+    await tap(world, mine, release, alice)  # Alice asks to release: the confirm pair
+    pair = [b["callback_data"] for b in mine.buttons]
+    assert any(d.startswith("relok:") for d in pair) and any(d.startswith("keep:") for d in pair)
+    keep = next(d for d in pair if d.startswith("keep:"))
+    assert "不在这个班次" in await tap(world, mine, keep, mallory)
+    assert [b["callback_data"] for b in mine.buttons] == pair  # Mallory changed nothing

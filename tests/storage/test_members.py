@@ -188,6 +188,15 @@ def test_names_are_visible_and_distinct() -> None:
         assert clean_name(blank, 32) is TextProblem.UNSHOWABLE, repr(blank)
     assert clean_name("— · —", 32) is TextProblem.NO_LETTER
     assert clean_name("王阿姨 2", 32) == "王阿姨 2"
+    # Newer than Python's Unicode tables, but Telegram shows them: an emoji, a rare CJK name
+    # character; emoji-only names are names too.
+    assert clean_name("小明🩷", 32) == "小明🩷"
+    assert clean_name("李\U00031350", 32) == "李\U00031350"
+    assert clean_name("🐼", 32) == "🐼"
+    assert clean_name("\ufdd0", 32) is TextProblem.UNSHOWABLE  # a noncharacter
+    # Spacing controls are spaces, not nothing; a line separator is a line break in notes.
+    assert clean_text("王\x0b芳", 32) == "王 芳"
+    assert clean_text("第一行\u2028第二行", 32, lines=True) == "第一行\n第二行"
 
 
 def test_utc_type_refuses_naive_datetimes() -> None:
