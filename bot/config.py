@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage.recognition import DEFAULT_STAR_HOURS
 from storage.settings import time_zones
 
 LANGUAGES = ("zh_CN", "en")
@@ -51,12 +53,20 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class RecognitionSettings:
+    """The deployment's defaults for recognising service."""
+
+    star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS  # confirmed hours for 一星, 二星, …
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything dutybot is configured with."""
 
     telegram: TelegramSettings
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     bot: BotSettings = field(default_factory=BotSettings)
+    recognition: RecognitionSettings = field(default_factory=RecognitionSettings)
 
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
@@ -66,6 +76,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
         "roster_days", "release_cutoff_hours",
     ),
+    "recognition": ("star_hours",),
 }
 
 
@@ -141,6 +152,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     tg = data.get("telegram", {})
     db = data.get("database", {})
     bt = data.get("bot", {})
+    rc = data.get("recognition", {})
 
     token = env.get("DUTYBOT_TELEGRAM_TOKEN") or _str(tg, "telegram", "token", "")
     if not token:
@@ -190,4 +202,19 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
             roster_days=_whole(bt, "roster_days", 7, 1, 31),
             release_cutoff_hours=_number(bt, "bot", "release_cutoff_hours", 3.0),
         ),
+        recognition=RecognitionSettings(star_hours=_star_hours(rc)),
     )
+
+
+def _star_hours(section: Mapping[str, Any]) -> tuple[int, ...]:
+    value = section.get("star_hours", list(DEFAULT_STAR_HOURS))
+    if (
+        not isinstance(value, list) or not value or len(value) > 10
+        or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in value)
+        or any(a >= b for a, b in itertools.pairwise(value))
+    ):
+        raise ConfigError(
+            "[recognition] star_hours must be 1 to 10 whole numbers of hours, each larger "
+            f"than the one before, like [100, 300, 600, 1000, 1500]; got {value!r}"
+        )
+    return tuple(value)

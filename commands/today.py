@@ -49,7 +49,10 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
         name = await members.roster_name(
             session, person.id, context.group.id if context.group else None
         )
-        record = await daybook.my_record(session, person.id, zone=zone, now=now)
+        record = await daybook.my_record(
+            session, person.id, zone=zone, now=now,
+            star_hours=services.settings.recognition.star_hours,
+        )
     return views.today.me_text(t, name or fallback_name, record)
 
 

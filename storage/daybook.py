@@ -3,6 +3,7 @@ daily summary)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from storage.models import (
     Shift,
     ShiftStatus,
 )
+from storage.recognition import DEFAULT_STAR_HOURS, Stars, team_stars
 from storage.recurrence import to_utc
 from storage.reports import TrackedProblems
 
@@ -155,10 +157,12 @@ class MyRecord:
     total: Minutes
     upcoming: list[tuple[Shift, Duty, str]]
     reports: reports.ReportTotals
+    stars: list[tuple[str, Stars]] = field(default_factory=list)  # (team, stars) per team
 
 
 async def my_record(
-    session: AsyncSession, person_id: int, *, zone: str, now: datetime, limit: int = 10
+    session: AsyncSession, person_id: int, *, zone: str, now: datetime, limit: int = 10,
+    star_hours: Sequence[int] = DEFAULT_STAR_HOURS,
 ) -> MyRecord:
     """A person's own numbers, across every team they serve in."""
     today = local_today(zone, now)
@@ -185,6 +189,7 @@ async def my_record(
         total=await minutes_since(session, person_id, None),
         upcoming=[(s, d, z) for s, d, z in rows],
         reports=await reports.totals(session, None, month_start, today, person_id),
+        stars=await team_stars(session, person_id, star_hours),
     )
 
 

@@ -150,3 +150,16 @@ def test_test_hooks_are_checked_and_said_loudly(
                 {"DUTYBOT_TICK_SECONDS": "-1"}, {"DUTYBOT_FAKE_CLOCK": str(tmp_path / "no")}):
         with pytest.raises(StartupError):
             check_test_hooks(bad)
+
+
+def test_star_hours_default_and_checked(tmp_path: Path) -> None:
+    base = '[telegram]\ntoken = "1:x"\n'
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(base, encoding="utf-8")
+    assert load_settings(cfg, {}).recognition.star_hours == (100, 300, 600, 1000, 1500)
+    cfg.write_text(base + "[recognition]\nstar_hours = [50, 200]\n", encoding="utf-8")
+    assert load_settings(cfg, {}).recognition.star_hours == (50, 200)
+    for bad in ("[300, 100]", "[]", "[0, 10]", '["100"]', "100", "[100, 100]"):
+        cfg.write_text(base + f"[recognition]\nstar_hours = {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="star_hours"):
+            load_settings(cfg, {})

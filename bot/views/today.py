@@ -15,6 +15,7 @@ from bot.views.reports import numbers_line
 from storage.daybook import DayBook, MyRecord
 from storage.hours import Minutes
 from storage.models import Attendance
+from storage.recognition import Stars
 
 
 def pending_lines(t: Translator, hours: Minutes) -> list[str]:
@@ -102,6 +103,11 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
         row(t.gettext("This year"), record.year),
         row(t.gettext("All time"), record.total),
     ]
+    several = len(record.stars) > 1
+    for team, reached in record.stars:
+        line = stars_line(t, reached)
+        lines.append(t.gettext("{team}: {stars}").format(team=esc(team), stars=line)
+                     if several else line)
     upcoming, mine = record.upcoming, record.reports
     if upcoming:
         lines.append(t.gettext("Coming shifts:"))
@@ -115,6 +121,28 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
         "My reports this month: {n} — ", "My reports this month: {n} — ", mine.reports
     ).format(n=mine.reports) + numbers_line(t, mine))
     return "\n".join(lines)
+
+
+ZH_NUMERALS = "零一二三四五六七八九十"
+
+
+def star_name(t: Translator, level: int) -> str:
+    """一星 … 五星 / 1 star … 5 stars."""
+    shown = ZH_NUMERALS[level] if t.language == "zh_CN" and level <= 10 else str(level)
+    return t.ngettext("{n} star", "{n} stars", level).format(n=shown)
+
+
+def stars_line(t: Translator, reached: Stars) -> str:
+    """"⭐⭐ 二星 · 还差 37 小时到三星": the level by confirmed hours and the way to the next."""
+    parts = []
+    if reached.level:
+        parts.append("⭐" * reached.level + " " + star_name(t, reached.level))
+    if reached.next_hours is not None:
+        parts.append(t.gettext("{hours} more to {level}").format(
+            hours=hours_label(t, reached.missing_minutes),
+            level=star_name(t, reached.level + 1),
+        ))
+    return t.gettext(" · ").join(parts)
 
 
 def nothing_yet(t: Translator) -> str:

@@ -1,0 +1,54 @@
+"""Recognition: a volunteer's stars by confirmed hours, shown in /me (both databases)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage import corrections, groups, members
+from storage.db import transaction
+from tests.e2e.conftest import World
+from tests.e2e.test_roster import leader, plain
+
+
+@pytest.fixture(autouse=True)
+def many_commands(world: World) -> None:
+    """These stories send commands faster than anyone would: lift the per-member limit."""
+    world.harness.services.throttle.burst = 1000
+
+
+async def enter_hours(world: World, user_id: int, days: int, hours: int) -> None:
+    """A leader's entries: `hours` a day on each of the last `days` days."""
+    async with transaction(world.database.sessions) as session:
+        group = await groups.by_chat_id(session, world.group.id)
+        person = await members.person_of(session, user_id)
+        assert group is not None and person is not None
+        today = world.clock.now().date()
+        for n in range(1, days + 1):
+            await corrections.set_hours(
+                session, group, person, day=today - timedelta(days=n), minutes=hours * 60,
+                span=None, note=None, actor=777,
+                now=world.clock.now(),
+            )
+
+
+async def test_me_shows_the_star_level_and_the_way_to_the_next(world: World) -> None:
+    await leader(world)
+    alice = world.user("Alice")
+    alice.started = True
+    await world.say(alice, "/signup 王阿姨")
+    chat = world.emulator.private_chat(alice)
+    said = plain(await world.say(alice, "/me", chat=chat))
+    assert "还差 100 小时到一星" in said and "⭐" not in said
+    await enter_hours(world, alice.id, 22, 12)  # 264 h confirmed
+    said = plain(await world.say(alice, "/me", chat=chat))
+    assert "⭐ 一星 · 还差 36 小时到二星" in said
+    # A leader's entry sets a day's hours: 40 days of 8 h is 320 h.
+    await enter_hours(world, alice.id, 40, 8)
+    said = plain(await world.say(alice, "/me", chat=chat))
+    assert "⭐⭐ 二星 · 还差 280 小时到三星" in said
+    # Corrected down to 2 h a day (80 h): the level follows the hours.
+    await enter_hours(world, alice.id, 40, 2)
+    said = plain(await world.say(alice, "/me", chat=chat))
+    assert "还差 20 小时到一星" in said and "⭐" not in said
