@@ -48,6 +48,7 @@ from commands import (
     shift_command,
     signup,
     start,
+    stats,
     today,
 )
 from scheduler.clock import Clock
@@ -154,7 +155,7 @@ def _wire(app: DutyApplication) -> None:
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
         ("today", today.today), ("settings", settings.settings_command),
-        ("summary", notices.summary),
+        ("summary", notices.summary), ("stats", stats.stats),
     ):
         app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)

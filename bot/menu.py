@@ -60,6 +60,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("remindme", N_("/remindme on: reminders in your private chat too")),
     CommandSpec("summary", N_("Leaders: the day's summary now (/summary 2026-11-24)"),
                 where=Where.GROUP),
+    CommandSpec("stats", N_("The team's figures: /stats week, month or year"),
+                where=Where.GROUP),
     CommandSpec("leader", N_("Make a member a leader: reply to them with /leader add"),
                 audience=Audience.GROUP_ADMIN, where=Where.GROUP),
     CommandSpec("lang", N_("Change the group's language: /lang zh_CN or en"),

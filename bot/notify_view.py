@@ -13,6 +13,7 @@ from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
+from bot.longtext import cut_html
 from bot.render import chunk_lines, esc, join_names, mention, spacer
 from bot.views.labels import (
     clock_label,
@@ -212,7 +213,7 @@ def weekly(t: Translator, week: Period, before: Period) -> str:
         lines.append(t.gettext("Most hours: {names}").format(names=t.gettext(", ").join(
             f"{esc(name)} {hours_label(t, minutes)}" for name, minutes in week.top
         )))
-    return "\n".join(lines)[:1024]  # a photo caption holds 1024 characters
+    return cut_html("\n".join(lines), 1024)  # a photo caption holds 1024 characters
 
 
 def _figures_line(t: Translator, label: str, f: Figures) -> str:

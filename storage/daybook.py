@@ -64,6 +64,44 @@ def month_end(first: date) -> date:
     return (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Span:
+    """A period for /stats and the one it is compared with: a finished week, month or year
+    against the whole one before; one still running against as many days from the start of
+    the one before."""
+
+    kind: str  # week, month, year
+    first: date
+    last: date
+    previous_first: date
+    previous_last: date
+
+
+def span(kind: str, first: date, today: date) -> Span:
+    """The period of `kind` starting on `first`, up to today, and its comparison."""
+    if kind == "week":
+        end, previous = first + timedelta(days=6), first - timedelta(days=7)
+        previous_end = previous + timedelta(days=6)
+    elif kind == "month":
+        end = month_end(first)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        previous_end = month_end(previous)
+    else:
+        end = first.replace(month=12, day=31)
+        previous = first.replace(year=first.year - 1)
+        previous_end = previous.replace(month=12, day=31)
+    last = min(end, today)
+    if last == end:  # a finished period against the whole one before
+        return Span(kind, first, last, previous, previous_end)
+    days = (last - first).days
+    return Span(kind, first, last, previous, min(previous_end, previous + timedelta(days=days)))
+
+
+def change(now: int, before: int) -> int | None:
+    """The change in percent against `before` (None when there was nothing before)."""
+    return round((now - before) * 100 / before) if before else None
+
+
 def local_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
     """The instants local dates `first`..`last` (inclusive) begin and end, in UTC."""
     tz = ZoneInfo(zone)

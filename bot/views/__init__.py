@@ -11,7 +11,10 @@ from bot.views import (
     reports,
     roster,
     settings,
+    stats,
     today,
 )
 
-__all__ = ["attendance", "duties", "labels", "mine", "reports", "roster", "settings", "today"]
+__all__ = [
+    "attendance", "duties", "labels", "mine", "reports", "roster", "settings", "stats", "today",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -52,3 +52,38 @@ async def test_me_shows_the_star_level_and_the_way_to_the_next(world: World) -> 
     await enter_hours(world, alice.id, 40, 2)
     said = plain(await world.say(alice, "/me", chat=chat))
     assert "还差 20 小时到一星" in said and "⭐" not in said
+
+
+async def hours_on(world: World, user_id: int, day: date, hours: int) -> None:
+    async with transaction(world.database.sessions) as session:
+        group = await groups.by_chat_id(session, world.group.id)
+        person = await members.person_of(session, user_id)
+        assert group is not None and person is not None
+        await corrections.set_hours(session, group, person, day=day, minutes=hours * 60,
+                                    span=None, note=None, actor=777, now=world.clock.now())
+
+
+async def test_stats_for_a_period_against_the_same_days_before(world: World) -> None:
+    # Tuesday 24 November 2026. By hand: November 1–24 has 3 h (王阿姨) + 2 h (李师傅) = 5 h;
+    # October 1–24 has 4 h (the 28th is outside the same days): +25%.
+    boss = await leader(world)
+    alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(bob, "/signup 李师傅")
+    await hours_on(world, alice.id, date(2026, 10, 10), 4)
+    await hours_on(world, bob.id, date(2026, 10, 28), 6)
+    await hours_on(world, alice.id, date(2026, 11, 5), 3)
+    await hours_on(world, bob.id, date(2026, 11, 20), 2)
+    said = plain(await world.say(alice, "/stats"))
+    assert "2026年11月（11月1日周日–11月24日周二）" in said
+    assert "服务时长：5 小时（比上月同期 +25%）" in said
+    assert "志愿者：2 人" in said and "服务人次：2" in said
+    assert "1. 王阿姨 3 小时" in said and "2. 李师傅 2 小时" in said
+    # A whole past month against the whole month before it (nothing then: no percentage).
+    said = plain(await world.say(boss, "/stats 2026-10"))
+    assert "服务时长：10 小时（比上月同期 —）" in said
+    # This week (Monday 23rd to today) against Monday 16th to Tuesday 17th: nothing either.
+    said = plain(await world.say(boss, "/stats 本周"))
+    assert "服务时长：0 小时（比上周同期 —）" in said
+    said = plain(await world.say(boss, "/stats 明年"))
+    assert "用法：/stats" in said
