@@ -25,10 +25,9 @@ from bot.views.labels import (
 )
 from bot.views.reports import numbers_line
 from bot.views.roster import ShiftLine
-from bot.views.today import pending_lines, record_state
+from bot.views.today import day_totals, pending_lines, record_state
 from storage.claims import still_needed
 from storage.daybook import DayBook, Figures, Period
-from storage.hours import Minutes
 from storage.ids import parse_id
 from storage.models import Duty, Shift
 
@@ -325,11 +324,7 @@ def summary(
             name=esc(book.names.get(a.person_id, "?")), hours=record_state(t, a, zone)
         ))
     lines.append("")
-    lines.append(t.gettext(
-        "Volunteers {volunteers} · person-times {times} · hours {hours}"
-    ).format(volunteers=book.volunteers, times=book.person_times,
-             hours=hours_label(t, book.confirmed_minutes)))
-    lines += pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes))
+    lines += day_totals(t, book)
     lines.append(t.ngettext("{n} report: ", "{n} reports: ", book.reports.reports).format(
         n=book.reports.reports) + numbers_line(t, book.reports, book.tracked))
     if book.tracked.open_then:

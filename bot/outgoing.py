@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden
@@ -51,10 +52,23 @@ class Outgoing:
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> bool:
         """Edit a message of ours; "not modified" counts as done. False if it is gone."""
+        return await self._edit(chat_id, self._bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        ))
+
+    async def edit_markup(
+        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Change only a message's buttons; "not modified" counts as done."""
+        return await self._edit(chat_id, self._bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=markup
+        ))
+
+    async def _edit(self, chat_id: int, edit: Awaitable[object]) -> bool:
+        """What Telegram says to an edit: done (or "not modified"), or the message is gone
+        (False); anything else is raised."""
         try:
-            await self._bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
+            await edit
         except BadRequest as exc:
             reason = exc.message.lower()
             if "not modified" in reason:
@@ -65,23 +79,6 @@ class Outgoing:
         except Forbidden as exc:
             log.warning("cannot edit in chat %s: %s", chat_id, exc.message)
             return False
-        return True
-
-    async def edit_markup(
-        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
-    ) -> bool:
-        """Change only a message's buttons; "not modified" counts as done."""
-        try:
-            await self._bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
-        except BadRequest as exc:
-            reason = exc.message.lower()
-            if "not modified" in reason:
-                return True
-            if "not found" in reason or "can't be edited" in reason:
-                return False
-            raise
         return True
 
     async def to_person(

@@ -8,7 +8,7 @@ from bot import render, views
 from bot.context import DutyContext, button_number, thread_of, user_ref
 from commands.shift import command_args_after, request_roster_refresh
 from storage import claims, cover, members
-from storage.db import Rollback, transaction
+from storage.db import Rollback, roll_back, transaction
 from storage.ids import parse_id
 from storage.models import Duty, Person
 
@@ -69,8 +69,7 @@ async def tap_take(update: Update, context: DutyContext) -> None:
                 session, request_id, taker, group_id=group.id, now=now
             )
             if joined and not isinstance(result, cover.CoverTaken):
-                session.expunge_all()  # keep what the reply shows: a rollback expires it
-                raise Rollback(result)  # nothing taken: nobody signed up either
+                roll_back(session, result)  # nothing taken: nobody signed up either
             if isinstance(result, cover.CoverTaken):
                 asked = await members.membership_of(
                     session, group.id, result.asked_by.telegram_user_id

@@ -16,7 +16,7 @@ from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.claims import still_needed
-from storage.db import Rollback, transaction
+from storage.db import Rollback, roll_back, transaction
 from storage.ids import parse_id
 from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
 
@@ -272,8 +272,7 @@ async def _claim(
             shift = getattr(result, "shift", None)
             duty = await session.get(Duty, shift.duty_id) if shift is not None else None
             if joined and not isinstance(result, claims.Claimed):
-                session.expunge_all()  # keep what the reply shows: a rollback expires it
-                raise Rollback(result)  # a claim that failed signs nobody up
+                roll_back(session, result)  # a claim that failed signs nobody up
     except Rollback as undone:
         assert isinstance(undone.result, claims.ClaimResult)
         return undone.result, None, duty
@@ -302,8 +301,7 @@ async def tap_wait(update: Update, context: DutyContext) -> None:
                 session, shift_id, person, group_id=group.id, now=now
             )
             if joined and not isinstance(result, claims.Claimed | claims.Waitlisted):
-                session.expunge_all()  # keep what the reply shows: a rollback expires it
-                raise Rollback(result)  # nothing done: nobody signed up either
+                roll_back(session, result)  # nothing done: nobody signed up either
     except Rollback as undone:
         assert isinstance(undone.result, claims.WaitResult)
         result = undone.result

@@ -583,6 +583,7 @@ async def minutes_since(
     """A person's hours since a date (all time with None), across their groups."""
     return await minutes_between(session, person_id=person_id, first=since)
 
+
 async def came_to(session: AsyncSession, shift_id: int) -> set[int]:
     """The people who checked in to the shift (any record, voided or not)."""
     rows = await session.scalars(

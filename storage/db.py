@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from alembic import command
 from alembic.config import Config
@@ -125,6 +125,13 @@ class Rollback(Exception):
     def __init__(self, result: object) -> None:
         super().__init__(type(result).__name__)
         self.result = result
+
+
+def roll_back(session: AsyncSession, result: object) -> NoReturn:
+    """Undo the `transaction` and carry `result` out (as `Rollback`). The rows the result
+    holds leave the session first: a rollback expires them, and the reply still reads them."""
+    session.expunge_all()
+    raise Rollback(result)
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

@@ -27,6 +27,18 @@ def pending_lines(t: Translator, hours: Minutes) -> list[str]:
     )]
 
 
+def day_totals(t: Translator, book: DayBook) -> list[str]:
+    """A day's volunteers, person-times and hours (and those to confirm): /today and the
+    summary say them alike."""
+    return [
+        t.gettext("Volunteers {volunteers} · person-times {times} · hours {hours}").format(
+            volunteers=book.volunteers, times=book.person_times,
+            hours=hours_label(t, book.confirmed_minutes),
+        ),
+        *pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes)),
+    ]
+
+
 def record_state(t: Translator, a: Attendance, zone: str) -> str:
     """One record's hours as every view shows them: (to confirm), (void), or still in."""
     if a.voided:
@@ -71,11 +83,7 @@ def today_text(t: Translator, book: DayBook, zone: str) -> list[str]:
         lines += [_attendance_line(t, a, book.names.get(a.person_id, "?"), zone)
                   for a in book.ad_hoc]
     lines.append("")
-    lines.append(t.gettext(
-        "Volunteers {volunteers} · person-times {times} · hours {hours}"
-    ).format(volunteers=book.volunteers, times=book.person_times,
-             hours=hours_label(t, book.confirmed_minutes)))
-    lines += pending_lines(t, Minutes(book.confirmed_minutes, book.pending_minutes))
+    lines += day_totals(t, book)
     if book.still_in:
         lines.append(t.ngettext("{n} person still checked in.", "{n} people still checked in.",
                                 book.still_in).format(n=book.still_in))
