@@ -42,7 +42,11 @@ from commands import (
     duty,
     mine,
     notices,
+    org,
+    points,
+    record,
     report,
+    rewards,
     settings,
     shift,
     shift_command,
@@ -155,13 +159,16 @@ def _wire(app: DutyApplication) -> None:
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
         ("today", today.today), ("settings", settings.settings_command),
-        ("summary", notices.summary), ("stats", stats.stats),
+        ("summary", notices.summary), ("training", record.training),
+        ("commend", record.commend),
     ):
         app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)
     for name, callback in (
         ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
-        ("noshow", attendance.noshow),
+        ("noshow", attendance.noshow), ("org", org.org), ("realname", org.realname),
+        ("stats", stats.stats), ("points", points.points_command), ("redeem", points.redeem),
+        ("evaluate", record.evaluate), ("rewards", rewards.rewards_command),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     app.add_handler(
@@ -177,10 +184,30 @@ def _wire(app: DutyApplication) -> None:
         ),
         group=COMMANDS,
     )
+    app.add_handler(
+        MessageHandler(
+            NEW_MESSAGES & filters.REPLY & filters.TEXT & ~filters.COMMAND
+            & filters.ChatType.PRIVATE,
+            record.correction_reply,
+        ),
+        group=COMMANDS,
+    )
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(notices.tap_absent, pattern=r"^absent:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(org.tap_decide, pattern=r"^org(ok|no):"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(today.tap_hide, pattern=r"^mehide:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(record.tap_announce, pattern=r"^cmann:"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(rewards.tap_ask, pattern=r"^rwask:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(rewards.tap_hand_over, pattern=r"^rw(ok|no):"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(record.tap_ask_correction, pattern=r"^fixg?:"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(record.tap_decide_correction, pattern=r"^fix(ok|no):"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_claim, pattern=r"^claim:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(shift.tap_wait, pattern=r"^wait:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(mine.tap_release, pattern=r"^rel:"), group=COMMANDS)

@@ -158,7 +158,8 @@ def _schedule_upkeep(app: Any, clock: Clock) -> None:
         await upkeep(services.sessions, clock.now())
 
     async def scheduler_tick(_context: object) -> None:
-        due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now())
+        due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now(),
+                              services.settings.recognition.rules)
         if isinstance(clock, SystemClock) and due is not None and due - clock.now() < TICK_EVERY:
             app.job_queue.run_once(
                 scheduler_tick, when=due, name="due",

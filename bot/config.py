@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.recognition import DEFAULT_STAR_HOURS
+from storage.recognition import DEFAULT_POINTS_PER_HOUR, DEFAULT_STAR_HOURS, Rules
 from storage.settings import time_zones
 
 LANGUAGES = ("zh_CN", "en")
@@ -57,6 +57,12 @@ class RecognitionSettings:
     """The deployment's defaults for recognising service."""
 
     star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS  # confirmed hours for 一星, 二星, …
+    points_per_hour: int = DEFAULT_POINTS_PER_HOUR  # 积分 per confirmed hour
+
+    @property
+    def rules(self) -> Rules:
+        """The defaults as storage counts them (an organisation may set its own)."""
+        return Rules(star_hours=self.star_hours, points_per_hour=self.points_per_hour)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
         "roster_days", "release_cutoff_hours",
     ),
-    "recognition": ("star_hours",),
+    "recognition": ("star_hours", "points_per_hour"),
 }
 
 
@@ -136,10 +142,12 @@ def _number(section: dict[str, Any], name: str, key: str, default: float) -> flo
     return float(value)
 
 
-def _whole(section: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = _number(section, "bot", key, default)
+def _whole(
+    section: dict[str, Any], key: str, default: int, low: int, high: int, name: str = "bot"
+) -> int:
+    value = _number(section, name, key, default)
     if value != int(value) or not low <= value <= high:
-        raise ConfigError(f"[bot] {key} must be a whole number from {low} to {high}")
+        raise ConfigError(f"[{name}] {key} must be a whole number from {low} to {high}")
     return int(value)
 
 
@@ -202,7 +210,12 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
             roster_days=_whole(bt, "roster_days", 7, 1, 31),
             release_cutoff_hours=_number(bt, "bot", "release_cutoff_hours", 3.0),
         ),
-        recognition=RecognitionSettings(star_hours=_star_hours(rc)),
+        recognition=RecognitionSettings(
+            star_hours=_star_hours(rc),
+            points_per_hour=_whole(
+                rc, "points_per_hour", DEFAULT_POINTS_PER_HOUR, 0, 1000, "recognition"
+            ),
+        ),
     )
 
 

@@ -98,7 +98,8 @@ class Harness:
         services = self.services
         assert services.notifier is not None
         return await jobs.tick(
-            services.sessions, services.notifier.deliver, now or services.clock.now()
+            services.sessions, services.notifier.deliver, now or services.clock.now(),
+            services.settings.recognition.rules,
         )
 
     def handling(self) -> bool:

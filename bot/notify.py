@@ -25,7 +25,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot import chart, notify_view, views
-from bot.i18n import translator
+from bot.i18n import language_for_user, translator
 from bot.leaders import AdminCache
 from bot.ratelimit import Deadline, DeadlinePassed
 from scheduler.clock import Clock
@@ -41,7 +41,7 @@ from scheduler.dispatcher import (
     Unknown,
 )
 from scheduler.quiet import QuietHours
-from storage import attendance, claims, daybook, duties, groups, members, outbox
+from storage import attendance, claims, credit, daybook, duties, groups, members, orgs, outbox
 from storage.claims import still_needed
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
@@ -54,6 +54,7 @@ from storage.models import (
     Outbox,
     Person,
     Shift,
+    StarLevel,
 )
 from storage.outbox import Planned
 from storage.settings import settings_of
@@ -282,7 +283,8 @@ class Notifier:
             case "summary":
                 day = datetime.fromisoformat(payload["day"]).date()
                 book = await daybook.day_book(session, group.id, day, zone)
-                happened = book.volunteers or book.reports.reports
+                stars = await _stars(session, group.id, row.key)
+                happened = book.volunteers or book.reports.reports or stars
                 if not happened and not rules.summary_empty:
                     return None  # nobody served, nothing reported
                 found = await upcoming_shifts(session, group.id, now=now, days=2)
@@ -290,7 +292,22 @@ class Notifier:
                 gaps = [ln for ln in await _lines(session, group.id, [
                     (s, cs) for s, cs in found if s.local_date == tomorrow
                 ]) if still_needed(ln.shift, len(ln.names))]
-                text = notify_view.summary(t, book, gaps, zone)[0]
+                text = notify_view.summary(t, book, gaps, zone, stars)[0]
+            case "stars":
+                stars = await _stars(session, group.id, row.key)
+                if not stars:
+                    return None
+                text = "\n".join(notify_view.star_lines(t, stars))
+            case "starp":
+                level = await session.get(StarLevel, int(payload["level"]))
+                if level is None:
+                    return None
+                person = await session.get(Person, level.person_id)
+                if person is None:
+                    return None
+                t = translator(language_for_user(person.language_code, group.language))
+                scope = await orgs.scope_of_group(session, group)
+                text = notify_view.star_private(t, scope.name, level)
             case "weekly":
                 first = datetime.fromisoformat(payload["first"]).date()
                 last = datetime.fromisoformat(payload["last"]).date()
@@ -318,6 +335,15 @@ class Notifier:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)
                 return None
         return Rendered(target, text, thread, markup, chart=drawn)
+
+
+async def _stars(
+    session: AsyncSession, group_id: int, key: str
+) -> list[tuple[str, StarLevel]]:
+    """The levels a post announces, with the names the team knows the people by."""
+    levels = await credit.announced_in(session, key)
+    names = await members.display_names(session, group_id, {lv.person_id for lv in levels})
+    return [(names[lv.person_id], lv) for lv in levels if lv.person_id in names]
 
 
 async def _lines(

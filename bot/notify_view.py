@@ -25,11 +25,11 @@ from bot.views.labels import (
 )
 from bot.views.reports import numbers_line
 from bot.views.roster import ShiftLine
-from bot.views.today import day_totals, pending_lines, record_state
+from bot.views.today import day_totals, pending_lines, record_state, star_name
 from storage.claims import still_needed
 from storage.daybook import DayBook, Figures, Period
 from storage.ids import parse_id
-from storage.models import Duty, Shift
+from storage.models import Duty, Shift, StarLevel
 
 Person = tuple[int, str]  # (telegram user id, display name)
 
@@ -308,7 +308,8 @@ def parse_month_payload(payload: str, kind: str = "month") -> tuple[int, date] |
 
 
 def summary(
-    t: Translator, book: DayBook, gaps_tomorrow: Sequence[ShiftLine], zone: str
+    t: Translator, book: DayBook, gaps_tomorrow: Sequence[ShiftLine], zone: str,
+    stars: Sequence[tuple[str, StarLevel]] = (),
 ) -> list[str]:
     """🌙 The day: each shift with who served and their hours, totals, reports, loose ends."""
     lines = [t.gettext("🌙 Summary of {day}").format(day=day_label(t, book.day))]
@@ -342,4 +343,27 @@ def summary(
             + t.gettext("(needs {n} more)").format(n=still_needed(g.shift, len(g.names)))
             for g in gaps_tomorrow
         ]
+    if stars:
+        lines.append("")
+        lines += star_lines(t, stars)
     return chunk_lines(lines)
+
+
+def star_lines(t: Translator, reached: Sequence[tuple[str, StarLevel]]) -> list[str]:
+    """🎉 王阿姨服务满 300 小时，升为二星志愿者！ — one line each."""
+    return [
+        t.gettext("🎉 {name} has served {hours} and is now a {level} volunteer!").format(
+            name=esc(name), hours=hours_label(t, level.hours * 60),
+            level=star_name(t, level.level),
+        )
+        for name, level in reached
+    ]
+
+
+def star_private(t: Translator, scope: str, level: StarLevel) -> str:
+    """The volunteer's own note of a level reached."""
+    return t.gettext(
+        "🎉 Congratulations! You have served {hours} with {scope} and are now a {level} "
+        "volunteer. /me shows your record."
+    ).format(scope=esc(scope), hours=hours_label(t, level.hours * 60),
+             level=star_name(t, level.level))

@@ -121,9 +121,11 @@ def signup_usage(t: Translator) -> str:
 def storage_note(t: Translator) -> str:
     """What signing up stores, said every time someone signs up."""
     return t.gettext(
-        "Stored: your Telegram id, your display name, and the building and skills you give "
-        "(only leaders see those). Chat messages are never stored. /leave takes you off the "
-        "roster."
+        "Stored: your Telegram id; your roster name, hours and reports (the group sees "
+        "them); the building, skills and real name you give, your points, training, "
+        "commendations and evaluations (only you, the team's leaders and the community "
+        "office staff see those; a commendation is announced only if a leader chooses). "
+        "Chat messages are never stored. /leave takes you off the roster."
     )
 
 

@@ -12,6 +12,7 @@ from bot.i18n import Translator, translator
 from bot.leaders import is_leader
 from bot.notify_view import guide
 from commands.attendance import noshows_text
+from commands.org import STAFF_LINK_PREFIX, staff_link_opened
 from commands.today import me_text
 from storage import daybook, groups, members
 from storage.db import transaction
@@ -29,6 +30,9 @@ async def start(update: Update, context: DutyContext) -> None:
                 session, user_ref(user), now=context.services.clock.now()
             )
             name = await members.roster_name(session, person.id) or user.full_name
+        if context.args and context.args[0].startswith(STAFF_LINK_PREFIX):
+            await staff_link_opened(update, context, context.args[0][len(STAFF_LINK_PREFIX):])
+            return
         if context.args and context.args[0] == "guide":  # the deep link from /guide
             await message.reply_text(guide(t.language))
             return
@@ -47,7 +51,7 @@ async def start(update: Update, context: DutyContext) -> None:
         if context.args and context.args[0] == "me":  # the deep link from /me in a group
             mine = await me_text(context, update, user.id, user.full_name)
             if mine is not None:
-                await message.reply_text(mine)
+                await message.reply_text(mine.text, reply_markup=mine.markup)
                 return
         text = render.welcome_private(t, name)
         await message.reply_text(text + "\n\n" + menu.help_text(t, menu.Audience.EVERYONE, False))

@@ -13,7 +13,7 @@ from bot import views
 from bot.context import DutyContext
 from commands.month_syntax import parse_month
 from commands.signup import command_args
-from storage import daybook
+from storage import daybook, members, orgs
 from storage.duties import local_today
 
 WORDS = {
@@ -43,9 +43,13 @@ def parse_period(word: str, today: date) -> daybook.Span | None:
 
 
 async def stats(update: Update, context: DutyContext) -> None:
-    """The figures of a week, month or year, with the top 10 by hours."""
+    """The figures of a week, month or year, with the top 10 by hours; privately, office
+    staff get their whole organisation with a line per team."""
     message = update.effective_message
-    if message is None or context.group is None:
+    if message is None:
+        return
+    if context.group is None:
+        await _organisation(update, context)
         return
     t = context.translator_for(update)
     group, services = context.group, context.services
@@ -62,3 +66,28 @@ async def stats(update: Update, context: DutyContext) -> None:
     await context.reply(
         update, views.stats.stats_text(t, group.title, asked, now, before), kind="stats"
     )
+
+
+async def _organisation(update: Update, context: DutyContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    t = context.translator_for(update)
+    services = context.services
+    async with services.sessions() as session:
+        person = await members.person_of(session, user.id)
+        found = await orgs.staff_orgs(session, person.id) if person is not None else []
+        if not found:
+            await message.reply_text(views.stats.staff_only_private(t))
+            return
+        org = found[0]
+        teams = await orgs.teams(session, org.id)
+        zone = teams[0].timezone if teams else services.settings.bot.timezone
+        asked = parse_period(command_args(message), local_today(zone, services.clock.now()))
+        if asked is None:
+            await message.reply_text(views.stats.stats_usage(t))
+            return
+        now = await daybook.org_period(session, teams, asked.first, asked.last)
+        before = await daybook.org_period(
+            session, teams, asked.previous_first, asked.previous_last
+        )
+    await message.reply_text(views.stats.org_stats_text(t, org.name, asked, now, before))

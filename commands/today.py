@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot import views
 from bot.context import DutyContext, thread_of, user_ref
-from storage import attendance, daybook, members
+from commands.signup import command_args
+from storage import attendance, credit, daybook, members
 from storage.db import transaction
 from storage.duties import local_today
 
@@ -34,8 +37,16 @@ async def today(update: Update, context: DutyContext) -> None:
         )
 
 
+@dataclass(frozen=True)
+class MeAnswer:
+    """The /me text and its toggle button."""
+
+    text: str
+    markup: InlineKeyboardMarkup
+
+
 async def me_text(context: DutyContext, update: Update | None, telegram_user_id: int,
-                  fallback_name: str) -> str | None:
+                  fallback_name: str) -> MeAnswer | None:
     """The /me answer for a user (None if the bot has never seen them)."""
     services = context.services
     t = context.translator_for(update)
@@ -46,14 +57,18 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
         person = await members.person_of(session, telegram_user_id)
         if person is None:
             return None
+        await credit.settle(
+            session, now=now, defaults=services.settings.recognition.rules, person_id=person.id
+        )
         name = await members.roster_name(
             session, person.id, context.group.id if context.group else None
         )
         record = await daybook.my_record(
             session, person.id, zone=zone, now=now,
-            star_hours=services.settings.recognition.star_hours,
+            defaults=services.settings.recognition.rules,
         )
-    return views.today.me_text(t, name or fallback_name, record)
+    return MeAnswer(views.today.me_text(t, name or fallback_name, record),
+                    views.today.me_keyboard(t, record.hidden))
 
 
 async def me(update: Update, context: DutyContext) -> None:
@@ -64,8 +79,14 @@ async def me(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     services = context.services
     if context.group is None:
-        text = await me_text(context, update, user.id, user.full_name)
-        await message.reply_text(text or views.today.nothing_yet(t))
+        word = unicodedata.normalize("NFKC", command_args(message)).strip().casefold()
+        if word in HIDE_WORDS:
+            await _set_hidden(context, update, HIDE_WORDS[word])
+        answer = await me_text(context, update, user.id, user.full_name)
+        if answer is None:
+            await message.reply_text(views.today.nothing_yet(t))
+        else:
+            await message.reply_text(answer.text, reply_markup=answer.markup)
         return
     group = context.group
     now = services.clock.now()
@@ -73,8 +94,10 @@ async def me(update: Update, context: DutyContext) -> None:
         person = await members.upsert_person(session, user_ref(user), now=now)
         private = person.private_chat
     if private:
-        text = await me_text(context, update, user.id, user.full_name)
-        if text is not None and await services.outgoing.to_person(user_ref(user), text):
+        answer = await me_text(context, update, user.id, user.full_name)
+        if answer is not None and await services.outgoing.to_person(
+            user_ref(user), answer.text, markup=answer.markup
+        ):
             await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
             return
     last = services.deep_links.get(group.chat_id)
@@ -86,3 +109,31 @@ async def me(update: Update, context: DutyContext) -> None:
         reply_to=message.message_id,
         markup=views.today.open_privately_keyboard(t, context.bot.username, "me"),
     )
+
+
+HIDE_WORDS = {"hide": True, "隐藏": True, "show": False, "显示": False}
+
+
+async def _set_hidden(context: DutyContext, update: Update, hidden: bool) -> None:
+    user = update.effective_user
+    assert user is not None
+    now = context.services.clock.now()
+    async with transaction(context.services.sessions) as session:
+        person = await members.upsert_person(session, user_ref(user), now=now)
+        members.set_hidden(session, person, hidden, now=now)
+
+
+async def tap_hide(update: Update, context: DutyContext) -> None:
+    """/me's toggle button: leave my name out of top lists and announcements (or not)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    hidden = query.data == "mehide:1"
+    await _set_hidden(context, update, hidden)
+    t = context.translator_for(update)
+    await query.answer(views.today.hidden_toast(t, hidden))
+    answer = await me_text(context, update, query.from_user.id, query.from_user.full_name)
+    if answer is not None and isinstance(query.message, Message):
+        await context.services.outgoing.edit_in_group(
+            query.message.chat.id, query.message.message_id, answer.text, answer.markup
+        )

@@ -13,8 +13,9 @@ from scheduler import dispatcher, planner
 from scheduler.crash import crash_point
 from scheduler.dispatcher import Deliver
 from scheduler.planner import Plan
-from storage import attendance, duties, outbox, reports
+from storage import attendance, credit, duties, outbox, reports
 from storage.db import SessionFactory, transaction
+from storage.recognition import DEFAULT_RULES, Rules
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,13 @@ async def close_forgotten(sessions: SessionFactory, now: datetime) -> int:
     return len(closed)
 
 
-async def notify(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Plan:
-    """One scheduler tick: plan what is due into the outbox, then send it."""
+async def notify(
+    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES
+) -> Plan:
+    """One scheduler tick: credit changed hours (points, star levels), plan what is due into
+    the outbox, then send it."""
+    async with transaction(sessions) as session:
+        await credit.settle(session, now=now, defaults=defaults)
     async with transaction(sessions) as session:
         plan = await planner.plan_and_enqueue(session, now)
     crash_point("after-plan")
@@ -52,9 +58,11 @@ async def notify(sessions: SessionFactory, deliver: Deliver, now: datetime) -> P
     return plan
 
 
-async def tick(sessions: SessionFactory, deliver: Deliver, now: datetime) -> datetime | None:
+async def tick(
+    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES
+) -> datetime | None:
     """Plan and send what is due at `now`; return when something next falls due."""
-    plan = await notify(sessions, deliver, now)
+    plan = await notify(sessions, deliver, now, defaults)
     async with sessions() as session:
         retry = await outbox.next_due(session)
     later = [at for at in (plan.next_at, retry) if at is not None and at > now]

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.crash import crash_point
 from scheduler.quiet import QuietHours
-from storage import outbox
+from storage import credit, outbox
 from storage.claims import still_needed
 from storage.models import (
     Attendance,
@@ -219,6 +219,12 @@ async def plan_and_enqueue(session: AsyncSession, now: datetime) -> Plan:
     result = await plan(session, now)
     crash_point("before-enqueue")
     await outbox.enqueue(session, result.due, now=now)
+    # 9. Star levels reached: in the summary now waiting, or on their own after a day.
+    own = await credit.assign_announcements(
+        session, now=now,
+        quiet=lambda g: QuietHours.parse(settings_of(g).quiet_hours).contains(now, g.timezone),
+    )
+    await outbox.enqueue(session, own, now=now)
     crash_point("after-enqueue")  # written, not yet committed
     return result
 

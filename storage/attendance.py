@@ -8,10 +8,11 @@ official only once a leader confirms them, and nobody confirms or corrects their
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, hours
@@ -30,6 +31,19 @@ from storage.models import (
     ShiftStatus,
 )
 from storage.settings import GroupSettings, settings_of
+
+
+def _flag_unsettled(target: Attendance, value: object, old: object, _: object) -> None:
+    """Whatever changes what a record's confirmed minutes rest on (a check-out, a leader's
+    correction, a void, a confirmation), it waits for storage.credit to credit points and
+    star levels (which writes nothing when the confirmed minutes came out the same)."""
+    if value != old:
+        target.unsettled = True
+
+
+for _column in (Attendance.minutes, Attendance.confirmed, Attendance.voided,
+                Attendance.is_open):
+    event.listen(_column, "set", _flag_unsettled)
 
 MAX_COMPANIONS = 20
 MAX_MINUTES = DAY_MINUTES
@@ -560,16 +574,19 @@ async def minutes_between(
     *,
     person_id: int | None = None,
     group_id: int | None = None,
+    group_ids: Collection[int] | None = None,
     first: date | None = None,
     last: date | None = None,
 ) -> Minutes:
-    """Confirmed and pending minutes of a person and/or a group between two local dates
-    (inclusive; None = unbounded), by the one definition in `hours.tally`."""
+    """Confirmed and pending minutes of a person and/or a group (or several) between two
+    local dates (inclusive; None = unbounded), by the one definition in `hours.tally`."""
     query = select(Attendance)
     if person_id is not None:
         query = query.where(Attendance.person_id == person_id)
     if group_id is not None:
         query = query.where(Attendance.group_id == group_id)
+    if group_ids is not None:
+        query = query.where(Attendance.group_id.in_(list(group_ids)))
     if first is not None:
         query = query.where(Attendance.local_date >= first)
     if last is not None:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import members, reports
 from storage.attendance import minutes_since
+from storage.claims import still_needed
+from storage.credit import Standing, standings
 from storage.duties import local_today
 from storage.hours import Minutes, counts, present, tally
 from storage.models import (
@@ -22,10 +24,13 @@ from storage.models import (
     Duty,
     Group,
     NoShow,
+    Person,
     Shift,
     ShiftStatus,
 )
-from storage.recognition import DEFAULT_STAR_HOURS, Stars, team_stars
+from storage.orgs import number_of, scopes_of_person
+from storage.recognition import DEFAULT_RULES, Rules
+from storage.record import PersonRecord, person_record
 from storage.recurrence import to_utc
 from storage.reports import TrackedProblems
 
@@ -195,12 +200,15 @@ class MyRecord:
     total: Minutes
     upcoming: list[tuple[Shift, Duty, str]]
     reports: reports.ReportTotals
-    stars: list[tuple[str, Stars]] = field(default_factory=list)  # (team, stars) per team
+    stars: list[Standing] = field(default_factory=list)  # per organisation (or lone team)
+    real_name: str | None = None
+    hidden: bool = False
+    record: PersonRecord = field(default_factory=lambda: PersonRecord([], [], []))
 
 
 async def my_record(
     session: AsyncSession, person_id: int, *, zone: str, now: datetime, limit: int = 10,
-    star_hours: Sequence[int] = DEFAULT_STAR_HOURS,
+    defaults: Rules = DEFAULT_RULES,
 ) -> MyRecord:
     """A person's own numbers, across every team they serve in."""
     today = local_today(zone, now)
@@ -221,13 +229,21 @@ async def my_record(
             .limit(limit)
         )
     ).all()
+    person = await session.get(Person, person_id)
+    assert person is not None
+    for scope in await scopes_of_person(session, person_id):
+        if scope.org is not None:  # everyone serving in an organisation has a number
+            await number_of(session, scope.org.id, person_id, now=now)
     return MyRecord(
         month=await minutes_since(session, person_id, month_start),
         year=await minutes_since(session, person_id, year_start),
         total=await minutes_since(session, person_id, None),
         upcoming=[(s, d, z) for s, d, z in rows],
         reports=await reports.totals(session, None, month_start, today, person_id),
-        stars=await team_stars(session, person_id, star_hours),
+        stars=await standings(session, person_id, defaults),
+        real_name=person.real_name,
+        hidden=person.hidden,
+        record=await person_record(session, person_id),
     )
 
 
@@ -259,6 +275,8 @@ class Period:
     per_duty: list[Figures] = field(default_factory=list)
     per_place: list[Figures] = field(default_factory=list)
     shifts_held: int = 0
+    shifts_planned: int = 0  # shifts on the roster (not cancelled)
+    shifts_filled: int = 0  # of those, with as many people signed up as they need
     no_shows: int = 0
     tracked: TrackedProblems = field(default_factory=lambda: TrackedProblems(0, 0, []))
 
@@ -299,10 +317,12 @@ async def period(
     for a in rows:
         by_person.setdefault(a.person_id, []).append(a)
     names = await members.display_names(session, group_id, set(by_person))
-    volunteer_hours = sorted(
-        ((names.get(p, "?"), tally(rs)) for p, rs in by_person.items()),
-        key=lambda nm: (-(nm[1].confirmed + nm[1].pending), nm[0]),
+    hidden = await members.hidden_among(session, set(by_person))
+    ranked = sorted(
+        ((p, names.get(p, "?"), tally(rs)) for p, rs in by_person.items()),
+        key=lambda pnm: (-(pnm[2].confirmed + pnm[2].pending), pnm[1]),
     )
+    volunteer_hours = [(n, m) for _, n, m in ranked]
     shift_ids = {a.shift_id for a in rows if a.shift_id is not None}
     duty_of: dict[int, Duty] = {}
     if shift_ids:
@@ -335,13 +355,16 @@ async def period(
         .join(Shift, Shift.id == NoShow.shift_id)
         .where(NoShow.group_id == group_id, Shift.local_date >= first, Shift.local_date <= last)
     )
+    planned, filled = await _roster_filled(session, group_id, first, last)
     return Period(
         first=first, last=last,
+        shifts_planned=planned, shifts_filled=filled,
         volunteers=len({a.person_id for a in live}),
         person_times=sum(1 + a.companions for a in live),
         hours=tally(rows),
         per_day=per_day,
-        top=[(n, m.confirmed + m.pending) for n, m in volunteer_hours[:top]],
+        # People who chose /me hide are counted, never named in a top list.
+        top=[(n, m.confirmed + m.pending) for p, n, m in ranked if p not in hidden][:top],
         reports=await reports.totals(session, group_id, first, last),
         per_volunteer=volunteer_hours,
         per_duty=per_duty,
@@ -351,4 +374,65 @@ async def period(
         tracked=await reports.tracked_problems(
             session, group_id, *local_bounds(first, last, zone)
         ),
+    )
+
+
+async def _roster_filled(
+    session: AsyncSession, group_id: int, first: date, last: date
+) -> tuple[int, int]:
+    """Shifts on the roster between two dates, and how many had the people they need
+    (by `claims.still_needed`, the one rule for "short of people")."""
+    shifts = (
+        await session.scalars(
+            select(Shift).where(
+                Shift.group_id == group_id, Shift.local_date >= first,
+                Shift.local_date <= last, Shift.status == ShiftStatus.OPEN,
+            )
+        )
+    ).all()
+    if not shifts:
+        return 0, 0
+    rows = await session.execute(
+        select(Claim.shift_id, func.count(Claim.id))
+        .where(Claim.shift_id.in_([s.id for s in shifts]), Claim.status == ClaimStatus.ACTIVE)
+        .group_by(Claim.shift_id)
+    )
+    counts = {shift_id: n for shift_id, n in rows.all()}
+    return len(shifts), sum(1 for s in shifts if not still_needed(s, counts.get(s.id, 0)))
+
+
+@dataclass(frozen=True)
+class OrgPeriod:
+    """An organisation's period: each team's figures, and the whole (people counted once)."""
+
+    teams: list[tuple[str, Period]]
+    volunteers: int
+    person_times: int
+    shifts_held: int
+    hours: Minutes
+    reports: reports.ReportTotals
+
+
+async def org_period(
+    session: AsyncSession, teams: Sequence[Group], first: date, last: date
+) -> OrgPeriod:
+    """The figures of every team between two local dates, and their sum (the same
+    `period` each team's /stats shows; a volunteer serving in two teams counts once)."""
+    each = [
+        (g.title, await period(session, g.id, first, last, g.timezone, top=0)) for g in teams
+    ]
+    people = await session.scalars(
+        select(Attendance).where(
+            Attendance.group_id.in_([g.id for g in teams]), Attendance.local_date >= first,
+            Attendance.local_date <= last,
+        )
+    )
+    return OrgPeriod(
+        teams=each,
+        volunteers=len({a.person_id for a in people.all() if present(a)}),
+        person_times=sum(p.person_times for _, p in each),
+        shifts_held=sum(p.shifts_held for _, p in each),
+        hours=Minutes(sum(p.hours.confirmed for _, p in each),
+                      sum(p.hours.pending for _, p in each)),
+        reports=reports.ReportTotals.sum([p.reports for _, p in each]),
     )

@@ -31,6 +31,18 @@ async def by_id(session: AsyncSession, group_id: int) -> Group | None:
     return await session.get(Group, group_id)
 
 
+async def of_person(session: AsyncSession, person_id: int) -> list[Group]:
+    """The active groups the person is an active member of, oldest membership first."""
+    rows = await session.scalars(
+        select(Group)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.person_id == person_id, Membership.active,
+               Group.status == GroupStatus.ACTIVE)
+        .order_by(Membership.id)
+    )
+    return list(rows.all())
+
+
 async def see_group(
     session: AsyncSession,
     chat_id: int,

@@ -32,6 +32,14 @@ class UserRef:
     language_code: str | None = None
 
 
+def ref_of(person: Person) -> UserRef:
+    """A stored person as a Telegram user, to write to privately."""
+    return UserRef(
+        telegram_user_id=person.telegram_user_id, full_name=person.telegram_name,
+        username=person.username, language_code=person.language_code,
+    )
+
+
 @dataclass(frozen=True)
 class Profile:
     """What /signup asks to store; None leaves a field as it is."""
@@ -267,6 +275,27 @@ async def note_private_chat(
     person = await upsert_person(session, user, now=now)
     person.private_chat = started
     return person
+
+
+def set_hidden(session: AsyncSession, person: Person, hidden: bool, *, now: datetime) -> None:
+    """/me hide: counted everywhere, named in no top list or announcement (audited)."""
+    if person.hidden == hidden:
+        return
+    person.hidden = hidden
+    audit.record(
+        session, at=now, action="person.hidden", object_type="person", object_id=person.id,
+        actor=person.telegram_user_id, before={"hidden": not hidden}, after={"hidden": hidden},
+    )
+
+
+async def hidden_among(session: AsyncSession, person_ids: Collection[int]) -> set[int]:
+    """Those of the people who chose /me hide."""
+    if not person_ids:
+        return set()
+    rows = await session.scalars(
+        select(Person.id).where(Person.id.in_(list(person_ids)), Person.hidden)
+    )
+    return set(rows.all())
 
 
 async def set_private_reminders(

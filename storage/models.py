@@ -90,9 +90,12 @@ class Person(Base):
     telegram_name: Mapped[str] = mapped_column(String(255), default="")
     username: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     language_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    # 实名: set privately by the person, by office staff or by an import; shown only on
+    # documents and to leaders and staff, never in a group.
     real_name: Mapped[str | None] = mapped_column(String(64), default=None)
-    volunteer_number: Mapped[str | None] = mapped_column(String(32), default=None)
     private_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # /me hide: counted everywhere, named in no top list or announcement.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # /remindme on: duty reminders privately too.
     remind_private: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
@@ -349,6 +352,10 @@ class Attendance(Base):
         ),
         Index("uq_attendances_shift_person", "shift_id", "person_id", unique=True),
         Index("ix_attendances_group_day", "group_id", "local_date"),
+        Index(
+            "ix_attendances_unsettled", "unsettled",
+            sqlite_where=text("unsettled"), postgresql_where=text("unsettled"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -378,6 +385,12 @@ class Attendance(Base):
     served_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # 作废: a leader voided it (`/hours … 0 <reason>`); kept in the ledger, counted nowhere.
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Confirmed minutes already credited (points, star levels); `unsettled` marks a record
+    # whose confirmed minutes changed since (set on every flush by storage.credit).
+    credited: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    unsettled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
     shift: Mapped[Shift | None] = relationship()
 
@@ -546,3 +559,302 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+# ---- organisations: a community office and its teams ----------------------------------------
+
+class Organisation(Base):
+    """A community office (社区居委会, 志愿服务站) that groups teams; issuer of documents.
+
+    Stars, points and volunteer numbers belong to a person within one organisation.
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Staff's choices (`/org settings key=value`); absent keys take the defaults in orgs.py.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class OrgStaff(Base):
+    """Office staff: they see every team's figures privately and never post in a team."""
+
+    __tablename__ = "org_staff"
+    __table_args__ = (Index("uq_org_staff_org_person", "org_id", "person_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class TeamStatus(enum.StrEnum):
+    """A team's request to join an organisation, and where it stands."""
+
+    PENDING = "pending"
+    JOINED = "joined"
+    DECLINED = "declined"
+
+
+class OrgTeam(Base):
+    """A group in an organisation: shared with its staff only once they approved it."""
+
+    __tablename__ = "org_teams"
+    __table_args__ = (
+        # A group is in (or asking to join) one organisation at a time.
+        Index(
+            "uq_org_teams_live_group", "group_id", unique=True,
+            sqlite_where=text("status IN ('pending', 'joined')"),
+            postgresql_where=text("status IN ('pending', 'joined')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    status: Mapped[TeamStatus] = mapped_column(_enum(TeamStatus))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class TokenKind(enum.StrEnum):
+    """A join code (teams, several uses until it expires) or a staff link (one use)."""
+
+    JOIN = "join"
+    STAFF = "staff"
+
+
+class OrgToken(Base):
+    """A secret that lets a team ask to join, or a person become staff."""
+
+    __tablename__ = "org_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[TokenKind] = mapped_column(_enum(TokenKind))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class OrgMember(Base):
+    """A person's volunteer number in an organisation (`XFL-0042`), and their opening hours."""
+
+    __tablename__ = "org_members"
+    __table_args__ = (
+        Index("uq_org_members_org_person", "org_id", "person_id", unique=True),
+        Index("uq_org_members_org_number", "org_id", "number", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 期初时长: hours served before the bot; count toward stars only, never a period's figures.
+    opening_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    opening_as_of: Mapped[date | None] = mapped_column(Date, default=None)
+    opening_source: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+class StarLevel(Base):
+    """A star level a person reached, once per organisation (or lone team): never twice.
+
+    `announce` is false for a level reached through opening hours or when a team joined.
+    """
+
+    __tablename__ = "star_levels"
+    __table_args__ = (
+        Index("uq_star_levels_scope", "scope", "person_id", "level", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))  # org:<id> or group:<id>
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    level: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[int] = mapped_column(Integer)  # the threshold reached
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The team where the hours that reached it were served: its summary announces it.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), default=None
+    )
+    announce: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The outbox row that announces it in the group (a daily summary, or its own post).
+    announced_in: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class PointsKind(enum.StrEnum):
+    """What a passbook line is."""
+
+    EARNED = "earned"  # 存入: confirmed hours
+    CORRECTED = "corrected"  # a later change to confirmed hours (may be negative)
+    BONUS = "bonus"  # a report's bonus
+    REDEEMED = "redeemed"  # 取出: handed over for goods
+    MOVED_OUT = "moved_out"  # the team joined an organisation: its balance moved there
+    MOVED_IN = "moved_in"
+
+
+class PointsEntry(Base):
+    """One passbook line: never changed; the balance is always the sum of a scope's lines."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (Index("ix_points_entries_scope_person", "scope", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))  # org:<id> or group:<id>
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), default=None
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[PointsKind] = mapped_column(_enum(PointsKind))
+    points: Mapped[int] = mapped_column(Integer)  # + in, − out
+    minutes: Mapped[int] = mapped_column(Integer, default=0)  # the hours it stands for
+    attendance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attendances.id", ondelete="RESTRICT"), default=None
+    )
+    local_date: Mapped[date | None] = mapped_column(Date, default=None)  # the service day
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+# ---- the rest of a volunteer's record: training, commendations, evaluations -----------------
+
+class Training(Base):
+    """Training a person took (岗前培训): part of the record, never service time or stars."""
+
+    __tablename__ = "trainings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(100))
+    on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Commendation(Base):
+    """A commendation (表彰): a title, a date, who gave it; announced once if chosen."""
+
+    __tablename__ = "commendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(100))
+    on: Mapped[date] = mapped_column(Date)
+    by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Grade(enum.StrEnum):
+    """An evaluation's grade: 优秀, 良好, 合格."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    PASS = "pass"
+
+
+class Evaluation(Base):
+    """A leader's evaluation of a volunteer for a period (a year `2026` or a month
+    `2026-11`); seen by the volunteer and office staff, never in the group."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        Index("uq_evaluations_group_person_period", "group_id", "person_id", "period",
+              unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(7))
+    grade: Mapped[Grade] = mapped_column(_enum(Grade))
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    by: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RequestStatus(enum.StrEnum):
+    """A volunteer's request for a correction of their record."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class CorrectionRequest(Base):
+    """A volunteer asks the team's leaders to correct their record; the outcome is audited
+    and told to them."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(500))
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RewardItem(Base):
+    """An item of the 爱心超市 catalogue with its points price (a scope's: org:<id> or
+    group:<id>); taken off, it stays for the history."""
+
+    __tablename__ = "reward_items"
+    __table_args__ = (Index("ix_reward_items_scope", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    price: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RewardRequest(Base):
+    """A volunteer asked for an item; a leader hands it over (the points are spent then) or
+    declines."""
+
+    __tablename__ = "reward_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("reward_items.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

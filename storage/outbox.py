@@ -56,6 +56,17 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], *, now: dat
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def pending_summary(session: AsyncSession, group_id: int) -> str | None:
+    """The key of the group's daily summary waiting to be sent, if one is."""
+    return await session.scalar(
+        select(Outbox.key)
+        .where(Outbox.group_id == group_id, Outbox.kind == "summary",
+               Outbox.status == OutboxStatus.PENDING)
+        .order_by(Outbox.due_at.desc())
+        .limit(1)
+    )
+
+
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[Outbox]:
     """Take due pending rows for sending (other dispatchers skip them on PostgreSQL)."""
     rows = list(

@@ -1,8 +1,8 @@
-"""Recognition: star levels from confirmed hours (一星 100 h … 五星 1500 h by default).
+"""Recognition: star levels from confirmed hours (一星 100 h … 五星 1500 h by default) and the
+rules of the points passbook (积分).
 
 Pending hours do not count; a correction that takes someone below a threshold simply lowers
-the level shown. Until teams join an organisation, a person's stars are counted per team, on
-that team's hours.
+the level shown. Pure rules here; storage.credit counts them.
 """
 
 from __future__ import annotations
@@ -10,13 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.attendance import minutes_between
-from storage.models import Group, Membership
-
 DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)  # the common local rule
+DEFAULT_POINTS_PER_HOUR = 10
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Star thresholds (hours, ascending) and points per confirmed hour."""
+
+    star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS
+    points_per_hour: int = DEFAULT_POINTS_PER_HOUR
+
+
+DEFAULT_RULES = Rules()
+
+
+def points_for(minutes: int, rules: Rules) -> int:
+    """The points confirmed minutes earn (whole points, rounded down)."""
+    return minutes * rules.points_per_hour // 60
 
 
 @dataclass(frozen=True)
@@ -36,22 +47,3 @@ def stars(confirmed_minutes: int, star_hours: Sequence[int]) -> Stars:
         return Stars(level, None, 0)
     next_hours = star_hours[level]
     return Stars(level, next_hours, next_hours * 60 - confirmed_minutes)
-
-
-async def team_stars(
-    session: AsyncSession, person_id: int, star_hours: Sequence[int]
-) -> list[tuple[str, Stars]]:
-    """The person's stars in each team they are on (team title, stars), by confirmed hours."""
-    teams = (
-        await session.execute(
-            select(Group.id, Group.title)
-            .join(Membership, Membership.group_id == Group.id)
-            .where(Membership.person_id == person_id, Membership.active)
-            .order_by(Group.id)
-        )
-    ).all()
-    found = []
-    for group_id, title in teams:
-        hours = await minutes_between(session, person_id=person_id, group_id=group_id)
-        found.append((title, stars(hours.confirmed, star_hours)))
-    return found

@@ -7,7 +7,7 @@ update file nothing new, and an album is one report (its uncaptioned photos are 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -427,6 +427,11 @@ class ReportTotals:
     grams: int = 0
     served: int = 0
     photos: int = 0
+
+    @classmethod
+    def sum(cls, parts: Sequence[ReportTotals]) -> ReportTotals:
+        """Several teams' totals together."""
+        return cls(*(sum(getattr(p, f.name) for p in parts) for f in fields(cls)))
 
 
 async def totals(

@@ -8,7 +8,11 @@ from bot.views import (
     duties,
     labels,
     mine,
+    orgs,
+    points,
+    record,
     reports,
+    rewards,
     roster,
     settings,
     stats,
@@ -16,5 +20,7 @@ from bot.views import (
 )
 
 __all__ = [
-    "attendance", "duties", "labels", "mine", "reports", "roster", "settings", "stats", "today",
+    "attendance", "duties", "labels", "mine", "orgs", "points", "record", "reports", "rewards",
+    "roster",
+    "settings", "stats", "today",
 ]

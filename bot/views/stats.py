@@ -9,7 +9,8 @@ from bot.render import esc, plain_text
 from bot.views.labels import day_label, hours_label, locale_of
 from bot.views.reports import numbers_line
 from bot.views.today import pending_lines
-from storage.daybook import Period, Span, change
+from storage.daybook import OrgPeriod, Period, Span, change
+from storage.hours import Minutes
 
 
 def _period_label(t: Translator, asked: Span) -> str:
@@ -34,18 +35,30 @@ def _change(t: Translator, asked: Span, now: int, before: int) -> str:
     }[asked.kind].format(change=shown)
 
 
-def stats_text(t: Translator, team: str, asked: Span, now: Period, before: Period) -> str:
-    """📊 The figures, the change in hours, and the ten with the most hours."""
-    lines = [
-        t.gettext("📊 {team}: {period}").format(team=esc(team), period=_period_label(t, asked)),
+def _headline(
+    t: Translator, name: str, asked: Span, now: Period | OrgPeriod, before: Minutes
+) -> list[str]:
+    """The figures a team's /stats and the office's share: who, how often, how long."""
+    return [
+        t.gettext("📊 {team}: {period}").format(team=esc(name), period=_period_label(t, asked)),
         t.gettext("Volunteers: {n}").format(n=now.volunteers),
         t.gettext("Shifts held: {n}").format(n=now.shifts_held),
         t.gettext("Person-times: {n}").format(n=now.person_times),
         t.gettext("Hours: {hours} ({change})").format(
             hours=hours_label(t, now.hours.confirmed),
-            change=_change(t, asked, now.hours.confirmed, before.hours.confirmed),
+            change=_change(t, asked, now.hours.confirmed, before.confirmed),
         ),
         *pending_lines(t, now.hours),
+    ]
+
+
+def stats_text(t: Translator, team: str, asked: Span, now: Period, before: Period) -> str:
+    """📊 The figures, the change in hours, and the ten with the most hours."""
+    lines = [
+        *_headline(t, team, asked, now, before.hours),
+        t.gettext("Shifts on the roster: {planned}, with enough people: {filled}").format(
+            planned=now.shifts_planned, filled=now.shifts_filled
+        ),
         numbers_line(t, now.reports, now.tracked),  # with the tracked problems
     ]
     if now.top:
@@ -62,4 +75,27 @@ def stats_usage(t: Translator) -> str:
     return plain_text(
         t,
         "Usage: /stats (this month), /stats week, /stats year, /stats 2026-11, /stats 2026",
+    )
+
+
+def org_stats_text(
+    t: Translator, org: str, asked: Span, now: OrgPeriod, before: OrgPeriod
+) -> str:
+    """📊 An organisation's figures (office staff, privately), then one line per team."""
+    lines = [*_headline(t, org, asked, now, before.hours), numbers_line(t, now.reports)]
+    if not now.teams:
+        lines.append(t.gettext("No team has joined yet: /org code gives a join code."))
+    for title, team in now.teams:
+        lines.append(t.gettext(
+            "{team}: volunteers {volunteers} · person-times {times} · hours {hours}"
+        ).format(team=esc(title), volunteers=team.volunteers, times=team.person_times,
+                 hours=hours_label(t, team.hours.confirmed)))
+    return "\n".join(lines)
+
+
+def staff_only_private(t: Translator) -> str:
+    """/stats privately from someone who is no office staff."""
+    return t.gettext(
+        "/stats works in your team's group. Privately it shows an organisation's figures to "
+        "its office staff."
     )

@@ -8,9 +8,11 @@ from bot.i18n import Translator
 from bot.render import (
     chunk_lines,
     esc,
+    plain_text,
     spacer,
 )
 from bot.views.labels import at_label, day_label, hours_label, shift_label
+from bot.views.record import ask_button, record_lines
 from bot.views.reports import numbers_line
 from storage.daybook import DayBook, MyRecord
 from storage.hours import Minutes
@@ -112,10 +114,25 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
         row(t.gettext("All time"), record.total),
     ]
     several = len(record.stars) > 1
-    for team, reached in record.stars:
-        line = stars_line(t, reached)
-        lines.append(t.gettext("{team}: {stars}").format(team=esc(team), stars=line)
+    for standing in record.stars:
+        line = stars_line(t, standing.stars)
+        lines.append(t.gettext("{team}: {stars}").format(team=esc(standing.scope.name),
+                                                          stars=line)
                      if several else line)
+        if standing.opening_minutes:
+            lines.append("  " + t.gettext("including {hours} served before the bot").format(
+                hours=hours_label(t, standing.opening_minutes)
+            ))
+        if standing.number is not None:
+            lines.append(t.gettext("Volunteer number: {number}").format(number=standing.number))
+    if record.real_name:
+        lines.append(t.gettext("Real name: {name} (documents, leaders and office staff only)"
+                               ).format(name=esc(record.real_name)))
+    else:
+        lines.append(plain_text(t, "Real name: not given (/realname <your real name>)"))
+    if record.hidden:
+        lines.append(t.gettext("Your name is left out of top lists and announcements."))
+    lines += record_lines(t, record.record)
     upcoming, mine = record.upcoming, record.reports
     if upcoming:
         lines.append(t.gettext("Coming shifts:"))
@@ -156,6 +173,24 @@ def stars_line(t: Translator, reached: Stars) -> str:
 def nothing_yet(t: Translator) -> str:
     """/me from someone the bot has no records of."""
     return t.gettext("No records yet. Sign up in your team's group with /signup.")
+
+
+def me_keyboard(t: Translator, hidden: bool) -> InlineKeyboardMarkup:
+    """/me's toggle: leave my name out of top lists and announcements, or show it again."""
+    if hidden:
+        button = InlineKeyboardButton(t.gettext("Show my name again"), callback_data="mehide:0")
+    else:
+        button = InlineKeyboardButton(
+            t.gettext("Leave my name out of top lists"), callback_data="mehide:1"
+        )
+    return InlineKeyboardMarkup([[button], [ask_button(t)]])
+
+
+def hidden_toast(t: Translator, hidden: bool) -> str:
+    """The answer to the toggle."""
+    if hidden:
+        return t.gettext("Your name is left out of top lists and announcements now")
+    return t.gettext("Your name shows in top lists and announcements again")
 
 
 def open_privately_keyboard(t: Translator, bot_username: str, payload: str) -> InlineKeyboardMarkup:

@@ -121,6 +121,13 @@ def no_telegram_inside_transactions() -> Iterator[None]:
 
 
 @pytest.fixture
+def many_commands(world: World) -> None:
+    """For stories that send commands faster than anyone would: lift the per-member limit
+    (`pytestmark = pytest.mark.usefixtures("many_commands")`)."""
+    world.harness.services.throttle.burst = 1000
+
+
+@pytest.fixture
 def bot_options() -> dict[str, object]:
     """Override per test module or test with @pytest.mark.parametrize / a local fixture."""
     return {}

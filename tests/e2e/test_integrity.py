@@ -17,11 +17,7 @@ from tests.e2e.test_attendance import at, evening, records
 from tests.e2e.test_roster import count, leader, plain
 from tests.e2e.test_views import tap
 
-
-@pytest.fixture(autouse=True)
-def many_commands(world: World) -> None:
-    """These stories send commands faster than anyone would: lift the per-member limit."""
-    world.harness.services.throttle.burst = 1000
+pytestmark = pytest.mark.usefixtures("many_commands")
 
 
 async def test_anonymous_admins_cannot_change_records(world: World) -> None:

@@ -11,11 +11,7 @@ from storage.db import transaction
 from tests.e2e.conftest import World
 from tests.e2e.test_roster import leader, plain
 
-
-@pytest.fixture(autouse=True)
-def many_commands(world: World) -> None:
-    """These stories send commands faster than anyone would: lift the per-member limit."""
-    world.harness.services.throttle.burst = 1000
+pytestmark = pytest.mark.usefixtures("many_commands")
 
 
 async def enter_hours(world: World, user_id: int, days: int, hours: int) -> None:
@@ -87,3 +83,17 @@ async def test_stats_for_a_period_against_the_same_days_before(world: World) -> 
     assert "服务时长：0 小时（比上周同期 —）" in said
     said = plain(await world.say(boss, "/stats 明年"))
     assert "用法：/stats" in said
+
+
+async def test_stats_counts_the_shifts_on_the_roster_and_those_with_enough_people(
+    world: World,
+) -> None:
+    # Tuesday 24 November: two duties start today; by hand, this month has 2 shifts on
+    # the roster (one each, today), and only the one needing 1 person has enough.
+    boss = await leader(world)
+    alice = world.user("Alice")
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    await world.say(boss, "/duty add 巡逻 daily 19:00-21:00 need 2")
+    await world.say(alice, "/shift claim 1")
+    said = plain(await world.say(boss, "/stats"))
+    assert "排班 2 个，其中人数够的 1 个" in said, said

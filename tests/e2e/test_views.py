@@ -24,10 +24,7 @@ async def tap(world: World, message: FakeMessage, data: str, user: FakeUser) -> 
     return str(world.emulator.callback_answers[query].get("text", ""))
 
 
-@pytest.fixture(autouse=True)
-def many_commands(world: World) -> None:
-    """These stories send commands faster than anyone would: lift the per-member limit."""
-    world.harness.services.throttle.burst = 1000
+pytestmark = pytest.mark.usefixtures("many_commands")
 
 
 async def test_tracked_problems_apart_from_reported_numbers_and_as_they_stood(

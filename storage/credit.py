@@ -1,0 +1,287 @@
+"""Crediting confirmed hours: points passbook lines and star levels reached.
+
+A record whose confirmed minutes changed is marked `unsettled` on flush (storage.attendance);
+`settle` writes one passbook line for the change (存入 the first time, a correcting line
+after) and notes every star level the person reached in that scope. Earlier lines are never
+changed; a level, once reached, is never reached (or announced) again, and a correction below
+a threshold is not announced: the level shown simply follows the hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox
+from storage.attendance import minutes_between
+from storage.hours import tally
+from storage.members import hidden_among
+from storage.models import (
+    Attendance,
+    Group,
+    Membership,
+    Person,
+    PointsEntry,
+    PointsKind,
+    StarLevel,
+)
+from storage.orgs import (
+    DecideResult,
+    Scope,
+    TeamDecided,
+    decide,
+    member_of,
+    rules_of,
+    scope_of_group,
+    scopes_of_person,
+)
+from storage.orgs import volunteer_number as number_text
+from storage.outbox import Planned
+from storage.recognition import Rules, Stars, points_for, stars
+
+# A level waits this long for the team's daily summary before it is announced on its own.
+ANNOUNCE_WITHIN = timedelta(days=1)
+PRIVATE_WITHIN = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person's stars in one scope, with what they rest on."""
+
+    scope: Scope
+    stars: Stars
+    confirmed_minutes: int  # in the scope's teams
+    opening_minutes: int  # 期初时长 (organisations only)
+    number: str | None  # volunteer number (organisations only)
+
+
+async def standing(
+    session: AsyncSession, person_id: int, scope: Scope, defaults: Rules
+) -> Standing:
+    """Stars from confirmed hours across the scope's teams plus opening hours."""
+    confirmed = (
+        await minutes_between(session, person_id=person_id, group_ids=scope.group_ids)
+    ).confirmed
+    opening, number = 0, None
+    if scope.org is not None:
+        member = await member_of(session, scope.org.id, person_id)
+        if member is not None:
+            opening, number = member.opening_minutes, number_text(scope.org, member)
+    rules = rules_of(scope.org, defaults)
+    return Standing(scope, stars(confirmed + opening, rules.star_hours), confirmed, opening,
+                    number)
+
+
+async def standings(
+    session: AsyncSession, person_id: int, defaults: Rules
+) -> list[Standing]:
+    """The person's stars in every scope they serve in now."""
+    return [
+        await standing(session, person_id, scope, defaults)
+        for scope in await scopes_of_person(session, person_id)
+    ]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one sweep credited: passbook lines written and levels newly reached."""
+
+    entries: list[PointsEntry]
+    levels: list[StarLevel]
+
+
+async def settle(
+    session: AsyncSession, *, now: datetime, defaults: Rules, person_id: int | None = None
+) -> Settled:
+    """Credit every unsettled record (or one person's): points, then star levels."""
+    query = select(Attendance).where(Attendance.unsettled).order_by(Attendance.id)
+    if person_id is not None:
+        query = query.where(Attendance.person_id == person_id)
+    records = list((await session.scalars(query.with_for_update())).all())
+    scopes: dict[int, Scope] = {}
+    entries: list[PointsEntry] = []
+    touched: dict[tuple[str, int], tuple[Scope, int]] = {}
+    for record in records:
+        group = await session.get(Group, record.group_id)
+        assert group is not None
+        if group.id not in scopes:
+            scopes[group.id] = await scope_of_group(session, group)
+        scope = scopes[group.id]
+        rules = rules_of(scope.org, defaults)
+        target = tally([record]).confirmed
+        before = record.credited or 0
+        record.credited, record.unsettled = target, False
+        if target == before:
+            continue
+        # The record's points so far are its earlier lines; the new line brings them to what
+        # its confirmed minutes earn under today's rule.
+        earned = await session.scalar(
+            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                PointsEntry.attendance_id == record.id
+            )
+        )
+        points = points_for(target, rules) - int(earned or 0)
+        entry = PointsEntry(
+            scope=scope.key, person_id=record.person_id, group_id=group.id, at=now,
+            kind=PointsKind.EARNED if before == 0 else PointsKind.CORRECTED,
+            points=points, minutes=target - before, attendance_id=record.id,
+            local_date=record.local_date,
+        )
+        session.add(entry)
+        entries.append(entry)
+        if target > before:
+            touched[(scope.key, record.person_id)] = (scope, group.id)
+    levels: list[StarLevel] = []
+    for (_, who), (scope, group_id) in touched.items():
+        levels += await note_levels(session, who, scope, defaults, group_id=group_id, now=now)
+    await session.flush()
+    await outbox.enqueue(session, [
+        # Privately too, for those who started the bot (the sender checks).
+        Planned(f"starp:{lv.id}", lv.group_id, "starp", now, now + PRIVATE_WITHIN,
+                lv.person_id, {"level": lv.id})
+        for lv in levels if lv.announce and lv.group_id is not None
+    ], now=now)
+    return Settled(entries, levels)
+
+
+async def assign_announcements(
+    session: AsyncSession, *, now: datetime, quiet: Callable[[Group], bool] = lambda g: False
+) -> list[Planned]:
+    """Give each level still to be announced its post: the team's daily summary while one is
+    waiting to go out, else, a day after it was reached and outside the team's quiet hours,
+    a post of its own (returned, for the outbox). Someone who chose /me hide is never
+    announced in the group."""
+    waiting = list(
+        (
+            await session.scalars(
+                select(StarLevel)
+                .where(StarLevel.announce, StarLevel.announced_in.is_(None),
+                       StarLevel.group_id.is_not(None))
+                .order_by(StarLevel.id)
+                .with_for_update()
+            )
+        ).all()
+    )
+    if not waiting:
+        return []
+    hidden = await hidden_among(session, {lv.person_id for lv in waiting})
+    own: list[Planned] = []
+    for group_id in sorted({lv.group_id for lv in waiting if lv.group_id is not None}):
+        mine = [lv for lv in waiting if lv.group_id == group_id]
+        summary = await outbox.pending_summary(session, group_id)
+        if summary is not None:
+            key = summary
+        elif min(lv.reached_at for lv in mine) + ANNOUNCE_WITHIN <= now and not quiet(
+            await _group(session, group_id)
+        ):
+            key = f"stars:{group_id}:{mine[0].id}"
+            own.append(Planned(key, group_id, "stars", now, now + ANNOUNCE_WITHIN, None, {}))
+        else:
+            continue
+        for lv in mine:
+            lv.announced_in = "" if lv.person_id in hidden else key
+    return own
+
+
+async def _group(session: AsyncSession, group_id: int) -> Group:
+    group = await session.get(Group, group_id)
+    assert group is not None
+    return group
+
+
+async def announced_in(session: AsyncSession, key: str) -> list[StarLevel]:
+    """The levels a post announces, in the order they were reached."""
+    rows = await session.scalars(
+        select(StarLevel).where(StarLevel.announced_in == key).order_by(StarLevel.id)
+    )
+    return list(rows.all())
+
+
+async def note_levels(
+    session: AsyncSession, person_id: int, scope: Scope, defaults: Rules, *,
+    group_id: int | None, now: datetime, announce: bool = True,
+) -> list[StarLevel]:
+    """Write down the levels the person has reached in the scope and not before.
+
+    Only the highest new level is announced, and only when served hours alone reach it
+    (not opening hours); `announce=False` records them silently (a team joining)."""
+    mine = await standing(session, person_id, scope, defaults)
+    reached = set(
+        (
+            await session.scalars(
+                select(StarLevel.level).where(
+                    StarLevel.scope == scope.key, StarLevel.person_id == person_id
+                )
+            )
+        ).all()
+    )
+    rules = rules_of(scope.org, defaults)
+    new: list[StarLevel] = []
+    for level in range(1, mine.stars.level + 1):
+        if level in reached:
+            continue
+        hours = rules.star_hours[level - 1]
+        served = mine.confirmed_minutes >= hours * 60
+        level_row = StarLevel(
+            scope=scope.key, person_id=person_id, level=level, hours=hours, reached_at=now,
+            group_id=group_id,
+            announce=announce and served and level == mine.stars.level,
+        )
+        session.add(level_row)
+        new.append(level_row)
+    return new
+
+
+async def note_levels_silently(
+    session: AsyncSession, person_ids: Sequence[int], scope: Scope, defaults: Rules, *,
+    now: datetime,
+) -> None:
+    """Levels already reached when a team joins an organisation are not news."""
+    for person_id in person_ids:
+        await note_levels(session, person_id, scope, defaults, group_id=None, now=now,
+                          announce=False)
+
+
+async def decide_team(
+    session: AsyncSession, team_id: int, person: Person, *, approve: bool, defaults: Rules,
+    now: datetime,
+) -> DecideResult:
+    """A staff member approves (or declines) a team. On joining, the team's passbooks move to
+    the organisation's (a closing and an opening line each) and the levels its people already
+    hold there are written down unannounced."""
+    result = await decide(session, team_id, person, approve=approve, now=now)
+    if not isinstance(result, TeamDecided) or not result.joined:
+        return result
+    group, org = result.group, result.org
+    await settle(session, now=now, defaults=defaults)  # credited where they served first
+    old = f"group:{group.id}"
+    scope = await scope_of_group(session, group)
+    rows = (
+        await session.execute(
+            select(PointsEntry.person_id, func.sum(PointsEntry.points))
+            .where(PointsEntry.scope == old)
+            .group_by(PointsEntry.person_id)
+        )
+    ).all()
+    for who, total in rows:
+        if not total:
+            continue
+        session.add(PointsEntry(scope=old, person_id=who, group_id=group.id, at=now,
+                                kind=PointsKind.MOVED_OUT, points=-int(total), minutes=0,
+                                note=org.name))
+        session.add(PointsEntry(scope=scope.key, person_id=who, group_id=group.id, at=now,
+                                kind=PointsKind.MOVED_IN, points=int(total), minutes=0,
+                                note=group.title))
+    people = (
+        await session.scalars(
+            select(Membership.person_id).where(
+                Membership.group_id.in_(scope.group_ids), Membership.active
+            )
+        )
+    ).all()
+    await note_levels_silently(session, sorted(set(people)), scope, defaults, now=now)
+    return result
