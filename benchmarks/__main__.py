@@ -7,7 +7,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from benchmarks import planner_tick, signup_burst
+from benchmarks import credit_settle, planner_tick, signup_burst
 
 
 def main() -> int:
@@ -16,6 +16,7 @@ def main() -> int:
           f"{platform.processor() or 'cpu'}), Python {sys.version.split()[0]}\n")
     asyncio.run(signup_burst.main())
     asyncio.run(planner_tick.main())
+    asyncio.run(credit_settle.main())
     return 0
 
 

@@ -6,16 +6,17 @@ import re
 import unicodedata
 from datetime import date
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 
 from bot import render, views
 from bot.context import DutyContext, button_number, user_ref
-from bot.i18n import language_for_user, translator
+from bot.i18n import Translator, language_for_user, translator
 from bot.permissions import is_bot_admin
 from commands.signup import command_args
 from storage import credit, members, orgs
 from storage.cleaning import TextProblem, clean_name, clean_words
 from storage.db import transaction
+from storage.duties import local_today
 from storage.models import Group, Organisation, Person, TokenKind
 
 STAFF_LINK_PREFIX = "s-"
@@ -133,6 +134,16 @@ async def staff_named(
     return None
 
 
+async def staff_label(
+    context: DutyContext, org: Organisation, person: Person, t: Translator
+) -> str:
+    """How staff see a volunteer named: the roster name and the volunteer number."""
+    async with transaction(context.services.sessions) as session:
+        member = await orgs.number_of(session, org.id, person.id, now=context.services.clock.now())
+        name = await members.roster_name(session, person.id) or person.telegram_name
+        return views.orgs.person_label(t, name, orgs.volunteer_number(org, member))
+
+
 async def _new(update: Update, context: DutyContext, rest: str) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -149,6 +160,9 @@ async def _new(update: Update, context: DutyContext, rest: str) -> None:
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=now)
         made = await orgs.create(session, name, person, now=now)
+    if isinstance(made, orgs.NameInUse):
+        await message.reply_text(views.orgs.name_in_use(t, name))
+        return
     await message.reply_text(
         views.orgs.created(t, made.org, made.code, services.settings.bot.timezone)
     )
@@ -271,22 +285,25 @@ async def _opening(update: Update, context: DutyContext, rest: str) -> None:
         return
     services = context.services
     now = services.clock.now()
+    if as_of > local_today(services.settings.bot.timezone, now):
+        await message.reply_text(views.orgs.opening_usage(t))
+        return
     async with transaction(services.sessions) as session:
         row = await session.get(Organisation, found.id)
         assert row is not None
         person = await orgs.by_number(session, row, parts[0])
-        if person is None:
-            text = views.orgs.no_such_number(t, parts[0])
-        else:
+        if person is not None:
             done = await orgs.set_opening(session, row, person, minutes, as_of, source,
                                           actor=user.id, now=now)
             await credit.note_levels(
                 session, person.id, await orgs.org_scope(session, row),
                 services.settings.recognition.rules, group_id=None, now=now, announce=False,
             )
-            text = views.orgs.opening_set(
-                t, orgs.volunteer_number(row, done.member), minutes, source
-            )
+    if person is None:
+        text = views.orgs.no_such_number(t, parts[0])
+    else:
+        who = await staff_label(context, found, person, t)
+        text = views.orgs.opening_set(t, who, minutes, source, done.before_minutes)
     await message.reply_text(text)
 
 
@@ -311,7 +328,7 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
     match result:
         case orgs.TeamDecided(found, group, joined):
             await query.answer(views.orgs.decide_toast(t, "joined" if joined else "declined"))
-            await query.edit_message_text(views.orgs.team_decided(t, found, group, joined))
+            await _show_decided(context, query, views.orgs.team_decided(t, found, group, joined))
             team_t = translator(group.language)
             await services.outgoing.to_group(
                 group.telegram_chat_id,
@@ -320,11 +337,19 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             )
         case orgs.TeamAlreadyDecided(found, group, joined):
             await query.answer(views.orgs.decide_toast(t, "already"))
-            await query.edit_message_text(views.orgs.team_decided(t, found, group, joined))
+            await _show_decided(context, query, views.orgs.team_decided(t, found, group, joined))
         case orgs.NotStaff():
             await query.answer(views.orgs.decide_toast(t, "denied"), show_alert=True)
         case orgs.NoSuchTeam():
             await query.answer(views.orgs.decide_toast(t, "gone"))
+
+
+async def _show_decided(context: DutyContext, query: CallbackQuery, text: str) -> None:
+    """The staff message says what was decided (a second tap finds it said already)."""
+    if isinstance(query.message, Message):
+        await context.services.outgoing.edit_in_group(
+            query.message.chat.id, query.message.message_id, text, None
+        )
 
 
 async def realname(update: Update, context: DutyContext) -> None:
@@ -334,7 +359,9 @@ async def realname(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     if context.group is not None:
-        await context.reply(update, views.orgs.private_only(t, "realname"), kind="refused")
+        personal = bool(command_args(message).strip())  # say to delete what they typed
+        await context.reply(update, views.orgs.private_only(t, "realname", personal),
+                            kind="refused")
         return
     words = command_args(message).split()
     if not words:
@@ -358,8 +385,9 @@ async def realname(update: Update, context: DutyContext) -> None:
                 person = await session.get(Person, target.person.id)
                 assert person is not None
                 orgs.set_real_name(session, person, name, actor=user.id, now=now)
-            await message.reply_text(views.orgs.real_name_set(t, name, " ".join(
-                words[:target.words])))
+            await message.reply_text(views.orgs.real_name_set(
+                t, name, await staff_label(context, office, target.person, t)
+            ))
             return
     raw = command_args(message).strip()
     wanted: str | TextProblem | None = (

@@ -9,7 +9,7 @@ from telegram import Update
 from bot import render, views
 from bot.context import DutyContext
 from bot.i18n import language_for_user, translator
-from commands.org import staff_named, staff_org
+from commands.org import staff_label, staff_named, staff_org
 from commands.people import named_person, words_without_mentions
 from commands.signup import command_args
 from storage import credit, members, orgs, points
@@ -76,9 +76,12 @@ async def redeem(update: Update, context: DutyContext) -> None:
             await context.reply(update, text, kind="redeem.who")
             return
         words = words[named.words:]
-        who, where = named.user.full_name, group.id
+        where = group.id
         async with services.sessions() as session:
             target = await members.person_of(session, named.user.telegram_user_id)
+            who = (
+                await members.roster_name(session, target.id, group.id) if target else None
+            ) or named.user.full_name
             row = await session.get(Group, group.id)
             assert row is not None
             scope = await orgs.scope_of_group(session, row)
@@ -95,7 +98,7 @@ async def redeem(update: Update, context: DutyContext) -> None:
         async with services.sessions() as session:
             scope = await orgs.org_scope(session, found)
         target = named_staff.person
-        who, where = " ".join(words[:named_staff.words]), None
+        who, where = await staff_label(context, found, target, t), None
         words = words[named_staff.words:]
     amount = _amount(words[0]) if words else None
     item = clean_words(" ".join(words[1:]), points.MAX_ITEM) if len(words) > 1 else None
@@ -110,16 +113,20 @@ async def redeem(update: Update, context: DutyContext) -> None:
         result = await points.redeem(session, scope.key, person, amount, item,
                                      group_id=where, actor=user.id, now=now)
         ref = members.ref_of(person)
+    in_group = context.group is not None  # a group never sees anyone's points
     match result:
         case points.Redeemed(_, left):
-            await context.reply(update, views.points.redeemed(t, who, amount, item, left),
-                                kind="redeem")
+            await context.reply(update, views.points.redeemed(
+                t, who, amount, item, None if in_group else left
+            ), kind="redeem")
             own_t = translator(language_for_user(ref.language_code, services.settings.bot.language))
             await services.outgoing.to_person(
                 ref, views.points.redeemed_private(own_t, scope.name, amount, item, left)
             )
         case points.ShortBalance(have):
-            await context.reply(update, views.points.short_balance(t, who, have), kind="redeem")
+            await context.reply(update, views.points.short_balance(
+                t, who, None if in_group else have, amount
+            ), kind="redeem")
         case points.OwnPoints():
             await context.reply(update, views.points.own_points(t), kind="refused")
 

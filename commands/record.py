@@ -14,7 +14,7 @@ from bot.context import DutyContext, button_number, user_ref
 from bot.i18n import language_for_user, translator
 from bot.leaders import is_leader
 from commands.hours_syntax import parse_day
-from commands.people import words_without_mentions
+from commands.people import named_person, words_without_mentions
 from commands.signup import command_args
 from storage import groups, members, record
 from storage.cleaning import TextProblem, clean_text, clean_words
@@ -22,7 +22,9 @@ from storage.db import transaction
 from storage.duties import local_today
 from storage.models import Group, Person
 
-TRAINING_HOURS = re.compile(r"([0-9]{1,2}(?:\.[0-9])?)\s*(?:h|小时)", re.IGNORECASE)
+TRAINING_HOURS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:h|小时)", re.IGNORECASE)
+# A word that is meant as a date (digits with - / 年 月 日 号), readable or not.
+DATE_LIKE = re.compile(r"[0-9]+\s*[-/年月.]\s*[0-9]+.*|[0-9]+\s*[日号]")
 
 
 async def _people_named(
@@ -39,9 +41,13 @@ async def _people_named(
             if hit[1].id not in {p.id for p in found}:
                 found.append(hit[1])
             words = words[hit[2]:]
-        reply = message.reply_to_message
-        if not found and reply is not None and reply.from_user and not reply.from_user.is_bot:
-            person = await members.person_of(session, reply.from_user.id)
+    if not found:  # a reply, an @username or a pick from the @ list
+        named = await named_person(message, context.services.sessions, group_id)
+        async with context.services.sessions() as session:
+            person = (
+                await members.person_of(session, named.user.telegram_user_id)
+                if named is not None and not named.is_bot else None
+            )
             if person is not None and await members.membership_of(
                 session, group_id, person.telegram_user_id
             ):
@@ -49,12 +55,15 @@ async def _people_named(
     return found, words
 
 
-def _tail_date(words: list[str], today: date) -> tuple[date, list[str]]:
-    """A date at the end of the words (today if none)."""
+def _tail_date(words: list[str], today: date) -> tuple[date | None, list[str]]:
+    """A date at the end of the words (today if none; None for a date that cannot be read
+    or has not come yet: never folded into the title)."""
     if words:
         day = parse_day(words[-1], today)
-        if day is not None and day <= today:
-            return day, words[:-1]
+        if day is not None:
+            return (day if day <= today else None), words[:-1]
+        if DATE_LIKE.fullmatch(unicodedata.normalize("NFKC", words[-1])):
+            return None, words[:-1]
     return today, words
 
 
@@ -87,7 +96,8 @@ async def training(update: Update, context: DutyContext) -> None:
         minutes, words = round(float(found[1]) * 60), words[:-1]
     on, words = _tail_date(words, local_today(group.timezone, now))
     title = clean_words(" ".join(words), record.MAX_TITLE) if words else TextProblem.EMPTY
-    if not people or isinstance(title, TextProblem) or minutes > 24 * 60:
+    if (not people or isinstance(title, TextProblem) or on is None or not 0 <= minutes
+            <= 24 * 60):
         await context.reply(update, views.record.training_usage(t), kind="training")
         return
     async with transaction(services.sessions) as session:
@@ -112,7 +122,7 @@ async def commend(update: Update, context: DutyContext) -> None:
     now = services.clock.now()
     on, words = _tail_date(words, local_today(group.timezone, now))
     title = clean_words(" ".join(words), record.MAX_TITLE) if words else TextProblem.EMPTY
-    if len(people) != 1 or isinstance(title, TextProblem):
+    if len(people) != 1 or isinstance(title, TextProblem) or on is None:
         await context.reply(update, views.record.commend_usage(t), kind="commend")
         return
     async with transaction(services.sessions) as session:
@@ -149,7 +159,7 @@ async def tap_announce(update: Update, context: DutyContext) -> None:
             hidden = person is not None and person.hidden
             name = (await members.display_names(session, row.group_id, {row.person_id})).get(
                 row.person_id, "?")
-    await query.answer()
+    await query.answer(views.record.kept_private(t) if row is not None and hidden else None)
     if isinstance(query.message, Message):
         await services.outgoing.edit_markup(query.message.chat.id, query.message.message_id,
                                             None)
@@ -181,7 +191,9 @@ async def evaluate(update: Update, context: DutyContext) -> None:
         return
     t = context.translator_for(update)
     if context.group is not None:
-        await context.reply(update, views.orgs.private_only(t, "evaluate"), kind="refused")
+        personal = bool(command_args(message).strip())  # say to delete what they typed
+        await context.reply(update, views.orgs.private_only(t, "evaluate", personal),
+                            kind="refused")
         return
     services = context.services
     now = services.clock.now()
@@ -218,7 +230,8 @@ async def evaluate(update: Update, context: DutyContext) -> None:
                                      actor=user.id, now=now)
         name = (await members.display_names(session, group.id, {person.id})).get(person.id, "?")
         ref = members.ref_of(person)
-    await message.reply_text(views.record.evaluated(t, group.title, name, done.evaluation))
+    await message.reply_text(views.record.evaluated(t, group.title, name, done.evaluation,
+                                                    done.before))
     own = translator(language_for_user(ref.language_code, group.language))
     await services.outgoing.to_person(
         ref, views.record.evaluated_private(own, group.title, done.evaluation)

@@ -11,7 +11,7 @@ from bot import views
 from bot.context import DutyContext, button_number
 from bot.i18n import language_for_user, translator
 from bot.leaders import is_leader
-from commands.org import staff_org
+from commands.org import staff_org, staff_org_of
 from commands.signup import command_args
 from storage import credit, groups, members, orgs, points, rewards
 from storage.cleaning import TextProblem, clean_words
@@ -84,18 +84,25 @@ async def rewards_command(update: Update, context: DutyContext) -> None:
                                 defaults=services.settings.recognition.rules,
                                 person_id=person.id)
         scopes = await orgs.scopes_of_person(session, person.id) if person else []
-        shown = [
+        shown: list[tuple[Scope, list[RewardItem], int | None]] = [
             (scope, await rewards.catalogue(session, scope.key),
              await points.balance(session, scope.key, person.id))
             for scope in scopes if person is not None
         ]
+    office = await staff_org_of(context, user.id)
+    if office is not None and all(scope.org is None or scope.org.id != office.id
+                                  for scope, _, _ in shown):
+        async with services.sessions() as session:  # staff see their catalogue too
+            scope = await orgs.org_scope(session, office)
+            shown.append((scope, await rewards.catalogue(session, scope.key), None))
     if not shown:
         await message.reply_text(views.points.no_passbook(t))
         return
     for scope, items, balance in shown:
         await message.reply_text(
             views.rewards.catalogue_text(t, scope.name, items, balance),
-            reply_markup=views.rewards.catalogue_keyboard(t, items),
+            reply_markup=views.rewards.catalogue_keyboard(t, items) if balance is not None
+            else None,
         )
 
 
@@ -166,7 +173,7 @@ async def tap_ask(update: Update, context: DutyContext) -> None:
             await query.answer(views.rewards.no_such_item(t), show_alert=True)
             return
         case points.ShortBalance(balance):
-            await query.answer(views.points.short_balance(t, name, balance), show_alert=True)
+            await query.answer(views.points.short_own(t, max(balance, 0)), show_alert=True)
             return
     assert isinstance(result, rewards.RewardAsked) and info is not None
     group_id, chat_id, title, language = info

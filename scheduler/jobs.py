@@ -50,7 +50,7 @@ async def notify(
     async with transaction(sessions) as session:
         await credit.settle(session, now=now, defaults=defaults)
     async with transaction(sessions) as session:
-        plan = await planner.plan_and_enqueue(session, now)
+        plan = await planner.plan_and_enqueue(session, now, defaults)
     crash_point("after-plan")
     stats = await dispatcher.dispatch(sessions, deliver, now)
     if stats != dispatcher.Stats():

@@ -35,6 +35,7 @@ from storage.models import (
     ShiftStatus,
 )
 from storage.outbox import Planned
+from storage.recognition import DEFAULT_RULES, Rules
 from storage.settings import WEEKDAYS, GroupSettings, settings_of
 
 LOOKAHEAD = timedelta(days=2)
@@ -214,14 +215,16 @@ async def plan(session: AsyncSession, now: datetime) -> Plan:
     return Plan(due, min(upcoming) if upcoming else None)
 
 
-async def plan_and_enqueue(session: AsyncSession, now: datetime) -> Plan:
+async def plan_and_enqueue(
+    session: AsyncSession, now: datetime, defaults: Rules = DEFAULT_RULES
+) -> Plan:
     """Plan and write what is due into the outbox (existing keys are left alone)."""
     result = await plan(session, now)
     crash_point("before-enqueue")
     await outbox.enqueue(session, result.due, now=now)
     # 9. Star levels reached: in the summary now waiting, or on their own after a day.
     own = await credit.assign_announcements(
-        session, now=now,
+        session, now=now, defaults=defaults,
         quiet=lambda g: QuietHours.parse(settings_of(g).quiet_hours).contains(now, g.timezone),
     )
     await outbox.enqueue(session, own, now=now)

@@ -36,6 +36,7 @@ from storage.orgs import (
     decide,
     member_of,
     rules_of,
+    scope_by_key,
     scope_of_group,
     scopes_of_person,
 )
@@ -46,6 +47,7 @@ from storage.recognition import Rules, Stars, points_for, stars
 # A level waits this long for the team's daily summary before it is announced on its own.
 ANNOUNCE_WITHIN = timedelta(days=1)
 PRIVATE_WITHIN = timedelta(days=3)
+SETTLE_BATCH = 200  # records a scheduler tick credits at most
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,24 @@ class Settled:
 async def settle(
     session: AsyncSession, *, now: datetime, defaults: Rules, person_id: int | None = None
 ) -> Settled:
-    """Credit every unsettled record (or one person's): points, then star levels."""
+    """Credit the unsettled records (a person's all; else the oldest SETTLE_BATCH, so one
+    sweep after a backlog holds the write lock briefly): points, then star levels."""
     query = select(Attendance).where(Attendance.unsettled).order_by(Attendance.id)
     if person_id is not None:
         query = query.where(Attendance.person_id == person_id)
+    else:
+        query = query.limit(SETTLE_BATCH)
     records = list((await session.scalars(query.with_for_update())).all())
+    # What each record has earned so far: the sum of its earlier lines.
+    earned: dict[int, int] = {
+        attendance_id: int(total) for attendance_id, total in (
+            await session.execute(
+                select(PointsEntry.attendance_id, func.sum(PointsEntry.points))
+                .where(PointsEntry.attendance_id.in_([r.id for r in records]))
+                .group_by(PointsEntry.attendance_id)
+            )
+        ).all() if attendance_id is not None
+    } if records else {}
     scopes: dict[int, Scope] = {}
     entries: list[PointsEntry] = []
     touched: dict[tuple[str, int], tuple[Scope, int]] = {}
@@ -117,14 +132,9 @@ async def settle(
         record.credited, record.unsettled = target, False
         if target == before:
             continue
-        # The record's points so far are its earlier lines; the new line brings them to what
-        # its confirmed minutes earn under today's rule.
-        earned = await session.scalar(
-            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-                PointsEntry.attendance_id == record.id
-            )
-        )
-        points = points_for(target, rules) - int(earned or 0)
+        # The new line brings the record's points to what its confirmed minutes earn under
+        # today's rule.
+        points = points_for(target, rules) - earned.get(record.id, 0)
         entry = PointsEntry(
             scope=scope.key, person_id=record.person_id, group_id=group.id, at=now,
             kind=PointsKind.EARNED if before == 0 else PointsKind.CORRECTED,
@@ -149,7 +159,8 @@ async def settle(
 
 
 async def assign_announcements(
-    session: AsyncSession, *, now: datetime, quiet: Callable[[Group], bool] = lambda g: False
+    session: AsyncSession, *, now: datetime, defaults: Rules,
+    quiet: Callable[[Group], bool] = lambda g: False,
 ) -> list[Planned]:
     """Give each level still to be announced its post: the team's daily summary while one is
     waiting to go out, else, a day after it was reached and outside the team's quiet hours,
@@ -168,6 +179,19 @@ async def assign_announcements(
     )
     if not waiting:
         return []
+    # A level corrected away before it was announced is no news: forgotten, so that
+    # reaching it again is announced then.
+    held: dict[tuple[str, int], int] = {}
+    for lv in list(waiting):
+        if (lv.scope, lv.person_id) not in held:
+            scope = await scope_by_key(session, lv.scope)
+            now_held = (
+                await standing(session, lv.person_id, scope, defaults) if scope else None
+            )
+            held[(lv.scope, lv.person_id)] = now_held.stars.level if now_held else 0
+        if held[(lv.scope, lv.person_id)] < lv.level:
+            waiting.remove(lv)
+            await session.delete(lv)
     hidden = await hidden_among(session, {lv.person_id for lv in waiting})
     own: list[Planned] = []
     for group_id in sorted({lv.group_id for lv in waiting if lv.group_id is not None}):

@@ -109,6 +109,18 @@ async def scope_of_group(session: AsyncSession, group: Group) -> Scope:
     return await org_scope(session, org)
 
 
+async def scope_by_key(session: AsyncSession, key: str) -> Scope | None:
+    """The scope a key (`org:<id>`, `group:<id>`) names, if it still exists."""
+    kind, _, number = key.partition(":")
+    if not number.isdigit():
+        return None
+    if kind == "org":
+        org = await session.get(Organisation, int(number))
+        return await org_scope(session, org) if org is not None else None
+    group = await session.get(Group, int(number))
+    return Scope(key, group.title, (group.id,)) if group is not None else None
+
+
 async def scopes_of_person(session: AsyncSession, person_id: int) -> list[Scope]:
     """Every scope the person serves in now (by their active memberships), in a stable order."""
     groups = (
@@ -287,10 +299,18 @@ class Created:
     code: OrgToken
 
 
+@dataclass(frozen=True)
+class NameInUse:
+    """An organisation of that name exists already (a second /org new by mistake)."""
+
+
 async def create(
     session: AsyncSession, name: str, person: Person, *, now: datetime
-) -> Created:
+) -> Created | NameInUse:
     """A bot administrator creates an organisation and becomes its first staff member."""
+    taken = await session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if taken is not None:
+        return NameInUse()
     org = Organisation(
         name=name, settings=None, next_number=1, created_at=now,
         created_by=person.telegram_user_id,

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, points
+from storage.attendance import lock_person
 from storage.models import Person, RequestStatus, RewardItem, RewardRequest
 
 MAX_ITEMS = 30
@@ -95,9 +96,17 @@ async def ask(
     item = await session.get(RewardItem, item_id)
     if item is None or not item.active:
         return ItemGone()
+    await lock_person(session, person.id)
     have = await points.balance(session, item.scope, person.id)
-    if have < item.price:
-        return points.ShortBalance(have)
+    # Items asked for and not yet handed over are spoken for.
+    promised = await session.scalar(
+        select(func.coalesce(func.sum(RewardItem.price), 0))
+        .join(RewardRequest, RewardRequest.item_id == RewardItem.id)
+        .where(RewardRequest.person_id == person.id, RewardItem.scope == item.scope,
+               RewardRequest.status == RequestStatus.OPEN)
+    )
+    if have - int(promised or 0) < item.price:
+        return points.ShortBalance(have - int(promised or 0))
     request = RewardRequest(item_id=item.id, person_id=person.id, group_id=group_id,
                             status=RequestStatus.OPEN, at=now)
     session.add(request)

@@ -94,14 +94,22 @@ def link_spent(t: Translator) -> str:
 def staff_only(t: Translator) -> str:
     """Someone who is no organisation's staff tried a staff command."""
     return t.gettext(
-        "Only an organisation's office staff can do that. Staff join through a link from "
-        "another staff member (/org invite)."
+        "Privately, only a community's office staff can do that. Team leaders: send the "
+        "command in your team's group."
     )
 
 
 def bot_admins_only(t: Translator) -> str:
     """/org new by someone else."""
     return t.gettext("Only the bot's administrators can set up an organisation.")
+
+
+def name_in_use(t: Translator, name: str) -> str:
+    """/org new with a name that exists."""
+    return t.gettext(
+        "{org} exists already. Its staff send /org to see it; another staff member joins "
+        "through /org invite."
+    ).format(org=esc(name))
 
 
 def name_needed(t: Translator) -> str:
@@ -129,6 +137,18 @@ def overview(
     return "\n".join(lines)
 
 
+def _labels(t: Translator) -> dict[str, str]:
+    return {
+        "name": t.gettext("Full name (name)"),
+        "prefix": t.gettext("Volunteer number prefix (prefix)"),
+        "head": t.gettext("Person in charge (head)"),
+        "clerk": t.gettext("Clerk (clerk)"),
+        "phone": t.gettext("Contact phone (phone)"),
+        "star_hours": t.gettext("Star levels in hours (star_hours)"),
+        "points_per_hour": t.gettext("Points per hour (points_per_hour)"),
+    }
+
+
 def settings_lines(t: Translator, org: Organisation, chosen: OrgSettings) -> str:
     """The organisation's settings as /org settings shows them."""
     unset = t.gettext("(not set)")
@@ -137,18 +157,20 @@ def settings_lines(t: Translator, org: Organisation, chosen: OrgSettings) -> str
         t.gettext("、").join(str(h) for h in chosen.star_hours) if chosen.star_hours
         else default
     )
-    rows = [
-        (t.gettext("Full name (name)"), esc(org.name)),
-        (t.gettext("Volunteer number prefix (prefix)"), esc(chosen.prefix) or unset),
-        (t.gettext("Person in charge (head)"), esc(chosen.head) or unset),
-        (t.gettext("Clerk (clerk)"), esc(chosen.clerk) or unset),
-        (t.gettext("Contact phone (phone)"), esc(chosen.phone) or unset),
-        (t.gettext("Star levels in hours (star_hours)"), hours),
-        (t.gettext("Points per hour (points_per_hour)"),
-         str(chosen.points_per_hour) if chosen.points_per_hour is not None else default),
-    ]
+    values = {
+        "name": esc(org.name),
+        "prefix": esc(chosen.prefix) or unset,
+        "head": esc(chosen.head) or unset,
+        "clerk": esc(chosen.clerk) or unset,
+        "phone": esc(chosen.phone) or unset,
+        "star_hours": hours,
+        "points_per_hour": (
+            str(chosen.points_per_hour) if chosen.points_per_hour is not None else default
+        ),
+    }
     return "\n".join(
-        t.gettext("{label}: {value}").format(label=label, value=value) for label, value in rows
+        t.gettext("{label}: {value}").format(label=label, value=values[key])
+        for key, label in _labels(t).items()
     )
 
 
@@ -177,8 +199,8 @@ def unknown_setting(t: Translator, key: str) -> str:
 
 def bad_setting(t: Translator, key: str, value: str) -> str:
     """The value does not fit the key."""
-    return t.gettext("{value} does not work for {key}.").format(
-        value=quote(value), key=esc(key)
+    return t.gettext("{label}: {value} is not a usable value.").format(
+        value=quote(value), label=_labels(t).get(key, esc(key))
     ) + "\n" + settings_usage(t)
 
 
@@ -299,16 +321,24 @@ def bad_real_name(t: Translator) -> str:
     return t.gettext("That does not look like a name (1 to 20 characters, letters).")
 
 
-def private_only(t: Translator, command: str) -> str:
-    """A private command sent in a group."""
-    return t.gettext("/{command} works in a private chat with the bot.").format(
+def private_only(t: Translator, command: str, personal: bool = False) -> str:
+    """A private command sent in a group (with personal details: say to delete it)."""
+    text = t.gettext("/{command} works in a private chat with the bot.").format(
         command=command
     )
+    if personal:
+        text += t.gettext(" Your message has personal details in it: please delete it.")
+    return text
 
 
 def no_such_number(t: Translator, raw: str) -> str:
     """A volunteer number nobody has."""
-    return t.gettext("Nobody has the volunteer number {number}.").format(number=quote(raw))
+    return t.gettext("Found no volunteer “{number}”.").format(number=quote(raw))
+
+
+def person_label(t: Translator, name: str, number: str) -> str:
+    """王阿姨（XFL-0042）: how staff see a volunteer named."""
+    return t.gettext("{name} ({number})").format(name=name, number=number)
 
 
 def several_named(t: Translator, teams: list[str]) -> str:
@@ -327,9 +357,14 @@ def opening_usage(t: Translator) -> str:
     )
 
 
-def opening_set(t: Translator, who: str, minutes: int, source: str) -> str:
-    """Opening hours stored."""
-    return t.gettext(
+def opening_set(t: Translator, who: str, minutes: int, source: str, before: int) -> str:
+    """Opening hours stored (replacing an earlier entry, if any)."""
+    text = t.gettext(
         "Opening hours of {who}: {hours} ({source}). They count toward stars only, never "
         "toward a period's figures."
     ).format(who=esc(who), hours=hours_label(t, minutes), source=esc(source))
+    if before:
+        text += t.gettext(" (Replaces the earlier {hours}.)").format(
+            hours=hours_label(t, before)
+        )
+    return text

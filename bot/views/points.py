@@ -14,15 +14,13 @@ SHOWN_LINES = 15
 
 
 def _what(t: Translator, entry: PointsEntry) -> str:
-    hours = hours_label(t, abs(entry.minutes))
-    day = day_label(t, entry.local_date) if entry.local_date else ""
     match entry.kind:
         case PointsKind.EARNED:
-            return t.gettext("service on {day}, {hours}").format(day=day, hours=hours)
+            return t.gettext("service {hours}").format(hours=hours_label(t, entry.minutes))
         case PointsKind.CORRECTED:
-            return t.gettext("hours of {day} corrected").format(day=day)
+            return t.gettext("hours corrected")
         case PointsKind.REDEEMED:
-            return t.gettext("redeemed: {item}").format(item=esc(entry.note or ""))
+            return t.gettext("redeemed for {item}").format(item=esc(entry.note or ""))
         case PointsKind.MOVED_IN:
             return t.gettext("brought over from {team}").format(team=esc(entry.note or ""))
         case PointsKind.MOVED_OUT:
@@ -34,7 +32,8 @@ def _what(t: Translator, entry: PointsEntry) -> str:
 def passbook_text(
     t: Translator, scope: str, entries: Sequence[PointsEntry], zone: str
 ) -> str:
-    """💳 One passbook: date, what, 存入 / 取出, 结余 after each line (the last 15)."""
+    """💳 One passbook: date (of the service, else of the line), what, 存入 / 取出, 结余 after
+    each line (the last 15)."""
     lines = [t.gettext("💳 Points passbook: {scope}").format(scope=esc(scope))]
     if not entries:
         lines.append(t.gettext("No points yet: confirmed hours earn them."))
@@ -43,13 +42,13 @@ def passbook_text(
     rows = []
     for entry in entries:
         running += entry.points
-        when = day_label(t, entry.at.astimezone(ZoneInfo(zone)).date())
+        day = entry.local_date or entry.at.astimezone(ZoneInfo(zone)).date()
         amount = (
             t.gettext("in {n}").format(n=entry.points) if entry.points >= 0
             else t.gettext("out {n}").format(n=-entry.points)
         )
         rows.append(t.gettext("{day} {what}: {amount}, balance {balance}").format(
-            day=when, what=_what(t, entry), amount=amount, balance=running
+            day=day_label(t, day), what=_what(t, entry), amount=amount, balance=running
         ))
     if len(rows) > SHOWN_LINES:
         lines.append(t.ngettext("({n} earlier line not shown)", "({n} earlier lines not shown)",
@@ -74,8 +73,14 @@ def redeem_usage(t: Translator) -> str:
     )
 
 
-def redeemed(t: Translator, name: str, points: int, item: str, balance: int) -> str:
-    """The redemption is recorded."""
+def redeemed(
+    t: Translator, name: str, points: int, item: str, balance: int | None
+) -> str:
+    """The redemption is recorded (in a group without the balance: points are private)."""
+    if balance is None:
+        return t.gettext(
+            "Recorded: {name} redeemed {n} points for {item}; they are told privately."
+        ).format(name=esc(name), n=points, item=esc(item))
     return t.gettext(
         "Recorded: {name} redeemed {n} points for {item}. Balance now {balance}."
     ).format(name=esc(name), n=points, item=esc(item), balance=balance)
@@ -89,11 +94,20 @@ def redeemed_private(t: Translator, scope: str, points: int, item: str, balance:
     ).format(scope=esc(scope), n=points, item=esc(item), balance=balance)
 
 
-def short_balance(t: Translator, name: str, balance: int) -> str:
-    """Not enough points."""
+def short_balance(t: Translator, name: str, balance: int | None, wanted: int = 0) -> str:
+    """Not enough points (in a group without the balance: points are private)."""
+    if balance is None:
+        return t.gettext("{name} has fewer than {n} points: nothing was recorded.").format(
+            name=esc(name), n=wanted
+        )
     return t.gettext("{name} has only {n} points: nothing was recorded.").format(
         name=esc(name), n=balance
     )
+
+
+def short_own(t: Translator, balance: int) -> str:
+    """The volunteer's own request is beyond their points."""
+    return t.gettext("You have {n} points: not enough for that.").format(n=balance)
 
 
 def own_points(t: Translator) -> str:

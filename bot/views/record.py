@@ -85,6 +85,11 @@ def commendation_notice(t: Translator, name: str, row: Commendation) -> str:
     )
 
 
+def kept_private(t: Translator) -> str:
+    """The commended person chose to be left out of announcements."""
+    return t.gettext("Recorded, not announced: they asked to be left out of announcements")
+
+
 def leaders_only_private(t: Translator) -> str:
     """/evaluate from someone who leads no team."""
     return t.gettext("Only a team's leaders can evaluate its volunteers.")
@@ -112,14 +117,21 @@ def not_oneself(t: Translator) -> str:
     return t.gettext("Nobody evaluates themselves: ask another leader.")
 
 
-def evaluated(t: Translator, team: str, name: str, row: Evaluation) -> str:
-    """The evaluation is stored."""
+def evaluated(
+    t: Translator, team: str, name: str, row: Evaluation, before: Grade | None = None
+) -> str:
+    """The evaluation is stored (replacing an earlier one for the period, if any)."""
     text = t.gettext("Evaluation saved: {team} · {name} · {period}: {grade}").format(
         team=esc(team), name=esc(name), period=period_label(t, row.period),
         grade=grade_label(t, row.grade),
     )
-    return text + (f"（{esc(row.note)}）" if row.note and t.language == "zh_CN"
-                   else f" ({esc(row.note)})" if row.note else "")
+    if row.note:
+        text += t.gettext(" (note: {note})").format(note=esc(row.note))
+    if before is not None:
+        text += t.gettext(" It replaces the earlier evaluation ({grade}).").format(
+            grade=grade_label(t, before)
+        )
+    return text
 
 
 def evaluated_private(t: Translator, team: str, row: Evaluation) -> str:
@@ -149,7 +161,7 @@ def record_lines(t: Translator, found: PersonRecord) -> list[str]:
 
 # ---- correction requests ---------------------------------------------------------------------
 
-PROMPT_TEAM = re.compile(r"#([0-9]{1,10})\s*$")
+PROMPT_TEAM = re.compile(r"#([0-9]{1,10})[^0-9#]*$")
 
 
 def ask_button(t: Translator) -> InlineKeyboardButton:
@@ -218,7 +230,7 @@ def request_gone(t: Translator) -> str:
 def decided_toast(t: Translator, accepted: bool, already: bool) -> str:
     """The answer to Accept / Reject."""
     if already:
-        return t.gettext("Another leader has decided already")
+        return t.gettext("Already decided")
     return t.gettext("Accepted: please correct the hours with /hours in the group") if (
         accepted) else t.gettext("Rejected")
 

@@ -113,7 +113,7 @@ def handed_toast(t: Translator, outcome: str) -> str:
     return {
         "handed": t.gettext("Handed over: the points are spent"),
         "declined": t.gettext("Not handed over"),
-        "closed": t.gettext("Another leader has decided already"),
+        "closed": t.gettext("Already decided"),
         "short": t.gettext("Not enough points any more: nothing was spent"),
         "own": t.gettext("Nobody hands over to themselves"),
     }[outcome]

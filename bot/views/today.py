@@ -120,7 +120,7 @@ def me_text(t: Translator, name: str, record: MyRecord) -> str:
                                                           stars=line)
                      if several else line)
         if standing.opening_minutes:
-            lines.append("  " + t.gettext("including {hours} served before the bot").format(
+            lines.append("  " + t.gettext("(stars include {hours} served before the bot)").format(
                 hours=hours_label(t, standing.opening_minutes)
             ))
         if standing.number is not None:

@@ -48,6 +48,7 @@ async def join(world: World, chat: FakeChat, admin: FakeUser, code: str) -> None
     assert len(request) == 1 and "asks to join" in (request[0].text or "")
     posted = len(world.emulator.bot_messages(chat))
     world.emulator.tap(request[0], 0, world.admin)
+    world.emulator.tap(request[0], 0, world.admin)  # a double tap decides once, quietly
     await world.settle()
     assert "has joined" in (world.emulator.bot_messages(office)[-1].text or "")
     notice = plain(world.emulator.bot_messages(chat)[posted:])
@@ -119,6 +120,8 @@ async def test_two_teams_join_and_a_volunteer_earns_stars_on_their_combined_hour
 async def test_staff_links_work_once_and_only_staff_see_the_organisation(world: World) -> None:
     await create_org(world)
     office = private(world, world.admin)
+    said = plain(await world.say(world.admin, "/org new 幸福里社区居委会", chat=office))
+    assert "exists already" in said, said
     said = plain(await world.say(world.admin, "/org invite", chat=office))
     link = re.search(r"start=(s-[A-Za-z0-9_-]+)", said)
     assert link is not None, said
@@ -128,14 +131,14 @@ async def test_staff_links_work_once_and_only_staff_see_the_organisation(world: 
     said = plain(await world.say(dave, f"/start {link[1]}", chat=private(world, dave)))
     assert "链接已经用过或已过期" in said, said
     said = plain(await world.say(dave, "/org", chat=private(world, dave)))
-    assert "只有社区的工作人员" in said, said
+    assert "私聊里只有社区工作人员能这样做" in said, said
     # Carol sets the prefix; the change is audited; a bad prefix changes nothing.
     said = plain(await world.say(carol, "/org settings prefix=xfl", chat=private(world, carol)))
-    assert "编号前缀（prefix）：XFL" in said, said
+    assert "编号前缀（前缀）：XFL" in said, said
     said = plain(await world.say(carol, "/org settings 负责人=张主任", chat=private(world, carol)))
-    assert "负责人（head）：张主任" in said, said
+    assert "负责人：张主任" in said, said
     said = plain(await world.say(carol, "/org settings prefix=X-F", chat=private(world, carol)))
-    assert "不适用于" in said and "XFL" in said, said
+    assert "编号前缀（前缀）填得不对：X-F" in said, said
     async with world.database.sessions() as session:
         staff = (await session.scalars(select(OrgStaff))).all()
         assert len(staff) == 2
@@ -149,7 +152,7 @@ async def test_a_real_name_is_kept_privately_and_never_shown_in_the_group(world:
     alice = world.user("Alice")
     await world.say(alice, "/signup 王阿姨")
     said = plain(await world.say(alice, "/realname 王秀英"))
-    assert "请在和机器人的私聊里使用" in said, said
+    assert "请在和机器人的私聊里使用" in said and "请把它删掉" in said, said
     chat = private(world, alice)
     said = plain(await world.say(alice, "/realname 王秀英", chat=chat))
     assert "实名已保存：王秀英" in said, said
@@ -231,6 +234,28 @@ async def test_a_level_is_announced_once_in_the_summary_and_privately(world: Wor
     # Earned at confirmation, corrected down and up again: lines are added, never changed.
     assert [p.kind.value for p in passbook].count("corrected") == 20
     assert sum(p.points for p in passbook) == 110 * 10
+
+
+async def test_a_level_corrected_away_before_the_summary_is_not_announced(
+    world: World,
+) -> None:
+    team2, alice, _bob = await two_teams(world)
+    at(world, 24, 19)
+    await hours(world, team2, alice, 10, 11)  # 110 h: 一星
+    await world.harness.tick()
+    await hours(world, team2, alice, 10, 9)  # 90 h again before the summary
+    at(world, 24, 21, 30)
+    posted = len(world.emulator.bot_messages(team2))
+    await world.harness.tick()
+    await world.settle()
+    assert "升为一星" not in plain(world.emulator.bot_messages(team2)[posted:])
+    # Reached again the next day, it is news then (once).
+    await hours(world, team2, alice, 10, 11)
+    for day in (25, 26):
+        at(world, day, 21, 30)
+        await world.harness.tick()
+    await world.settle()
+    assert plain(world.emulator.bot_messages(team2)).count("🎉 王阿姨服务满 100 小时") == 1
 
 
 async def test_a_hidden_volunteer_is_not_named_and_a_level_waits_a_day_for_a_summary(

@@ -26,6 +26,10 @@ async def test_training_and_a_commendation_announced_once(world: World) -> None:
     assert "只有本队队长" in said and await count(world, Training) == 2
     said = plain(await world.say(boss, "/training 垃圾分类岗前培训"))
     assert "用法（队长）：/training" in said, said
+    for bad in ("2026-13-01", "2027-03-01", "999h"):  # never folded into the title
+        said = plain(await world.say(boss, f"/training 王阿姨 消防培训 {bad}"))
+        assert "用法（队长）：/training" in said, said
+    assert await count(world, Training) == 2
 
     me = plain(await world.say(alice, "/me", chat=private(world, alice)))
     assert "📚 垃圾分类岗前培训（3月1日周日）" in me, me
@@ -59,7 +63,7 @@ async def test_an_evaluation_is_seen_by_the_volunteer_and_never_in_the_group(
     await world.say(alice, "/start", chat=alice_chat)
     boss_chat = private(world, boss)
     said = plain(await world.say(boss, "/evaluate 王阿姨 2026 优秀 认真负责", chat=boss_chat))
-    assert "评价已保存：Sunrise Volunteers · 王阿姨 · 2026年：优秀（认真负责）" in said, said
+    assert "评价已保存：Sunrise Volunteers · 王阿姨 · 2026年：优秀（备注：认真负责）" in said, said
     said = plain(await world.say(alice, "/evaluate 陈队长 2026 合格", chat=alice_chat))
     assert "只有队长才能评价" in said, said
     said = plain(await world.say(boss, "/evaluate 陈队长 2026 优秀", chat=boss_chat))
@@ -73,6 +77,7 @@ async def test_an_evaluation_is_seen_by_the_volunteer_and_never_in_the_group(
     me = plain(await world.say(alice, "/me", chat=alice_chat))
     assert "评价 2026年：优秀" in me, me
     said = plain(await world.say(boss, "/evaluate 王阿姨 2026 良好", chat=boss_chat))
+    assert "替换了之前的评价（优秀）" in said, said
     async with world.database.sessions() as session:
         rows = (await session.scalars(select(Evaluation))).all()
         assert [(r.period, r.grade.value) for r in rows] == [("2026", "good")]
