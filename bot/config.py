@@ -58,11 +58,13 @@ class RecognitionSettings:
 
     star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS  # confirmed hours for 一星, 二星, …
     points_per_hour: int = DEFAULT_POINTS_PER_HOUR  # 积分 per confirmed hour
+    report_points: int = 0  # 积分 for each report filed
 
     @property
     def rules(self) -> Rules:
         """The defaults as storage counts them (an organisation may set its own)."""
-        return Rules(star_hours=self.star_hours, points_per_hour=self.points_per_hour)
+        return Rules(star_hours=self.star_hours, points_per_hour=self.points_per_hour,
+                     report_points=self.report_points)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
         "roster_days", "release_cutoff_hours",
     ),
-    "recognition": ("star_hours", "points_per_hour"),
+    "recognition": ("star_hours", "points_per_hour", "report_points"),
 }
 
 
@@ -215,6 +217,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
             points_per_hour=_whole(
                 rc, "points_per_hour", DEFAULT_POINTS_PER_HOUR, 0, 1000, "recognition"
             ),
+            report_points=_whole(rc, "report_points", 0, 0, 1000, "recognition"),
         ),
     )
 

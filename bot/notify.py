@@ -306,8 +306,8 @@ class Notifier:
                 if person is None:
                     return None
                 t = translator(language_for_user(person.language_code, group.language))
-                scope = await orgs.scope_of_group(session, group)
-                text = notify_view.star_private(t, scope.name, level)
+                scope = await orgs.scope_by_key(session, level.scope)
+                text = notify_view.star_private(t, scope.name if scope else group.title, level)
             case "weekly":
                 first = datetime.fromisoformat(payload["first"]).date()
                 last = datetime.fromisoformat(payload["last"]).date()
@@ -342,8 +342,11 @@ async def _stars(
 ) -> list[tuple[str, StarLevel]]:
     """The levels a post announces, with the names the team knows the people by."""
     levels = await credit.announced_in(session, key)
-    names = await members.display_names(session, group_id, {lv.person_id for lv in levels})
-    return [(names[lv.person_id], lv) for lv in levels if lv.person_id in names]
+    people = {lv.person_id for lv in levels}
+    names = await members.display_names(session, group_id, people)
+    hidden = await members.hidden_among(session, people)  # chose /me hide since
+    return [(names[lv.person_id], lv) for lv in levels
+            if lv.person_id in names and lv.person_id not in hidden]
 
 
 async def _lines(

@@ -313,6 +313,8 @@ def summary(
 ) -> list[str]:
     """🌙 The day: each shift with who served and their hours, totals, reports, loose ends."""
     lines = [t.gettext("🌙 Summary of {day}").format(day=day_label(t, book.day))]
+    if stars:  # first: a long summary goes out in parts, and this part is the one sent
+        lines += [*star_lines(t, stars), ""]
     for day in book.shifts:
         lines.append(f"<b>{_shift(t, day.shift, day.duty, zone)}</b>")
         served = [
@@ -343,9 +345,6 @@ def summary(
             + t.gettext("(needs {n} more)").format(n=still_needed(g.shift, len(g.names)))
             for g in gaps_tomorrow
         ]
-    if stars:
-        lines.append("")
-        lines += star_lines(t, stars)
     return chunk_lines(lines)
 
 

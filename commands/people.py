@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message, MessageEntity, User
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, User
 
-from bot.context import GroupInfo, user_ref
+from bot.context import DutyContext, GroupInfo, user_ref
 from bot.leaders import chat_member, in_group
 from storage import groups, members
 from storage.db import SessionFactory
@@ -92,3 +92,23 @@ def words_without_mentions(message: Message, text: str) -> list[str]:
     ).values():
         text = text.replace(entity_text, " ", 1)
     return text.split()
+
+
+async def tell_leaders(
+    context: DutyContext, group_id: int, chat_id: int, text: str,
+    markup: InlineKeyboardMarkup | None, *, except_id: int,
+) -> int:
+    """Send a team's leaders (other than `except_id`) a private message; how many it reached
+    (a leader who has not started the bot is not reached)."""
+    services = context.services
+    admins = await services.admin_cache.admins(context.bot, chat_id)
+    async with services.sessions() as session:
+        leaders = [p for p in await members.leaders_of(session, group_id, admins)
+                   if p.telegram_id != except_id]
+    reached = 0
+    for leader in leaders:
+        sent = await services.outgoing.to_person(
+            UserRef(leader.telegram_id, leader.name), text, markup=markup
+        )
+        reached += sent is not None
+    return reached

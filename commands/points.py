@@ -48,8 +48,9 @@ async def points_command(update: Update, context: DutyContext) -> None:
     ))
 
 
-def _amount(word: str) -> int | None:
-    text = unicodedata.normalize("NFKC", word).strip().removesuffix("分").removesuffix("积分")
+def parse_points(word: str) -> int | None:
+    """`50`, `50分`, `50积分`, `５０` → 50 (1 to MAX_REDEEM); None for anything else."""
+    text = unicodedata.normalize("NFKC", word).strip().removesuffix("积分").removesuffix("分")
     if not text.isascii() or not text.isdecimal() or len(text) > 6:
         return None
     value = int(text)
@@ -100,7 +101,7 @@ async def redeem(update: Update, context: DutyContext) -> None:
         target = named_staff.person
         who, where = await staff_label(context, found, target, t), None
         words = words[named_staff.words:]
-    amount = _amount(words[0]) if words else None
+    amount = parse_points(words[0]) if words else None
     item = clean_words(" ".join(words[1:]), points.MAX_ITEM) if len(words) > 1 else None
     if target is None or amount is None or item is None or isinstance(item, TextProblem):
         await context.reply(update, views.points.redeem_usage(t), kind="redeem.usage")

@@ -14,7 +14,7 @@ from bot.context import DutyContext, button_number, user_ref
 from bot.i18n import language_for_user, translator
 from bot.leaders import is_leader
 from commands.hours_syntax import parse_day
-from commands.people import named_person, words_without_mentions
+from commands.people import named_person, tell_leaders, words_without_mentions
 from commands.signup import command_args
 from storage import groups, members, record
 from storage.cleaning import TextProblem, clean_text, clean_words
@@ -138,7 +138,10 @@ async def commend(update: Update, context: DutyContext) -> None:
 async def tap_announce(update: Update, context: DutyContext) -> None:
     """The leader chose to announce a commendation in the group (once)."""
     query = update.callback_query
-    if query is None or context.group is None:
+    if query is None:
+        return
+    if context.group is None:
+        await query.answer()
         return
     t = context.translator_for(update)
     if not await context.is_leader(query.from_user.id):
@@ -148,8 +151,9 @@ async def tap_announce(update: Update, context: DutyContext) -> None:
     services = context.services
     async with transaction(services.sessions) as session:
         row = (
-            await record.announce_commendation(session, commendation_id,
-                                               now=services.clock.now())
+            await record.announce_commendation(
+                session, commendation_id, group_id=context.group.id, now=services.clock.now()
+            )
             if commendation_id is not None else None
         )
         hidden = False
@@ -222,14 +226,14 @@ async def evaluate(update: Update, context: DutyContext) -> None:
     if period is None or grade is None or isinstance(note, TextProblem):
         await message.reply_text(views.record.evaluate_usage(t))
         return
-    if person.telegram_user_id == user.id:
-        await message.reply_text(views.record.not_oneself(t))
-        return
     async with transaction(services.sessions) as session:
         done = await record.evaluate(session, group.id, person, period, grade, note,
                                      actor=user.id, now=now)
         name = (await members.display_names(session, group.id, {person.id})).get(person.id, "?")
         ref = members.ref_of(person)
+    if isinstance(done, record.OwnEvaluation):
+        await message.reply_text(views.record.not_oneself(t))
+        return
     await message.reply_text(views.record.evaluated(t, group.title, name, done.evaluation,
                                                     done.before))
     own = translator(language_for_user(ref.language_code, group.language))
@@ -292,27 +296,26 @@ async def correction_reply(update: Update, context: DutyContext) -> None:
         membership = (
             await members.membership_of(session, group_id, user.id) if group else None
         )
-        if person is None or group is None or membership is None:
-            return
-        asked = record.ask_correction(session, group.id, person, text, now=now)
-        await session.flush()
-        request_id, name, title, language = (
-            asked.id, membership.display_name, group.title, group.language
+        on_team = (
+            person is not None and group is not None and membership is not None
+            and membership.active
         )
-        chat_id = group.telegram_chat_id
-    admins = await services.admin_cache.admins(context.bot, chat_id)
-    async with services.sessions() as session:
-        leaders = [p for p in await members.leaders_of(session, group_id, admins)
-                   if p.telegram_id != user.id]
+        if on_team:
+            assert person is not None and group is not None and membership is not None
+            asked = record.ask_correction(session, group.id, person, text, now=now)
+            await session.flush()
+            request_id, name, title, language, chat_id = (
+                asked.id, membership.display_name, group.title, group.language,
+                group.telegram_chat_id,
+            )
+    if not on_team:  # left the team since the prompt
+        await message.reply_text(views.record.not_on_team(t))
+        return
     lt = translator(language)
-    reached = 0
-    for leader in leaders:
-        sent = await services.outgoing.to_person(
-            members.UserRef(leader.telegram_id, leader.name),
-            views.record.correction_for_leaders(lt, title, name, text),
-            markup=views.record.correction_keyboard(lt, request_id),
-        )
-        reached += sent is not None
+    reached = await tell_leaders(
+        context, group_id, chat_id, views.record.correction_for_leaders(lt, title, name, text),
+        views.record.correction_keyboard(lt, request_id), except_id=user.id,
+    )
     await message.reply_text(views.record.correction_sent(t, title, reached))
 
 

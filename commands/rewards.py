@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
@@ -12,6 +10,8 @@ from bot.context import DutyContext, button_number
 from bot.i18n import language_for_user, translator
 from bot.leaders import is_leader
 from commands.org import staff_org, staff_org_of
+from commands.people import tell_leaders
+from commands.points import parse_points
 from commands.signup import command_args
 from storage import credit, groups, members, orgs, points, rewards
 from storage.cleaning import TextProblem, clean_words
@@ -19,14 +19,6 @@ from storage.db import transaction
 from storage.ids import parse_id
 from storage.models import Group, Person, RewardItem, RewardRequest
 from storage.orgs import Scope
-
-
-def _price(word: str) -> int | None:
-    text = unicodedata.normalize("NFKC", word).strip()
-    if not text.isascii() or not text.isdecimal() or len(text) > 6:
-        return None
-    value = int(text)
-    return value if 0 < value <= points.MAX_REDEEM else None
 
 
 async def _scope_to_edit(update: Update, context: DutyContext) -> Scope | None:
@@ -116,7 +108,7 @@ async def _edit(update: Update, context: DutyContext, add: bool, words: list[str
     services = context.services
     now = services.clock.now()
     if add:
-        price = _price(words[0]) if words else None
+        price = parse_points(words[0]) if words else None
         name = clean_words(" ".join(words[1:]), points.MAX_ITEM) if len(words) > 1 else None
         if price is None or name is None or isinstance(name, TextProblem):
             await context.reply(update, views.rewards.rewards_usage(t), kind="rewards")
@@ -178,19 +170,12 @@ async def tap_ask(update: Update, context: DutyContext) -> None:
     assert isinstance(result, rewards.RewardAsked) and info is not None
     group_id, chat_id, title, language = info
     await query.answer()
-    admins = await services.admin_cache.admins(context.bot, chat_id)
-    async with services.sessions() as session:
-        leaders = [p for p in await members.leaders_of(session, group_id, admins)
-                   if p.telegram_id != query.from_user.id]
     lt = translator(language)
-    reached = 0
-    for leader in leaders:
-        sent = await services.outgoing.to_person(
-            members.UserRef(leader.telegram_id, leader.name),
-            views.rewards.request_for_leaders(lt, name, title, result.item, have),
-            markup=views.rewards.request_keyboard(lt, result.request.id),
-        )
-        reached += sent is not None
+    reached = await tell_leaders(
+        context, group_id, chat_id,
+        views.rewards.request_for_leaders(lt, name, title, result.item, have),
+        views.rewards.request_keyboard(lt, result.request.id), except_id=query.from_user.id,
+    )
     await services.outgoing.to_person(
         members.UserRef(query.from_user.id, query.from_user.full_name),
         views.rewards.asked(t, result.item, reached),

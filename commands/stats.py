@@ -12,8 +12,9 @@ from telegram import Update
 from bot import views
 from bot.context import DutyContext
 from commands.month_syntax import parse_month
+from commands.org import staff_org_of
 from commands.signup import command_args
-from storage import daybook, members, orgs
+from storage import daybook, orgs
 from storage.duties import local_today
 
 WORDS = {
@@ -73,13 +74,11 @@ async def _organisation(update: Update, context: DutyContext) -> None:
     assert message is not None and user is not None
     t = context.translator_for(update)
     services = context.services
+    org = await staff_org_of(context, user.id)
+    if org is None:
+        await message.reply_text(views.stats.staff_only_private(t))
+        return
     async with services.sessions() as session:
-        person = await members.person_of(session, user.id)
-        found = await orgs.staff_orgs(session, person.id) if person is not None else []
-        if not found:
-            await message.reply_text(views.stats.staff_only_private(t))
-            return
-        org = found[0]
         teams = await orgs.teams(session, org.id)
         zone = teams[0].timezone if teams else services.settings.bot.timezone
         asked = parse_period(command_args(message), local_today(zone, services.clock.now()))

@@ -90,6 +90,10 @@ async def me(update: Update, context: DutyContext) -> None:
         return
     group = context.group
     now = services.clock.now()
+    word = unicodedata.normalize("NFKC", command_args(message)).strip().casefold()
+    if word in HIDE_WORDS:  # a choice about oneself is made privately
+        await context.reply(update, views.orgs.private_only(t, "me"), kind="refused")
+        return
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=now)
         private = person.private_chat

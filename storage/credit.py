@@ -13,20 +13,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.attendance import minutes_between
+from storage.attendance import lock_person, minutes_between
+from storage.db import locking
 from storage.hours import tally
 from storage.members import hidden_among
 from storage.models import (
     Attendance,
     Group,
     Membership,
+    Outbox,
+    OutboxStatus,
     Person,
     PointsEntry,
     PointsKind,
+    Report,
     StarLevel,
 )
 from storage.orgs import (
@@ -101,12 +105,25 @@ async def settle(
 ) -> Settled:
     """Credit the unsettled records (a person's all; else the oldest SETTLE_BATCH, so one
     sweep after a backlog holds the write lock briefly): points, then star levels."""
-    query = select(Attendance).where(Attendance.unsettled).order_by(Attendance.id)
+    query = select(Attendance.id, Attendance.person_id).where(Attendance.unsettled)
     if person_id is not None:
         query = query.where(Attendance.person_id == person_id)
     else:
-        query = query.limit(SETTLE_BATCH)
-    records = list((await session.scalars(query.with_for_update())).all())
+        query = query.order_by(Attendance.id).limit(SETTLE_BATCH)
+    found = (await session.execute(query)).all()
+    # People first (in order), as check-ins, corrections and redemptions lock them: a
+    # redemption never reads a balance this sweep is about to change.
+    for who in sorted({p for _, p in found}):
+        await lock_person(session, who)
+    records = list(
+        (
+            await session.scalars(
+                locking(select(Attendance).where(
+                    Attendance.id.in_([i for i, _ in found]), Attendance.unsettled
+                )).order_by(Attendance.id)
+            )
+        ).all()
+    ) if found else []
     # What each record has earned so far: the sum of its earlier lines.
     earned: dict[int, int] = {
         attendance_id: int(total) for attendance_id, total in (
@@ -145,6 +162,7 @@ async def settle(
         entries.append(entry)
         if target > before:
             touched[(scope.key, record.person_id)] = (scope, group.id)
+    entries += await _report_bonuses(session, scopes, defaults, now=now, person_id=person_id)
     levels: list[StarLevel] = []
     for (_, who), (scope, group_id) in touched.items():
         levels += await note_levels(session, who, scope, defaults, group_id=group_id, now=now)
@@ -166,14 +184,25 @@ async def assign_announcements(
     waiting to go out, else, a day after it was reached and outside the team's quiet hours,
     a post of its own (returned, for the outbox). Someone who chose /me hide is never
     announced in the group."""
+    # A post that never went out (expired, refused, cancelled) gives its levels back.
+    await session.execute(
+        update(StarLevel)
+        .where(StarLevel.announced_in.in_(
+            select(Outbox.key).where(Outbox.status.in_(
+                [OutboxStatus.EXPIRED, OutboxStatus.FAILED, OutboxStatus.CANCELLED]
+            ))
+        ))
+        .values(announced_in=None)
+    )
     waiting = list(
         (
             await session.scalars(
-                select(StarLevel)
-                .where(StarLevel.announce, StarLevel.announced_in.is_(None),
-                       StarLevel.group_id.is_not(None))
-                .order_by(StarLevel.id)
-                .with_for_update()
+                locking(
+                    select(StarLevel)
+                    .where(StarLevel.announce, StarLevel.announced_in.is_(None),
+                           StarLevel.group_id.is_not(None))
+                    .order_by(StarLevel.id)
+                )
             )
         ).all()
     )
@@ -225,6 +254,40 @@ async def announced_in(session: AsyncSession, key: str) -> list[StarLevel]:
     return list(rows.all())
 
 
+async def _report_bonuses(
+    session: AsyncSession, scopes: dict[int, Scope], defaults: Rules, *, now: datetime,
+    person_id: int | None,
+) -> list[PointsEntry]:
+    """A bonus line for each report not yet credited, under the rule in force now (a report
+    filed while the bonus was 0 stays without one)."""
+    query = select(Report).where(Report.credited.is_(False)).order_by(Report.id)
+    if person_id is not None:
+        query = query.where(Report.person_id == person_id)
+    else:
+        query = query.limit(SETTLE_BATCH)
+    found = list((await session.scalars(locking(query))).all())
+    for who in sorted({r.person_id for r in found}):
+        await lock_person(session, who)
+    entries = []
+    for report in found:
+        report.credited = True
+        if report.group_id not in scopes:
+            group = await session.get(Group, report.group_id)
+            assert group is not None
+            scopes[report.group_id] = await scope_of_group(session, group)
+        scope = scopes[report.group_id]
+        bonus = rules_of(scope.org, defaults).report_points
+        if bonus:
+            entry = PointsEntry(
+                scope=scope.key, person_id=report.person_id, group_id=report.group_id,
+                at=now, kind=PointsKind.BONUS, points=bonus, minutes=0, report_id=report.id,
+                local_date=report.local_date,
+            )
+            session.add(entry)
+            entries.append(entry)
+    return entries
+
+
 async def note_levels(
     session: AsyncSession, person_id: int, scope: Scope, defaults: Rules, *,
     group_id: int | None, now: datetime, announce: bool = True,
@@ -233,6 +296,7 @@ async def note_levels(
 
     Only the highest new level is announced, and only when served hours alone reach it
     (not opening hours); `announce=False` records them silently (a team joining)."""
+    await lock_person(session, person_id)  # two sweeps never note the same level twice
     mine = await standing(session, person_id, scope, defaults)
     reached = set(
         (
@@ -277,11 +341,11 @@ async def decide_team(
     """A staff member approves (or declines) a team. On joining, the team's passbooks move to
     the organisation's (a closing and an opening line each) and the levels its people already
     hold there are written down unannounced."""
+    await settle(session, now=now, defaults=defaults)  # credited where they served first
     result = await decide(session, team_id, person, approve=approve, now=now)
     if not isinstance(result, TeamDecided) or not result.joined:
         return result
     group, org = result.group, result.org
-    await settle(session, now=now, defaults=defaults)  # credited where they served first
     old = f"group:{group.id}"
     scope = await scope_of_group(session, group)
     rows = (

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -125,6 +125,15 @@ class Rollback(Exception):
     def __init__(self, result: object) -> None:
         super().__init__(type(result).__name__)
         self.result = result
+
+
+Selected = TypeVar("Selected", bound=Select[Any])
+
+
+def locking(statement: Selected) -> Selected:
+    """`SELECT … FOR UPDATE` that also refreshes rows already in the session: without it a
+    lock taken on a row the session loaded earlier hands back the stale copy."""
+    return statement.with_for_update().execution_options(populate_existing=True)
 
 
 def roll_back(session: AsyncSession, result: object) -> NoReturn:

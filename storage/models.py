@@ -412,6 +412,9 @@ class NoShow(Base):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+SQL_FALSE = text("false")  # (in Report, `text` is a column)
+
+
 class Report(Base):
     """What someone saw on duty, in numbers a community office counts, plus free text."""
 
@@ -420,6 +423,10 @@ class Report(Base):
         # One report per Telegram message: a redelivered update files nothing new.
         Index("uq_reports_group_message", "group_id", "message_id", unique=True),
         Index("ix_reports_group_day", "group_id", "local_date"),
+        Index(
+            "ix_reports_uncredited", "credited",
+            sqlite_where=text("NOT credited"), postgresql_where=text("NOT credited"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -439,6 +446,8 @@ class Report(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     media_group_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The report bonus (积分) was looked at by storage.credit (whatever it came to).
+    credited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=SQL_FALSE)
 
 
 class ProblemStatus(enum.StrEnum):
@@ -728,6 +737,9 @@ class PointsEntry(Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)  # the hours it stands for
     attendance_id: Mapped[int | None] = mapped_column(
         ForeignKey("attendances.id", ondelete="RESTRICT"), default=None
+    )
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="RESTRICT"), default=None
     )
     local_date: Mapped[date | None] = mapped_column(Date, default=None)  # the service day
     note: Mapped[str | None] = mapped_column(String(200), default=None)

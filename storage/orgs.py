@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.cleaning import TextProblem, clean_name
+from storage.db import locking
 from storage.members import by_display_name
 from storage.models import (
     Group,
@@ -150,6 +151,7 @@ class OrgSettings:
     phone: str = ""
     star_hours: tuple[int, ...] | None = None
     points_per_hour: int | None = None
+    report_points: int | None = None
 
 
 ORG_KEYS = ("name", *(f.name for f in dataclasses.fields(OrgSettings)))
@@ -158,6 +160,7 @@ ORG_KEY_ALIASES = {
     "名称": "name", "全称": "name", "编号前缀": "prefix", "前缀": "prefix",
     "负责人": "head", "经办人": "clerk", "电话": "phone", "联系电话": "phone",
     "星级": "star_hours", "星级时长": "star_hours", "每小时积分": "points_per_hour",
+    "汇报积分": "report_points", "每条汇报积分": "report_points",
 }
 
 
@@ -180,6 +183,9 @@ def rules_of(org: Organisation | None, defaults: Rules) -> Rules:
         points_per_hour=(
             defaults.points_per_hour if chosen.points_per_hour is None
             else chosen.points_per_hour
+        ),
+        report_points=(
+            defaults.report_points if chosen.report_points is None else chosen.report_points
         ),
     )
 
@@ -390,9 +396,9 @@ async def use_staff_link(
 ) -> StaffLinkResult:
     """A person opened a staff link: once, within 24 hours."""
     link = await session.scalar(
-        select(OrgToken)
-        .where(OrgToken.token == token, OrgToken.kind == TokenKind.STAFF)
-        .with_for_update()
+        locking(
+            select(OrgToken).where(OrgToken.token == token, OrgToken.kind == TokenKind.STAFF)
+        )
     )
     if link is None:
         return LinkSpent()
@@ -516,7 +522,7 @@ async def decide(
     session: AsyncSession, team_id: int, person: Person, *, approve: bool, now: datetime
 ) -> DecideResult:
     """A staff member approves or declines a team's request to join."""
-    team = await session.scalar(select(OrgTeam).where(OrgTeam.id == team_id).with_for_update())
+    team = await session.scalar(locking(select(OrgTeam).where(OrgTeam.id == team_id)))
     if team is None:
         return NoSuchTeam()
     org = await session.get(Organisation, team.org_id)
@@ -573,7 +579,7 @@ async def number_of(
     if found is not None:
         return found
     org = await session.scalar(
-        select(Organisation).where(Organisation.id == org_id).with_for_update()
+        locking(select(Organisation).where(Organisation.id == org_id))
     )
     assert org is not None
     found = await member_of(session, org_id, person_id)  # numbered while we waited

@@ -16,10 +16,11 @@ DEFAULT_POINTS_PER_HOUR = 10
 
 @dataclass(frozen=True)
 class Rules:
-    """Star thresholds (hours, ascending) and points per confirmed hour."""
+    """Star thresholds (hours, ascending), points per confirmed hour and per report."""
 
     star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS
     points_per_hour: int = DEFAULT_POINTS_PER_HOUR
+    report_points: int = 0  # a bonus for each report filed
 
 
 DEFAULT_RULES = Rules()

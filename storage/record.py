@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
+from storage.db import locking
 from storage.models import (
     Commendation,
     CorrectionRequest,
@@ -94,13 +95,14 @@ async def add_commendation(
 
 
 async def announce_commendation(
-    session: AsyncSession, commendation_id: int, *, now: datetime
+    session: AsyncSession, commendation_id: int, *, group_id: int, now: datetime
 ) -> Commendation | None:
-    """Mark the commendation announced; None if it was already (once only) or is gone."""
+    """Mark the commendation announced; None if it was already (once only), is gone, or
+    belongs to another team."""
     row = await session.scalar(
-        select(Commendation).where(Commendation.id == commendation_id).with_for_update()
+        locking(select(Commendation).where(Commendation.id == commendation_id))
     )
-    if row is None or row.announced_at is not None:
+    if row is None or row.announced_at is not None or row.group_id != group_id:
         return None
     row.announced_at = now
     return row
@@ -114,16 +116,23 @@ class Evaluated:
     before: Grade | None
 
 
+@dataclass(frozen=True)
+class OwnEvaluation:
+    """Nobody evaluates themselves."""
+
+
 async def evaluate(
     session: AsyncSession, group_id: int, person: Person, period: str, grade: Grade,
     note: str | None, *, actor: int, now: datetime,
-) -> Evaluated:
+) -> Evaluated | OwnEvaluation:
     """A leader's evaluation for a period; a second one for the same period replaces it."""
+    if person.telegram_user_id == actor:
+        return OwnEvaluation()
     row = await session.scalar(
-        select(Evaluation).where(
+        locking(select(Evaluation).where(
             Evaluation.group_id == group_id, Evaluation.person_id == person.id,
             Evaluation.period == period,
-        ).with_for_update()
+        ))
     )
     before = row.grade if row is not None else None
     if row is None:
@@ -217,7 +226,7 @@ async def decide_correction(
 ) -> RequestDecided | None:
     """Accept or reject a correction request; None if there is no such request."""
     row = await session.scalar(
-        select(CorrectionRequest).where(CorrectionRequest.id == request_id).with_for_update()
+        locking(select(CorrectionRequest).where(CorrectionRequest.id == request_id))
     )
     if row is None:
         return None

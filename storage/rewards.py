@@ -6,16 +6,19 @@ the points spent (storage.points.redeem: never beyond the balance, never one's o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, points
 from storage.attendance import lock_person
+from storage.db import locking
 from storage.models import Person, RequestStatus, RewardItem, RewardRequest
 
 MAX_ITEMS = 30
+# A request nobody handed over stops holding the points back after a week.
+PROMISED_FOR = timedelta(days=7)
 
 
 async def catalogue(session: AsyncSession, scope_key: str) -> list[RewardItem]:
@@ -103,7 +106,8 @@ async def ask(
         select(func.coalesce(func.sum(RewardItem.price), 0))
         .join(RewardRequest, RewardRequest.item_id == RewardItem.id)
         .where(RewardRequest.person_id == person.id, RewardItem.scope == item.scope,
-               RewardRequest.status == RequestStatus.OPEN)
+               RewardRequest.status == RequestStatus.OPEN,
+               RewardRequest.at > now - PROMISED_FOR)
     )
     if have - int(promised or 0) < item.price:
         return points.ShortBalance(have - int(promised or 0))
@@ -144,7 +148,7 @@ async def hand_over(
 ) -> HandResult:
     """A leader confirms the hand-over (the points are spent then) or declines."""
     request = await session.scalar(
-        select(RewardRequest).where(RewardRequest.id == request_id).with_for_update()
+        locking(select(RewardRequest).where(RewardRequest.id == request_id))
     )
     if request is None or request.status != RequestStatus.OPEN:
         return RequestClosed()

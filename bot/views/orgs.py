@@ -146,6 +146,7 @@ def _labels(t: Translator) -> dict[str, str]:
         "phone": t.gettext("Contact phone (phone)"),
         "star_hours": t.gettext("Star levels in hours (star_hours)"),
         "points_per_hour": t.gettext("Points per hour (points_per_hour)"),
+        "report_points": t.gettext("Points per report (report_points)"),
     }
 
 
@@ -167,6 +168,9 @@ def settings_lines(t: Translator, org: Organisation, chosen: OrgSettings) -> str
         "points_per_hour": (
             str(chosen.points_per_hour) if chosen.points_per_hour is not None else default
         ),
+        "report_points": (
+            str(chosen.report_points) if chosen.report_points is not None else default
+        ),
     }
     return "\n".join(
         t.gettext("{label}: {value}").format(label=label, value=values[key])
@@ -179,7 +183,8 @@ def settings_usage(t: Translator) -> str:
     return plain_text(
         t,
         "Usage: /org settings name=<full name> | prefix=XFL | head=<name> | clerk=<name> | "
-        "phone=<number> | star_hours=100,300,600,1000,1500 | points_per_hour=10",
+        "phone=<number> | star_hours=100,300,600,1000,1500 | points_per_hour=10 | "
+        "report_points=2",
     )
 
 

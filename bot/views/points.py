@@ -26,7 +26,7 @@ def _what(t: Translator, entry: PointsEntry) -> str:
         case PointsKind.MOVED_OUT:
             return t.gettext("moved to {org}").format(org=esc(entry.note or ""))
         case _:
-            return t.gettext("bonus")
+            return t.gettext("report bonus")
 
 
 def passbook_text(

@@ -195,6 +195,11 @@ def prompt_team(text: str) -> int | None:
     return int(found[1]) if found else None
 
 
+def not_on_team(t: Translator) -> str:
+    """The person asking is no longer on that team."""
+    return t.gettext("You are no longer on that team's list, so the request was not sent.")
+
+
 def correction_for_leaders(t: Translator, team: str, name: str, text: str) -> str:
     """To the leaders privately."""
     return t.gettext("✏️ {name} ({team}) asks for a correction of their record:\n{text}"

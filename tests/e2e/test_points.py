@@ -41,6 +41,11 @@ async def test_points_are_earned_then_redeemed_by_a_leader_within_the_balance(
     said = plain(await world.say(alice, "/points", chat=chat))
     assert "兑换洗衣液一瓶：取出 50，结余 50" in said, said
     assert "现有 50 积分" not in plain(world.emulator.bot_messages(world.group))
+    # An administrator posting as the group cannot be told apart: nothing is spent.
+    for text in ("/redeem 王阿姨 10 牙膏", "/training 王阿姨 急救", "/commend 王阿姨 好人好事",
+                 "/rewards add 5 肥皂"):
+        said = plain(await world.say(None, text, sender_chat=world.group))  # type: ignore[arg-type]
+        assert "匿名" in said, (text, said)
     said = plain(await world.say(boss, "/redeem 王阿姨 五十 洗衣液"))
     assert "用法（队长，在群里）：/redeem" in said, said
 

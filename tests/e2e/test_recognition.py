@@ -81,6 +81,9 @@ async def test_stats_for_a_period_against_the_same_days_before(world: World) -> 
     # This week (Monday 23rd to today) against Monday 16th to Tuesday 17th: nothing either.
     said = plain(await world.say(boss, "/stats 本周"))
     assert "服务时长：0 小时（比上周同期 —）" in said
+    # This year so far (1 January to today): 4 + 6 + 3 + 2 = 15 h; none the year before.
+    said = plain(await world.say(boss, "/stats 今年"))
+    assert "服务时长：15 小时（比去年同期 —）" in said, said
     said = plain(await world.say(boss, "/stats 明年"))
     assert "用法：/stats" in said
 

@@ -80,3 +80,22 @@ async def test_race_redemptions_of_the_whole_balance_at_once_only_one_passes(
         own = await points.redeem(session, scope, alice, 1, "x", group_id=gid, actor=1,
                                   now=START)
     assert isinstance(own, points.OwnPoints)
+
+
+async def test_a_report_earns_the_bonus_in_force_when_it_is_credited(
+    database: Database,
+) -> None:
+    from storage.reports import Numbers, file_report
+
+    gid, _sid = await setup_shift(database)
+    alice = await person(database, 1)
+    for message_id, rules in ((1, Rules(report_points=0)), (2, Rules(report_points=3))):
+        async with transaction(database.sessions) as session:
+            group = await groups.by_id(session, gid)
+            assert group is not None
+            await file_report(session, group, alice, Numbers(problems=1), at=START,
+                              message_id=message_id, now=START)
+        await settle(database, rules)
+        await settle(database, rules)  # credited once
+    # The report filed while the bonus was 0 stays without one; the second earns 3.
+    assert await lines(database) == [(PointsKind.BONUS, 3, 0)]

@@ -119,10 +119,12 @@ def upgrade() -> None:
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('attendance_id', sa.Integer(), nullable=True),
+    sa.Column('report_id', sa.Integer(), nullable=True),
     sa.Column('local_date', sa.Date(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=True),
     sa.Column('by', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['attendance_id'], ['attendances.id'], name=op.f('fk_points_entries_attendance_id_attendances'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_points_entries_report_id_reports'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_points_entries_group_id_groups'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_points_entries_person_id_people'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points_entries'))
@@ -230,6 +232,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('unsettled', sa.Boolean(), server_default=sa.text('false'), nullable=False))
         batch_op.create_index('ix_attendances_unsettled', ['unsettled'], unique=False, sqlite_where=sa.text('unsettled'), postgresql_where=sa.text('unsettled'))
 
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('credited', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+        batch_op.create_index('ix_reports_uncredited', ['credited'], unique=False, sqlite_where=sa.text('NOT credited'), postgresql_where=sa.text('NOT credited'))
+    # Reports filed before this revision earn no bonus (the rule did not exist then).
+    op.execute("UPDATE reports SET credited = true")
+
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hidden', sa.Boolean(), server_default=sa.text('false'), nullable=False))
         batch_op.drop_column('volunteer_number')  # never set: numbers are per organisation
@@ -243,6 +251,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_uncredited', sqlite_where=sa.text('NOT credited'), postgresql_where=sa.text('NOT credited'))
+        batch_op.drop_column('credited')
     with op.batch_alter_table('reward_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reward_requests_person_id'))
 
