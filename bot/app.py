@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import menu, render
+from bot import menu, render, views
 from bot.acks import AckCoalescer
 from bot.config import Settings
 from bot.context import DutyContext, Services
@@ -166,11 +166,16 @@ def _wire(app: DutyApplication) -> None:
                         group=COMMANDS)
     for name, callback in (
         ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
-        ("noshow", attendance.noshow), ("org", org.org), ("realname", org.realname),
-        ("stats", stats.stats), ("points", points.points_command), ("redeem", points.redeem),
-        ("evaluate", record.evaluate), ("rewards", rewards.rewards_command),
+        ("noshow", attendance.noshow), ("org", org.org), ("stats", stats.stats),
+        ("redeem", points.redeem), ("rewards", rewards.rewards_command),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
+    for name, callback in (
+        ("realname", org.realname), ("evaluate", record.evaluate),
+        ("points", points.points_command),
+    ):
+        app.add_handler(CommandHandler(name, _in_private(name, callback), filters=NEW_MESSAGES),
+                        group=COMMANDS)
     app.add_handler(
         MessageHandler(NEW_MESSAGES & filters.PHOTO & filters.ChatType.GROUPS,
                        report.photo_message),
@@ -242,6 +247,25 @@ def _in_groups(name: str, callback: Handler) -> Handler:
             if update.effective_message is not None:
                 t = context.translator_for(update)
                 await update.effective_message.reply_text(render.group_only(t, name))
+            return
+        await callback(update, context)
+
+    return handle
+
+
+def _in_private(name: str, callback: Handler) -> Handler:
+    """A private command sent in a group says where it works (and, when it carried personal
+    details such as a real name or an evaluation, asks for the message to be deleted)."""
+
+    async def handle(update: Update, context: DutyContext) -> None:
+        message = update.effective_message
+        if context.group is not None:
+            if message is not None:
+                typed = (message.text or "").split(maxsplit=1)[1:]
+                personal = name != "points" and bool(typed and typed[0].strip())
+                t = context.translator_for(update)
+                await context.reply(update, views.orgs.private_only(t, name, personal),
+                                    kind="refused")
             return
         await callback(update, context)
 

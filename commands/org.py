@@ -358,11 +358,6 @@ async def realname(update: Update, context: DutyContext) -> None:
     if message is None or user is None:
         return
     t = context.translator_for(update)
-    if context.group is not None:
-        personal = bool(command_args(message).strip())  # say to delete what they typed
-        await context.reply(update, views.orgs.private_only(t, "realname", personal),
-                            kind="refused")
-        return
     words = command_args(message).split()
     if not words:
         await message.reply_text(views.orgs.real_name_usage(t))

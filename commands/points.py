@@ -24,9 +24,6 @@ async def points_command(update: Update, context: DutyContext) -> None:
     if message is None or user is None:
         return
     t = context.translator_for(update)
-    if context.group is not None:
-        await context.reply(update, views.orgs.private_only(t, "points"), kind="refused")
-        return
     services = context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:

@@ -194,11 +194,6 @@ async def evaluate(update: Update, context: DutyContext) -> None:
     if message is None or user is None:
         return
     t = context.translator_for(update)
-    if context.group is not None:
-        personal = bool(command_args(message).strip())  # say to delete what they typed
-        await context.reply(update, views.orgs.private_only(t, "evaluate", personal),
-                            kind="refused")
-        return
     services = context.services
     now = services.clock.now()
     led = await _led_groups(context, user.id)
