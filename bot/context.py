@@ -124,10 +124,15 @@ class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         """May the user run leader commands in this update's group?"""
         if self.group is None:
             return False
+        return await self.leads(self.group.chat_id, self.group.id, user_id)
+
+    async def leads(self, chat_id: int, group_id: int, user_id: int) -> bool:
+        """May the user run leader commands in that group (asked from anywhere, e.g. a
+        button in a private chat)?"""
         services = self.services
         return await is_leader(
             self.bot, services.admin_cache, services.settings, services.sessions,
-            chat_id=self.group.chat_id, group_id=self.group.id, user_id=user_id,
+            chat_id=chat_id, group_id=group_id, user_id=user_id,
         )
 
     async def refused_unless_leader(self, update: Update) -> bool:

@@ -14,7 +14,6 @@ from telegram.error import TelegramError
 from bot import notify_view, render, views
 from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
 from bot.i18n import Translator, translator
-from bot.leaders import is_leader
 from bot.views.labels import leaders_only
 from commands.hours_syntax import parse_amount, parse_day
 from commands.month_syntax import parse_month
@@ -289,10 +288,7 @@ async def noshow(update: Update, context: DutyContext) -> None:
             views.attendance.noshow_outcome(t, "", ShiftGone())
         await answer(text, "noshow.usage")
         return
-    if not await is_leader(
-        context.bot, services.admin_cache, services.settings, services.sessions,
-        chat_id=group.chat_id, group_id=group.id, user_id=user.id,
-    ):
+    if not await context.leads(group.chat_id, group.id, user.id):
         await answer(leaders_only(t), "refused")
         return
     text, marked = await _mark(update, context, group, shift_id, words[1:], t)

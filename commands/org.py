@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
 
 from telegram import CallbackQuery, Message, Update
 
@@ -12,6 +11,7 @@ from bot import render, views
 from bot.context import DutyContext, button_number, user_ref
 from bot.i18n import Translator, language_for_user, translator
 from bot.permissions import is_bot_admin
+from commands.hours_syntax import parse_day
 from commands.signup import command_args
 from storage import credit, members, orgs
 from storage.cleaning import TextProblem, clean_name, clean_words
@@ -262,13 +262,6 @@ async def _settings(update: Update, context: DutyContext, rest: str) -> None:
     await message.reply_text(text)
 
 
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(unicodedata.normalize("NFKC", raw).strip())
-    except ValueError:
-        return None
-
-
 async def _opening(update: Update, context: DutyContext, rest: str) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -276,16 +269,14 @@ async def _opening(update: Update, context: DutyContext, rest: str) -> None:
     found = await staff_org(context, update)
     if found is None:
         return
-    parts = rest.split(maxsplit=3)
-    minutes = parse_opening_hours(parts[1]) if len(parts) == 4 else None
-    as_of = _date(parts[2]) if len(parts) == 4 else None
-    source = clean_words(parts[3], 100) if len(parts) == 4 else TextProblem.EMPTY
-    if minutes is None or as_of is None or isinstance(source, TextProblem):
-        await message.reply_text(views.orgs.opening_usage(t))
-        return
     services = context.services
     now = services.clock.now()
-    if as_of > local_today(services.settings.bot.timezone, now):
+    today = local_today(services.settings.bot.timezone, now)
+    parts = rest.split(maxsplit=3)
+    minutes = parse_opening_hours(parts[1]) if len(parts) == 4 else None
+    as_of = parse_day(parts[2], today) if len(parts) == 4 else None
+    source = clean_words(parts[3], 100) if len(parts) == 4 else TextProblem.EMPTY
+    if minutes is None or as_of is None or as_of > today or isinstance(source, TextProblem):
         await message.reply_text(views.orgs.opening_usage(t))
         return
     async with transaction(services.sessions) as session:

@@ -12,10 +12,10 @@ from telegram import ForceReply, Message, Update
 from bot import render, views
 from bot.context import DutyContext, button_number, user_ref
 from bot.i18n import language_for_user, translator
-from bot.leaders import is_leader
 from commands.hours_syntax import parse_day
 from commands.people import named_person, tell_leaders, words_without_mentions
 from commands.signup import command_args
+from commands.stats import parse_period
 from storage import groups, members, record
 from storage.cleaning import TextProblem, clean_text, clean_words
 from storage.db import transaction
@@ -180,10 +180,7 @@ async def _led_groups(context: DutyContext, user_id: int) -> list[Group]:
         mine = await groups.of_person(session, person.id) if person is not None else []
     led = []
     for group in mine:
-        if await is_leader(
-            context.bot, services.admin_cache, services.settings, services.sessions,
-            chat_id=group.telegram_chat_id, group_id=group.id, user_id=user_id,
-        ):
+        if await context.leads(group.telegram_chat_id, group.id, user_id):
             led.append(group)
     return led
 
@@ -215,7 +212,11 @@ async def evaluate(update: Update, context: DutyContext) -> None:
     group, person, used = matches[0]
     rest = words[used:]
     today = local_today(group.timezone, now)
-    period = record.parse_period(rest[0], today) if rest else None
+    asked = parse_period(rest[0], today) if rest else None
+    period = (
+        None if asked is None or asked.kind == "week"
+        else f"{asked.first:%Y}" if asked.kind == "year" else f"{asked.first:%Y-%m}"
+    )
     grade = record.parse_grade(rest[1]) if len(rest) > 1 else None
     note = clean_text(" ".join(rest[2:]), record.MAX_NOTE) if len(rest) > 2 else None
     if period is None or grade is None or isinstance(note, TextProblem):
@@ -328,10 +329,7 @@ async def tap_decide_correction(update: Update, context: DutyContext) -> None:
         await query.answer(views.record.request_gone(t))
         return
     group = found[1]
-    if not await is_leader(
-        context.bot, services.admin_cache, services.settings, services.sessions,
-        chat_id=group.telegram_chat_id, group_id=group.id, user_id=query.from_user.id,
-    ):
+    if not await context.leads(group.telegram_chat_id, group.id, query.from_user.id):
         await query.answer(views.labels.leaders_only(t), show_alert=True)
         return
     accept = query.data.startswith("fixok:")

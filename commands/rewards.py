@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
 from bot import views
 from bot.context import DutyContext, button_number
 from bot.i18n import language_for_user, translator
-from bot.leaders import is_leader
 from commands.org import staff_org, staff_org_of
 from commands.people import tell_leaders
 from commands.points import parse_points
 from commands.signup import command_args
-from storage import credit, groups, members, orgs, points, rewards
+from storage import credit, members, orgs, points, rewards
 from storage.cleaning import TextProblem, clean_words
 from storage.db import transaction
 from storage.ids import parse_id
@@ -145,7 +143,10 @@ async def tap_ask(update: Update, context: DutyContext) -> None:
     async with transaction(services.sessions) as session:
         person = await members.person_of(session, query.from_user.id)
         item = await session.get(RewardItem, item_id) if item_id else None
-        team = await _team_in_scope(session, person, item.scope) if person and item else None
+        team = (
+            await orgs.team_in_scope(session, person.id, item.scope) if person and item
+            else None
+        )
         result = (
             await rewards.ask(session, item.id, person, team.id, now=now)
             if person is not None and item is not None and team is not None
@@ -182,16 +183,6 @@ async def tap_ask(update: Update, context: DutyContext) -> None:
     )
 
 
-async def _team_in_scope(
-    session: AsyncSession, person: Person, scope_key: str
-) -> Group | None:
-    """The person's (first) team in the scope: its leaders hand items over."""
-    for group in await groups.of_person(session, person.id):
-        if (await orgs.scope_of_group(session, group)).key == scope_key:
-            return group
-    return None
-
-
 async def tap_hand_over(update: Update, context: DutyContext) -> None:
     """A leader confirms the hand-over (the points are spent) or declines."""
     query = update.callback_query
@@ -206,10 +197,7 @@ async def tap_hand_over(update: Update, context: DutyContext) -> None:
     if request is None or group is None:
         await query.answer(views.rewards.handed_toast(t, "closed"))
         return
-    if not await is_leader(
-        context.bot, services.admin_cache, services.settings, services.sessions,
-        chat_id=group.telegram_chat_id, group_id=group.id, user_id=query.from_user.id,
-    ):
+    if not await context.leads(group.telegram_chat_id, group.id, query.from_user.id):
         await query.answer(views.labels.leaders_only(t), show_alert=True)
         return
     async with transaction(services.sessions) as session:

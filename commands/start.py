@@ -9,7 +9,6 @@ from telegram import Update
 from bot import menu, notify_view, render
 from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.i18n import Translator, translator
-from bot.leaders import is_leader
 from bot.notify_view import guide
 from commands.attendance import noshows_text
 from commands.org import STAFF_LINK_PREFIX, staff_link_opened
@@ -104,10 +103,7 @@ async def month_report(
         chat_id, title, zone, language = (
             group.telegram_chat_id, group.title, group.timezone, group.language
         )
-    leads = await is_leader(
-        context.bot, services.admin_cache, services.settings, services.sessions,
-        chat_id=chat_id, group_id=group_id, user_id=user_id,
-    )
+    leads = await context.leads(chat_id, group_id, user_id)
     if not leads:
         return [render.leaders_only_there(t, title)]
     async with services.sessions() as session:
@@ -125,9 +121,6 @@ async def noshows_report(
         info = GroupInfo.of(group) if group is not None else None
     if info is None:
         return render.stale_button(t)
-    if not await is_leader(
-        context.bot, services.admin_cache, services.settings, services.sessions,
-        chat_id=info.chat_id, group_id=info.id, user_id=user_id,
-    ):
+    if not await context.leads(info.chat_id, info.id, user_id):
         return render.leaders_only_there(t, info.title)
     return await noshows_text(context, info, first)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,6 +108,26 @@ async def scope_of_group(session: AsyncSession, group: Group) -> Scope:
     if org is None:
         return Scope(f"group:{group.id}", group.title, (group.id,))
     return await org_scope(session, org)
+
+
+async def team_in_scope(
+    session: AsyncSession, person_id: int, scope_key: str
+) -> Group | None:
+    """The person's first team whose stars and points count in the scope (its leaders hand
+    rewards over), or None."""
+    groups = (
+        await session.scalars(
+            select(Group)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.person_id == person_id, Membership.active,
+                   Group.status == GroupStatus.ACTIVE)
+            .order_by(Membership.id)
+        )
+    ).all()
+    for group in groups:
+        if (await scope_of_group(session, group)).key == scope_key:
+            return group
+    return None
 
 
 async def scope_by_key(session: AsyncSession, key: str) -> Scope | None:
@@ -652,17 +672,6 @@ async def named_in_org(
     if hits:
         return SeveralNamed(sorted({title for _, _, title in hits.values()}))
     return None
-
-
-async def in_org(session: AsyncSession, org_id: int, person_id: int) -> bool:
-    """Does the person serve (now) in one of the organisation's teams?"""
-    ids = await team_ids(session, org_id)
-    found = await session.scalar(
-        select(func.count(Membership.id)).where(
-            Membership.person_id == person_id, Membership.group_id.in_(ids), Membership.active
-        )
-    )
-    return bool(found)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ volunteer and office staff, never in the group.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,20 +40,6 @@ GRADE_WORDS = {
 def parse_grade(word: str) -> Grade | None:
     """`优秀` / `good` → the grade."""
     return GRADE_WORDS.get(unicodedata.normalize("NFKC", word).strip().casefold())
-
-
-def parse_period(word: str, today: date) -> str | None:
-    """`2026` or `2026-11` (`2026年`, `2026年11月`), not in the future."""
-    text = unicodedata.normalize("NFKC", word).strip()
-    year = re.fullmatch(r"([0-9]{4})年?", text)
-    if year and 2000 <= int(year[1]) <= today.year:
-        return year[1]
-    month = re.fullmatch(r"([0-9]{4})(?:-|年)([0-9]{1,2})月?", text)
-    if month and 1 <= int(month[2]) <= 12:
-        found = date(int(month[1]), int(month[2]), 1)
-        if date(2000, 1, 1) <= found <= today:
-            return f"{found:%Y-%m}"
-    return None
 
 
 def add_training(

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import esc, plain_text, quote
-from bot.views.labels import day_label, hours_label
+from bot.views.labels import at_label, day_label, hours_label
 from storage.models import Group, Organisation, OrgToken
 from storage.orgs import OrgSettings, org_settings
 
@@ -37,9 +37,9 @@ def org_group_usage(t: Translator) -> str:
 
 
 def _until(t: Translator, moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
     return t.gettext("{day} {time}").format(
-        day=day_label(t, local.date()), time=local.strftime("%H:%M")
+        day=day_label(t, moment.astimezone(ZoneInfo(zone)).date()),
+        time=at_label(t, moment, zone),
     )
 
 
