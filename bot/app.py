@@ -40,6 +40,7 @@ from commands import (
     attendance,
     cover,
     duty,
+    export,
     mine,
     notices,
     org,
@@ -168,6 +169,7 @@ def _wire(app: DutyApplication) -> None:
         ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
         ("noshow", attendance.noshow), ("org", org.org), ("stats", stats.stats),
         ("redeem", points.redeem), ("rewards", rewards.rewards_command),
+        ("export", export.export),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (

@@ -1,4 +1,4 @@
-"""The `dutybot` command: run, migrate, console."""
+"""The `dutybot` command: run, migrate, console, export."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,30 @@ def _load(args: argparse.Namespace) -> Settings:
     return load_settings(Path(args.config) if args.config else None, os.environ)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-30") from None
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.export_cli import ExportError, export_ledger
+
+    out: Path = args.out
+    try:
+        written = asyncio.run(export_ledger(
+            settings, out, first=args.first, last=args.last, org_id=args.org,
+            group_id=args.group, csv=out.suffix.lower() == ".zip", language=args.lang,
+        ))
+    except ExportError as exc:
+        print(f"dutybot: {exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: {written.title}, {args.first}..{args.last}, "
+          f"{written.records} service records")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dutybot` console script."""
     parser = argparse.ArgumentParser(prog="dutybot", description="Volunteer duty roster bot")
@@ -194,6 +219,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     con.add_argument("--db", default="dutybot-console.db", help="SQLite file for the console")
     con.add_argument("--fresh", action="store_true", help="start from an empty database")
     con.add_argument("--script", help="read console lines from this file instead of stdin")
+    exp = sub.add_parser("export", help="write the ledger workbook (台账) of a period to a file")
+    exp.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    which = exp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--org", type=int, help="every team of this organisation")
+    which.add_argument("--group", type=int, help="one team: its id or Telegram chat id")
+    exp.add_argument("--from", dest="first", type=_day, required=True, help="YYYY-MM-DD")
+    exp.add_argument("--to", dest="last", type=_day, required=True, help="YYYY-MM-DD")
+    exp.add_argument("--lang", help="zh_CN or en (default: the bot's language)")
+    exp.add_argument("out", type=Path, help="OUT.xlsx, or OUT.zip for CSV files")
     args = parser.parse_args(argv)
 
     try:
@@ -207,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(prepare_database(settings))
             print("database is up to date:", safe_url(settings.database.url))
             return 0
+        if args.command == "export":
+            return _export(settings, args)
         asyncio.run(run_bot(settings))
         return 0
     except ConfigError as exc:

@@ -77,6 +77,7 @@ class Console:
     # (chat, message, callback data, url) of every button shown, numbered from 1
     buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
     people_file: Path | None = None  # where identities made with :as are kept
+    files_dir: Path | None = None  # where the files the bot sends are saved, to open them
     _upkept: datetime | None = None
 
     @property
@@ -261,6 +262,7 @@ class Console:
                 number = call.result_message_id or params.get("message_id")
                 self.out(f"bot #{number}{where}{edited}: "
                          + html_to_plain(text).replace("\n", "\n     "))
+                self.save_file(call.result_message_id)
                 self.show_buttons(call)
             elif call.method == "editMessageReplyMarkup":
                 number = params.get("message_id")
@@ -269,6 +271,16 @@ class Console:
                 self.show_buttons(call)
             elif call.method == "answerCallbackQuery" and params.get("text"):
                 self.out(f"bot (toast): {params['text']}")
+
+    def save_file(self, message_id: int | None) -> None:
+        """Save a file the bot sent (a workbook, a PDF) where the player can open it."""
+        sent = [f for f in self.emulator.sent_files if f.message_id == message_id and f.content]
+        if not sent or self.files_dir is None:
+            return
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / (sent[-1].filename or f"file-{message_id}")
+        path.write_bytes(sent[-1].content)
+        self.out(f"     📎 {path}")
 
     def where(self, chat_id: int) -> str:
         if chat_id == self.group.id:
@@ -382,7 +394,8 @@ async def run_console(db: Path, *, fresh: bool = False, script: str | None = Non
             users[key] = emulator.add_user(known["name"], user_id=int(known["id"]))
             emulator.add_member(group, users[key])
     harness = Harness(settings, sessions, clock, emulator)
-    console = Console(emulator, harness, clock, group, users, people_file=people_file)
+    console = Console(emulator, harness, clock, group, users, people_file=people_file,
+                      files_dir=Path(f"{db}-files"))
     await harness.start()
     await harness.settle()
     console.seen_calls = len(emulator.calls)

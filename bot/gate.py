@@ -132,6 +132,8 @@ PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 # Commands that change someone's records need a named actor: nobody may, as the group.
 RECORDS = {"hours", "noshow", "leader", "org", "redeem", "training", "commend", "rewards"}
+# Commands whose answer is a file for one person: it goes privately, so it needs a name.
+FILES = {"export"}
 RECORDS_SHIFT_VERBS = {"assign", "unassign", "cancel"}
 
 
@@ -199,6 +201,9 @@ async def _check_sender(update: Update, context: DutyContext, info: GroupInfo) -
     anonymous = user.id == ANONYMOUS_ADMIN_ID or (sender is not None and sender.id == info.chat_id)
     if not anonymous:
         return
+    if name in FILES:
+        await context.reply(update, render.anonymous_files(t), kind="refused.anonymous")
+        raise ApplicationHandlerStop
     if name in PERSONAL or (name == "shift" and verb in PERSONAL_SHIFT_VERBS):
         await context.reply(update, render.anonymous_personal(t), kind="refused.anonymous")
         raise ApplicationHandlerStop

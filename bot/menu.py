@@ -61,6 +61,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("summary", N_("Leaders: the day's summary now (/summary 2026-11-24)"),
                 where=Where.GROUP),
     CommandSpec("stats", N_("The team's figures: /stats week, month or year")),
+    CommandSpec("export", N_("Leaders: the ledger workbook (台账) of a month, privately")),
     CommandSpec("training", N_("Leaders: record training (not service time)"),
                 where=Where.GROUP),
     CommandSpec("commend", N_("Leaders: record a commendation"), where=Where.GROUP),

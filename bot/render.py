@@ -321,6 +321,15 @@ def anonymous_personal(t: Translator) -> str:
     )
 
 
+def anonymous_files(t: Translator) -> str:
+    """An anonymous admin asked for a file that goes privately to whoever asked."""
+    return t.gettext(
+        "You are posting as the group (anonymous admin), so I cannot tell whom to send the "
+        "file to: it holds personal details and goes only to a private chat. Turn off "
+        "“Remain anonymous” in your admin rights for this, or ask another leader."
+    )
+
+
 def anonymous_records(t: Translator) -> str:
     """An anonymous admin tried a command that changes someone's records."""
     return t.gettext(

@@ -56,14 +56,18 @@ async def _people_named(
 
 
 def _tail_date(words: list[str], today: date) -> tuple[date | None, list[str]]:
-    """A date at the end of the words (today if none; None for a date that cannot be read
-    or has not come yet: never folded into the title)."""
+    """A date at the end of the words, or a written date (2026-11-24, 11月24日) at their start
+    (today if none; None for a date that cannot be read or has not come yet: never folded
+    into the title)."""
     if words:
         day = parse_day(words[-1], today)
         if day is not None:
             return (day if day <= today else None), words[:-1]
         if DATE_LIKE.fullmatch(unicodedata.normalize("NFKC", words[-1])):
             return None, words[:-1]
+        if len(words) > 1 and DATE_LIKE.fullmatch(unicodedata.normalize("NFKC", words[0])):
+            day = parse_day(words[0], today)
+            return (day if day is not None and day <= today else None), words[1:]
     return today, words
 
 

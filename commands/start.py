@@ -10,10 +10,11 @@ from bot import menu, notify_view, render
 from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.i18n import Translator, translator
 from bot.notify_view import guide
+from commands import export
 from commands.attendance import noshows_text
 from commands.org import STAFF_LINK_PREFIX, staff_link_opened
 from commands.today import me_text
-from storage import daybook, groups, members
+from storage import daybook, documents, groups, members
 from storage.db import transaction
 
 
@@ -31,6 +32,10 @@ async def start(update: Update, context: DutyContext) -> None:
             name = await members.roster_name(session, person.id) or user.full_name
         if context.args and context.args[0].startswith(STAFF_LINK_PREFIX):
             await staff_link_opened(update, context, context.args[0][len(STAFF_LINK_PREFIX):])
+            return
+        if context.args and context.args[0].startswith(documents.LINK_PREFIX):
+            await export.link_opened(update, context,
+                                     context.args[0][len(documents.LINK_PREFIX):])
             return
         if context.args and context.args[0] == "guide":  # the deep link from /guide
             await message.reply_text(guide(t.language))

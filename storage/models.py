@@ -143,6 +143,8 @@ class AuditEntry(Base):
     """One change someone made: who, what, on which object, before and after."""
 
     __tablename__ = "audit_log"
+    # A record's corrections, read back for the ledger's 更正记录.
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -870,3 +872,28 @@ class RewardRequest(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+# ---- documents for the office ---------------------------------------------------------------
+
+class DocumentRequest(Base):
+    """A document someone asked for (the ledger workbook): sent to them privately, or behind
+    a deep link (`start=d-<token>`) that only they can open, for a day."""
+
+    __tablename__ = "document_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ledger
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    # A team's document (its leaders), or an organisation's (its office staff).
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), default=None
+    )
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), default=None
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # period, format
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,7 +23,7 @@ def _uploaded(name: str, field: Any) -> UploadedFile:
     if not isinstance(content, bytes | bytearray):
         content = content.read()
     mime = rest[0] if rest else "application/octet-stream"
-    return UploadedFile(filename or name, len(content), mime)
+    return UploadedFile(filename or name, len(content), mime, bytes(content))
 
 
 class EmulatorRequest(BaseRequest):

@@ -241,8 +241,12 @@ def _send_file(w: World, p: Params, method: str, kind: str) -> JSON:
         w, chat, p, caption=source, parse_mode=mode, plain=parsed.text if parsed else "",
         entities=_entities(w, parsed), reply_markup=markup, **fields,
     )
+    upload = p.get(kind)
+    if isinstance(upload, str) and upload.startswith("attach://"):
+        upload = p.get(upload.removeprefix("attach://"))
+    content = upload.content if isinstance(upload, UploadedFile) else b""
     w.sent_files.append(
-        SentFile(method, chat.id, kind, filename, size, file_id, message.message_id)
+        SentFile(method, chat.id, kind, filename, size, file_id, message.message_id, content)
     )
     return message.to_dict()
 

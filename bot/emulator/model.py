@@ -236,11 +236,13 @@ class FakeMessage:
 
 @dataclass
 class UploadedFile:
-    """A file part of a multipart request: recorded by name and size, not kept."""
+    """A file part of a multipart request: its name, size and bytes (a test opens what the
+    bot sent)."""
 
     filename: str
     size: int
     mime_type: str = "application/octet-stream"
+    content: bytes = b""
 
 
 @dataclass
@@ -254,6 +256,7 @@ class SentFile:
     size: int | None
     file_id: str
     message_id: int
+    content: bytes = b""  # the uploaded bytes (empty when sent by file id or URL)
 
 
 @dataclass

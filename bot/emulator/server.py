@@ -38,8 +38,10 @@ async def read_params(request: web.Request) -> JSON:
             form = await request.post()
             for key, value in form.items():
                 if isinstance(value, web.FileField):
-                    size = len(value.file.read())
-                    files[key] = UploadedFile(value.filename, size, value.content_type)
+                    content = value.file.read()
+                    files[key] = UploadedFile(
+                        value.filename, len(content), value.content_type, content
+                    )
                 else:
                     raw[key] = value
     return decode_params(raw, files)

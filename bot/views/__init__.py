@@ -5,6 +5,7 @@ Every word goes through the catalog and every piece of user text through `render
 
 from bot.views import (
     attendance,
+    documents,
     duties,
     labels,
     mine,
@@ -20,7 +21,6 @@ from bot.views import (
 )
 
 __all__ = [
-    "attendance", "duties", "labels", "mine", "orgs", "points", "record", "reports", "rewards",
-    "roster",
-    "settings", "stats", "today",
+    "attendance", "documents", "duties", "labels", "mine", "orgs", "points", "record",
+    "reports", "rewards", "roster", "settings", "stats", "today",
 ]

@@ -1,0 +1,66 @@
+"""/export: the ledger workbook's answers and its caption."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.documents.ledger_book import Written, period_label
+from bot.i18n import Translator
+from bot.render import esc
+
+
+def export_usage(t: Translator) -> str:
+    """How to ask for the ledger."""
+    return t.gettext(
+        "Usage (leaders, in the group): /export for the ledger workbook of this month (of "
+        "last month on the 1st to the 5th), or\n"
+        "/export week, /export year, /export 2026-10, /export 2026-10-01..2026-10-15\n"
+        "Add csv for CSV files instead: /export month csv\n"
+        "The file holds personal details, so it comes to you in a private chat."
+    )
+
+
+def export_where(t: Translator) -> str:
+    """/export privately by someone who is not office staff."""
+    return t.gettext(
+        "Team leaders: send /export in your team's group; the file comes to you here. "
+        "Community office staff get every team's ledger here."
+    )
+
+
+def open_privately(t: Translator) -> str:
+    """The group's answer when the leader has not started the bot yet."""
+    return t.gettext(
+        "📒 The ledger holds personal details, so I send it only in a private chat. "
+        "Tap the button to open our chat; the link works for 24 hours and only for you."
+    )
+
+
+def link_expired(t: Translator) -> str:
+    """An old or unknown document link."""
+    return t.gettext("This link has expired. Send /export in the group again.")
+
+
+def not_yours(t: Translator) -> str:
+    """Someone else's document link."""
+    return t.gettext(
+        "Someone else asked for this file, so only they can open it. "
+        "Leaders can send /export in the group themselves."
+    )
+
+
+def no_longer_allowed(t: Translator) -> str:
+    """The person no longer leads the team (or is no longer staff)."""
+    return t.gettext(
+        "You no longer lead this team (or work for this community office), so I cannot "
+        "send the file."
+    )
+
+
+def ledger_caption(t: Translator, written: Written, first: date, last: date) -> str:
+    """The caption under the workbook."""
+    return t.gettext(
+        "📒 {title}: volunteer service ledger, {period}, {records} service records.\n"
+        "It holds personal details: keep it safe and do not forward it to groups."
+    ).format(title=esc(written.title), period=period_label(t, first, last),
+             records=written.records)

@@ -1,0 +1,297 @@
+"""The ledger workbook end to end: a scripted stretch of November, /export by a leader who has
+not started the bot (a deep link only they can open), every cell of every sheet read back
+with openpyxl, and the CSV files the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.emulator import FakeChat, FakeUser
+from bot.export_cli import export_teams
+from bot.i18n import translator
+from scheduler.jobs import upkeep
+from storage.models import AuditEntry, DocumentRequest, Organisation
+from tests.e2e.conftest import FORUM_CHAT_ID, World
+from tests.e2e.test_attendance import at
+from tests.e2e.test_orgs import create_org, hours, join, private
+from tests.e2e.test_roster import leader, plain
+
+pytestmark = pytest.mark.usefixtures("many_commands")
+
+
+def sent_file(world: World, chat: FakeChat) -> tuple[str, bytes]:
+    """The last document the bot sent into a chat: its name and bytes."""
+    files = [f for f in world.emulator.sent_files if f.chat_id == chat.id]
+    assert files, "no file was sent"
+    name = files[-1].filename
+    assert name is not None
+    return name, files[-1].content
+
+
+def cells(book: Any, title: str) -> list[list[Any]]:
+    """A sheet's values, row by row, trailing empty rows dropped."""
+    return [list(row) for row in book[title].iter_rows(values_only=True)]
+
+
+async def month(world: World) -> tuple[FakeUser, FakeUser, FakeUser, FakeUser]:
+    """Three evenings of a 19:00–21:00 duty at 2号投放点, with everything a ledger lists."""
+    boss = await leader(world)
+    alice, bob, carol = (world.user(n) for n in ("Alice", "Bob", "Carol"))
+    at(world, "09:00", day=22)
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨 楼栋=3号楼")
+    await world.say(bob, "/signup 李叔")
+    await world.say(carol, "/signup 张姐")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-2人 在 2号投放点")
+    at(world, "12:00", day=23)
+    await world.say(alice, "/shift claim 2")  # tonight is shift 2: 22 was shift 1
+    at(world, "18:40", day=23)
+    await world.say(alice, "/checkin")
+    at(world, "19:10", day=23)
+    await world.say(carol, "/checkin +1")  # a walk-in with her husband; she will forget
+    at(world, "20:50", day=23)
+    await world.say(alice, "/checkout")  # 19:00 → 20:50: 1.75 h, confirmed
+    await world.say(alice, "/report 劝导3次 问题2个 服务居民10人次 分拣2.5公斤 桶边很干净")
+    await world.say(bob, "/problem 3号楼垃圾桶盖坏了")
+    at(world, "22:30", day=23)
+    await upkeep(world.database.sessions, world.clock.now())  # Carol's record closed at 22:00
+    at(world, "10:00", day=24)
+    said = plain(await world.say(boss, "/hours 王阿姨 11-23 1.5 晚到了一刻钟"))
+    assert "1.5" in said, said
+    said = plain(await world.say(boss, "/hours 李叔 11-23 09:00-11:30 植树"))
+    assert "2.5" in said, said
+    await world.say(boss, "/resolve 1 已报物业更换")
+    await world.say(boss, "/training 王阿姨 垃圾分类岗前培训 2026-11-20 2h")
+    await world.say(boss, "/commend 李叔 2026-11-24 好人好事")
+    return boss, alice, bob, carol
+
+
+async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the_record(
+    world: World,
+) -> None:
+    boss, alice, _, _ = await month(world)
+    at(world, "20:00", day=30)
+    await world.harness.tick()  # the minute's credit sweep: points for confirmed hours
+    # The leader has not started the bot: one button, which only they can open.
+    said = await world.say(boss, "/export 2026-11")
+    assert "只在私聊中发送" in plain(said), plain(said)
+    button = said[-1].reply_markup["inline_keyboard"][0][0]
+    assert button["text"] == "在私聊中打开"
+    payload = button["url"].rsplit("start=", 1)[1]
+    assert payload.startswith("d-")
+    said = plain(await world.say(alice, f"/start {payload}", chat=private(world, alice)))
+    assert "只有申请的人才能打开" in said, said
+    assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
+    chat = private(world, boss)
+    await world.say(boss, f"/start {payload}", chat=chat)
+    name, content = sent_file(world, chat)
+    assert name == "台账-Sunrise Volunteers-2026年11月.xlsx"
+    caption = world.emulator.bot_messages(chat)[-1].caption or ""
+    assert "Sunrise Volunteers志愿服务台账，2026年11月，共 3 条服务记录" in caption, caption
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["服务记录", "汇报", "问题", "志愿者", "培训与表彰", "汇总"]
+    service = cells(book, "服务记录")
+    assert service[0] == [
+        "日期", "星期", "时段", "服务项目", "地点", "姓名", "志愿者编号", "楼栋", "签到",
+        "签退", "时长（小时）", "确认状态", "确认人", "家属人数", "签到方式", "情况说明",
+        "更正记录",
+    ]
+    day = datetime(2026, 11, 23)
+    assert service[1:] == [
+        [day, "周一", "19:00–21:00", "督导", "2号投放点", "王阿姨", None, "3号楼",
+         time(18, 40), time(20, 50), 1.5, "已确认", "陈队长", 0, "群内签到",
+         "晚到了一刻钟", "2026-11-24 10:00 陈队长：1.75 → 1.50 小时（晚到了一刻钟）"],
+        [day, "周一", "19:00–21:00", "督导", "2号投放点", "张姐", None, None,
+         time(19, 10), time(22, 0), 1.75, "待确认", None, 1, "忘记签退（系统自动结束）",
+         None, None],
+        [day, "周一", None, "值班表以外的时长", None, "李叔", None, None,
+         time(9, 0), time(11, 30), 2.5, "已确认", "陈队长", 0, "队长补录", "植树",
+         "2026-11-24 10:00 陈队长：补录 2.50 小时（植树）"],
+    ]
+    ws = book["服务记录"]
+    assert ws["K2"].number_format == "0.00" and ws["A2"].number_format == "yyyy-mm-dd"
+    assert ws["I2"].number_format == "hh:mm"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q4"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.fitToWidth == 1
+    assert ws.oddHeader.center.text == "Sunrise Volunteers志愿服务台账 2026年11月"
+
+    assert cells(book, "汇报") == [
+        ["日期", "班次", "汇报人", "志愿者编号", "发现问题", "劝导次数", "分拣重量（公斤）",
+         "服务居民（人次）", "汇报内容", "照片"],
+        [day, "督导 19:00–21:00", "王阿姨", None, 2, 3, 2.5, 10, "桶边很干净", 0],
+    ]
+    problems = cells(book, "问题")
+    assert problems[0] == ["编号", "记录时间", "记录人", "地点", "问题", "状态", "解决时间",
+                           "解决人", "处理情况"]
+    assert problems[1:] == [[1, datetime(2026, 11, 23, 20, 50), "李叔", None,
+                             "3号楼垃圾桶盖坏了", "已解决", datetime(2026, 11, 24, 10, 0),
+                             "陈队长", "已报物业更换"]]
+    volunteers = cells(book, "志愿者")
+    assert volunteers[0] == [
+        "志愿者编号", "姓名", "队伍", "楼栋", "技能", "本期已确认（小时）", "本期待确认（小时）",
+        "累计已确认（小时）", "累计待确认（小时）", "本期服务人次", "星级", "积分结余", "缺勤",
+        "培训时长（小时）",
+    ]
+    team = "Sunrise Volunteers"
+    assert volunteers[1:] == [
+        [None, "张姐", team, None, None, 0, 1.75, 0, 1.75, 2, 0, 0, 0, 0],
+        [None, "李叔", team, None, None, 2.5, 0, 2.5, 0, 1, 0, 25, 0, 0],
+        [None, "王阿姨", team, "3号楼", None, 1.5, 0, 1.5, 0, 1, 0, 15, 0, 2],
+        [None, "陈队长", team, None, None, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    ]
+    assert cells(book, "培训与表彰") == [
+        ["类别", "日期", "评价期", "姓名", "志愿者编号", "内容或等级", "时长（小时）", "备注",
+         "记录人"],
+        ["培训", datetime(2026, 11, 20), None, "王阿姨", None, "垃圾分类岗前培训", 2, None,
+         "陈队长"],
+        ["表彰", datetime(2026, 11, 24), None, "李叔", None, "好人好事", None, None, "陈队长"],
+    ]
+    summary = cells(book, "汇总")
+    assert summary[1] == [team, "合计", None, None, 9, 1, 1, 3, 4, 4, 1.75, 0, 1, 2, 3, 2.5,
+                          10, 1, 1, 0]
+    assert summary[2:] == [
+        [team, "服务项目", "督导", "2号投放点", None, None, 1, None, 3, 1.5, 1.75, None, None,
+         None, None, None, None, None, None, None],
+        [team, "服务项目", "值班表以外的时长", None, None, None, 0, None, 1, 2.5, 0, None,
+         None, None, None, None, None, None, None, None],
+        [team, "地点", None, "2号投放点", None, None, 1, None, 3, 1.5, 1.75, None, None, None,
+         None, None, None, None, None, None],
+    ]
+
+    # Now that the leader has started the bot, the CSV files come straight to the chat.
+    said = plain(await world.say(boss, "/export 2026-11-23..2026-11-24 csv"))
+    assert "已私信发给你" in said, said
+    name, content = sent_file(world, chat)
+    assert name == "台账-Sunrise Volunteers-2026-11-23至2026-11-24.zip"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.namelist() == [f"{s}.csv" for s in book.sheetnames]
+        raw = archive.read("服务记录.csv")
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 Chinese with the BOM
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == service[0]
+    assert rows[1][:12] == ["2026-11-23", "周一", "19:00–21:00", "督导", "2号投放点", "王阿姨",
+                            "", "3号楼", "18:40", "20:50", "1.50", "已确认"]
+    assert len(rows) == len(service)
+
+    async with world.database.sessions() as session:
+        sent = (await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "document.send")
+            .order_by(AuditEntry.id)
+        )).all()
+        requests = (await session.scalars(select(DocumentRequest))).all()
+    assert [(e.actor_telegram_id, e.after["first"], e.after["last"], e.after["csv"])
+            for e in sent if e.after] == [
+        (boss.id, "2026-11-01", "2026-11-30", False), (boss.id, "2026-11-23", "2026-11-24", True),
+    ]
+    assert len(requests) == 2
+
+
+async def test_export_is_refused_to_volunteers_anonymous_admins_and_bad_periods(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    alice = world.user("Alice")
+    await world.say(alice, "/signup 王阿姨")
+    at(world, "20:00", day=30)
+    said = plain(await world.say(alice, "/export"))
+    assert "只有本队队长" in said or "只有队长" in said, said
+    said = plain(await world.say(None, "/export", sender_chat=world.group))  # type: ignore[arg-type]
+    assert "匿名" in said and "私聊" in said, said
+    for bad in ("/export 2027-01", "/export 2026-11-20..2026-11-10", "/export 下个世纪",
+                "/export month pdf"):
+        said = plain(await world.say(boss, bad))
+        assert "用法" in said, (bad, said)
+    said = plain(await world.say(alice, "/export", chat=private(world, alice)))
+    assert "请在本队的群里发送 /export" in said, said
+    assert not world.emulator.sent_files
+    async with world.database.sessions() as session:
+        assert (await session.scalars(select(DocumentRequest))).all() == []
+    # A link from the group is no use a day later.
+    said = await world.say(boss, "/export")
+    payload = said[-1].reply_markup["inline_keyboard"][0][0]["url"].rsplit("start=", 1)[1]
+    world.clock.advance(timedelta(hours=24, minutes=1))
+    said = plain(await world.say(boss, f"/start {payload}", chat=private(world, boss)))
+    assert "链接已过期" in said, said
+    assert not world.emulator.sent_files
+
+
+async def test_office_staff_get_every_team_and_the_export_command_writes_the_same(
+    world: World, tmp_path: Path,
+) -> None:
+    boss1 = world.user("Boss1")
+    world.emulator.set_admin(world.group, boss1)
+    boss2 = world.emulator.add_user("Boss2")
+    team2 = world.emulator.add_group("夕阳红服务队", chat_id=FORUM_CHAT_ID, admins=[boss2])
+    alice = world.user("Alice")
+    world.emulator.add_member(team2, alice)
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(alice, "/signup 王姨", chat=team2)
+    code = await create_org(world)
+    await join(world, world.group, boss1, code)
+    await join(world, team2, boss2, code)
+    await hours(world, world.group, alice, 2, 3)  # 11-22 and 11-23, 3 h each
+    await hours(world, team2, alice, 1, 2)  # 11-23, 2 h
+    await world.harness.tick()
+    office = private(world, world.admin)
+    await world.say(world.admin, "/export 2026-11", chat=office)
+    name, content = sent_file(world, office)
+    assert name == "Ledger-幸福里社区居委会-2026-11-01 to 2026-11-24.xlsx"  # a month so far
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    service = cells(book, "Service records")
+    assert service[0][:3] == ["Team", "Date", "Weekday"]
+    assert [(r[0], r[1], r[6], r[7], r[11]) for r in service[1:]] == [
+        ("Sunrise Volunteers", datetime(2026, 11, 22), "王阿姨", "0001", 3),
+        ("Sunrise Volunteers", datetime(2026, 11, 23), "王阿姨", "0001", 3),
+        ("夕阳红服务队", datetime(2026, 11, 23), "王姨", "0001", 2),
+    ]
+    volunteers = cells(book, "Volunteers")
+    # One person across the organisation: both teams, 8 h, 80 points in its passbook.
+    assert volunteers[1][:3] == ["0001", "王阿姨", "Sunrise Volunteers、夕阳红服务队"]
+    assert volunteers[1][5] == 8 and volunteers[1][11] == 80
+    assert [r[:2] for r in cells(book, "Summary")[1:]] == [
+        ["Sunrise Volunteers", "Total"], ["Sunrise Volunteers", "Duty"],
+        ["夕阳红服务队", "Total"], ["夕阳红服务队", "Duty"],
+    ]
+
+    # `dutybot export --org 1` on the office's computer: the same workbook.
+    async with world.database.sessions() as session:
+        org_id = await session.scalar(select(Organisation.id))
+    assert org_id is not None
+    out = tmp_path / "ledger.xlsx"
+    written = await export_teams(
+        world.database.sessions, out, first=date(2026, 11, 1), last=date(2026, 11, 30),
+        org_id=org_id, group_id=None, csv=False, t=translator("en"),
+        rules=world.settings.recognition.rules, progress=False,
+    )
+    assert written.records == 3
+    again = openpyxl.load_workbook(out)
+    for title in book.sheetnames:
+        assert cells(again, title) == cells(book, title), title
+
+
+def test_the_export_command_says_what_is_wrong_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "dutybot.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "123:abc"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/d.db"\n',
+        encoding="utf-8",
+    )
+    assert main(["migrate", "--config", str(config)]) == 0
+    code = main(["export", "--config", str(config), "--org", "7", "--from", "2026-11-01",
+                 "--to", "2026-11-30", str(tmp_path / "out.xlsx")])
+    assert code == 2
+    assert "there is no organisation 7" in capsys.readouterr().err
+    assert not (tmp_path / "out.xlsx").exists()
