@@ -1,4 +1,5 @@
-"""/export [week|month|year|YYYY-MM|DATE..DATE] [csv]: the ledger workbook (台账), privately.
+"""/export [week|month|year|YYYY-MM|DATE..DATE] [csv|pdf]: the ledger (台账), privately: the
+workbook, its CSV files, or the printed ledger as a PDF.
 
 A leader asks in the group and gets the team's ledger; office staff ask privately and get
 every team of the organisation. Files hold personal data, so they go only to a private
@@ -20,6 +21,7 @@ from telegram.error import Forbidden
 from bot import views
 from bot.context import DutyContext, thread_of, user_ref
 from bot.documents.ledger_book import write_ledger
+from bot.documents.pdf_ledger import write_pdf_ledger
 from bot.i18n import translator
 from bot.permissions import is_bot_admin
 from commands.hours_syntax import parse_day
@@ -33,7 +35,7 @@ from storage.duties import local_today
 from storage.models import DocumentRequest, Group
 
 RANGE = re.compile(r"(\S+?)\s*(?:\.\.|~|至|到)\s*(\S+)")
-FORMATS = {"csv": "csv", "xlsx": "xlsx", "excel": "xlsx"}
+FORMATS = {"csv": "csv", "xlsx": "xlsx", "excel": "xlsx", "pdf": "pdf", "打印": "pdf"}
 SPOOL = 8 * 1024 * 1024  # a file kept in memory up to this size, on disk beyond
 LAST_MONTH_UNTIL = 5  # a bare /export on the 1st to the 5th means the month just ended
 
@@ -44,7 +46,7 @@ class Asked:
 
     first: date
     last: date
-    csv: bool
+    format: str  # xlsx, csv, pdf
 
 
 def parse_export(text: str, today: date) -> Asked | None:
@@ -59,14 +61,14 @@ def parse_export(text: str, today: date) -> Asked | None:
         first, last = parse_day(found[1], today), parse_day(found[2], today)
         if first is None or last is None or first > last or first > today:
             return None
-        return Asked(first, min(last, today), fmt == "csv")
+        return Asked(first, min(last, today), fmt)
     if not rest and today.day <= LAST_MONTH_UNTIL:  # month-end paperwork: the month before
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        return Asked(first, month_end(first), fmt == "csv")
+        return Asked(first, month_end(first), fmt)
     span = parse_period(rest, today)
     if span is None:
         return None
-    return Asked(span.first, span.last, fmt == "csv")
+    return Asked(span.first, span.last, fmt)
 
 
 async def export(update: Update, context: DutyContext) -> None:
@@ -98,7 +100,7 @@ async def export(update: Update, context: DutyContext) -> None:
             group_id=group.id if group is not None else None,
             org_id=org.id if org is not None else None,
             params={"first": asked.first.isoformat(), "last": asked.last.isoformat(),
-                    "csv": asked.csv},
+                    "format": asked.format},
             language=t.language, now=now,
         )
         await session.flush()
@@ -166,24 +168,27 @@ async def _send(context: DutyContext, request: DocumentRequest, user_id: int) ->
         return True
     first = date.fromisoformat(request.params["first"])
     last = date.fromisoformat(request.params["last"])
+    fmt = str(request.params["format"])
+    rules = services.settings.recognition.rules
     with tempfile.SpooledTemporaryFile(max_size=SPOOL) as out:
-        written = await write_ledger(
-            services.sessions, teams, first, last, t, out, csv=bool(request.params["csv"]),
-            rules=services.settings.recognition.rules,
-        )
+        if fmt == "pdf":
+            written = await write_pdf_ledger(services.sessions, teams, first, last, t, out,
+                                             rules=rules)
+        else:
+            written = await write_ledger(services.sessions, teams, first, last, t, out,
+                                         csv=fmt == "csv", rules=rules)
         out.seek(0)
+        caption = views.documents.ledger_caption(t, written.title, written.records, first, last)
         try:
             await context.bot.send_document(
-                user_id, InputFile(out.read(), filename=written.file_name),
-                caption=views.documents.ledger_caption(t, written, first, last),
+                user_id, InputFile(out.read(), filename=written.file_name), caption=caption
             )
         except Forbidden:
             return False
     async with transaction(services.sessions) as session:
         documents.note_sent(
             session, request, actor=user_id, now=services.clock.now(),
-            what={"first": first.isoformat(), "last": last.isoformat(),
-                  "csv": bool(request.params["csv"]), "teams": teams,
-                  "records": written.records},
+            what={"first": first.isoformat(), "last": last.isoformat(), "format": fmt,
+                  "teams": teams, "records": written.records},
         )
     return True

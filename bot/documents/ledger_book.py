@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from babel.dates import format_skeleton
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.documents.table import (
@@ -23,10 +22,10 @@ from bot.documents.table import (
     write_xlsx,
 )
 from bot.i18n import Translator
-from bot.views.labels import clock_label, locale_of, weekday_label
+from bot.views.labels import clock_label, period_label, weekday_label
 from bot.views.record import grade_label
 from storage import ledger as lg
-from storage.daybook import Figures, month_end
+from storage.daybook import Figures
 from storage.db import SessionFactory
 from storage.recognition import DEFAULT_RULES, Rules
 
@@ -39,15 +38,6 @@ def hours(minutes: int | None) -> float | None:
 def kg(grams: int) -> float:
     """Grams as kilograms."""
     return round(grams / 1000, 3)
-
-
-def period_label(t: Translator, first: date, last: date) -> str:
-    """`2026年11月` for a whole month, else `2026-11-01至2026-11-30` (or one day)."""
-    if first.day == 1 and last == month_end(first):
-        return format_skeleton("yMMMM", first, locale=locale_of(t))
-    if first == last:
-        return first.isoformat()
-    return t.gettext("{first} to {last}").format(first=first.isoformat(), last=last.isoformat())
 
 
 def title_of(ledger: lg.Ledger) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.documents.ledger_book import Written, period_label
 from bot.i18n import Translator
 from bot.render import esc
+from bot.views.labels import period_label
 
 
 def export_usage(t: Translator) -> str:
@@ -57,10 +57,9 @@ def no_longer_allowed(t: Translator) -> str:
     )
 
 
-def ledger_caption(t: Translator, written: Written, first: date, last: date) -> str:
+def ledger_caption(t: Translator, title: str, records: int, first: date, last: date) -> str:
     """The caption under the workbook."""
     return t.gettext(
         "📒 {title}: volunteer service ledger, {period}, {records} service records.\n"
         "It holds personal details: keep it safe and do not forward it to groups."
-    ).format(title=esc(written.title), period=period_label(t, first, last),
-             records=written.records)
+    ).format(title=esc(title), period=period_label(t, first, last), records=records)

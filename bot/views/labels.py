@@ -16,6 +16,7 @@ from bot.render import (
     mention,
 )
 from storage import attendance as att
+from storage.daybook import month_end
 from storage.models import (
     Duty,
     Shift,
@@ -30,6 +31,15 @@ def locale_of(t: Translator) -> str:
 def day_label(t: Translator, day: date) -> str:
     """`11月24日周二` / `Tue, Nov 24`."""
     return format_skeleton("MMMEd", day, locale=locale_of(t))
+
+
+def period_label(t: Translator, first: date, last: date) -> str:
+    """`2026年11月` for a whole month, else `2026-11-01至2026-11-30` (or one day)."""
+    if first.day == 1 and last == month_end(first):
+        return format_skeleton("yMMMM", first, locale=locale_of(t))
+    if first == last:
+        return first.isoformat()
+    return t.gettext("{first} to {last}").format(first=first.isoformat(), last=last.isoformat())
 
 
 def weekday_label(t: Translator, day: date) -> str:

@@ -134,6 +134,10 @@ def overview(
         ))
     lines.append(t.ngettext("{n} staff member", "{n} staff members", staff).format(n=staff))
     lines.append(settings_lines(t, org, chosen))
+    lines.append(t.gettext(
+        "The ledger of every team: /export here, or on the office's computer "
+        "dutybot export --org {id}"
+    ).format(id=org.id))
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.cli import main
@@ -36,6 +37,22 @@ def sent_file(world: World, chat: FakeChat) -> tuple[str, bytes]:
     name = files[-1].filename
     assert name is not None
     return name, files[-1].content
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, as a reader would copy it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def embedded_fonts(content: bytes) -> set[str]:
+    """The fonts a PDF carries inside it (a reader without them still shows the text)."""
+    found = set()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object().get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor.get_object():
+                found.add(str(font.get_object()["/BaseFont"]))
+    return found
 
 
 def cells(book: Any, title: str) -> list[list[Any]]:
@@ -185,17 +202,32 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
                             "", "3号楼", "18:40", "20:50", "1.50", "已确认"]
     assert len(rows) == len(service)
 
+    # The printed ledger: the shifts with who served, the figures, problems, signatures.
+    said = plain(await world.say(boss, "/export 2026-11 pdf"))
+    assert "已私信发给你" in said, said
+    name, content = sent_file(world, chat)
+    assert name == "台账-Sunrise Volunteers-2026年11月.pdf"
+    assert any(f.endswith("WenQuanYiMicroHei-0") for f in embedded_fonts(content))
+    text = pdf_text(content)
+    for expected in ("Sunrise Volunteers志愿服务台账", "2026年11月", "一、服务记录",
+                     "2026-11-23", "督导 19:00–21:00", "2号投放点",
+                     "王阿姨 1.50、张姐 1.75（待确认）", "李叔 2.50", "二、本期数据",
+                     "已确认时长（小时）", "4.00", "三、问题及处理情况", "3号楼垃圾桶盖坏了",
+                     "已报物业更换", "队长（签字）", "经办人（签字）"):
+        assert expected in text, (expected, text)
+
     async with world.database.sessions() as session:
         sent = (await session.scalars(
             select(AuditEntry).where(AuditEntry.action == "document.send")
             .order_by(AuditEntry.id)
         )).all()
         requests = (await session.scalars(select(DocumentRequest))).all()
-    assert [(e.actor_telegram_id, e.after["first"], e.after["last"], e.after["csv"])
+    assert [(e.actor_telegram_id, e.after["first"], e.after["last"], e.after["format"])
             for e in sent if e.after] == [
-        (boss.id, "2026-11-01", "2026-11-30", False), (boss.id, "2026-11-23", "2026-11-24", True),
+        (boss.id, "2026-11-01", "2026-11-30", "xlsx"),
+        (boss.id, "2026-11-23", "2026-11-24", "csv"), (boss.id, "2026-11-01", "2026-11-30", "pdf"),
     ]
-    assert len(requests) == 2
+    assert len(requests) == 3
 
 
 async def test_export_is_refused_to_volunteers_anonymous_admins_and_bad_periods(
@@ -210,7 +242,7 @@ async def test_export_is_refused_to_volunteers_anonymous_admins_and_bad_periods(
     said = plain(await world.say(None, "/export", sender_chat=world.group))  # type: ignore[arg-type]
     assert "匿名" in said and "私聊" in said, said
     for bad in ("/export 2027-01", "/export 2026-11-20..2026-11-10", "/export 下个世纪",
-                "/export month pdf"):
+                "/export month word"):
         said = plain(await world.say(boss, bad))
         assert "用法" in said, (bad, said)
     said = plain(await world.say(alice, "/export", chat=private(world, alice)))
@@ -264,6 +296,20 @@ async def test_office_staff_get_every_team_and_the_export_command_writes_the_sam
         ["Sunrise Volunteers", "Total"], ["Sunrise Volunteers", "Duty"],
         ["夕阳红服务队", "Total"], ["夕阳红服务队", "Duty"],
     ]
+
+    # The printed ledger in English: a section per team.
+    await world.say(world.admin, "/export 2026-11 pdf", chat=office)
+    name, content = sent_file(world, office)
+    assert name == "Ledger-幸福里社区居委会-2026-11-01 to 2026-11-24.pdf"
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+    assert len(pages) == 2, pages
+    assert "Sunrise Volunteers volunteer service ledger" in pages[0], pages[0]
+    assert "夕阳红服务队 volunteer service ledger" in pages[1], pages[1]
+    for expected in ("1. Shifts held", "hours outside the", "王阿姨 3.00",
+                     "Confirmed hours", "6.00", "Team leader (signature)", "Clerk (signature)",
+                     "(幸福里社区居委会)"):
+        assert expected in pages[0], (expected, pages[0])
+    assert "王姨 2.00" in pages[1], pages[1]
 
     # `dutybot export --org 1` on the office's computer: the same workbook.
     async with world.database.sessions() as session:
