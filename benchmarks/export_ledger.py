@@ -148,7 +148,8 @@ def child(url: str, out: str) -> None:
         try:
             await export_teams(
                 make_session_factory(engine), Path(out), first=FIRST, last=date(2026, 12, 31),
-                org_id=1, group_id=None, csv=out.endswith(".zip"), t=translator("zh_CN"),
+                org_id=1, group_id=None, fmt="csv" if out.endswith(".zip") else "xlsx",
+                t=translator("zh_CN"),
                 rules=DEFAULT_RULES, progress=False,
             )
         finally:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -191,19 +192,28 @@ def _day(text: str) -> date:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.export_cli import ExportError, export_ledger
+    from bot.export_cli import FORMATS, ExportError, export_ledger
 
     out: Path = args.out
+    fmt = FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        print(f"dutybot: {out} — name the file .xlsx (workbook), .zip (CSV files) or .pdf "
+              "(printed ledger)", file=sys.stderr)
+        return 2
+    today = SystemClock().now().astimezone(ZoneInfo(settings.bot.timezone)).date()
+    last = min(args.last, today)  # nothing is recorded ahead
     try:
         written = asyncio.run(export_ledger(
-            settings, out, first=args.first, last=args.last, org_id=args.org,
-            group_id=args.group, csv=out.suffix.lower() == ".zip", language=args.lang,
+            settings, out, first=args.first, last=last, org_id=args.org,
+            group_id=args.group, fmt=fmt, language=args.lang,
         ))
     except ExportError as exc:
         print(f"dutybot: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: {written.title}, {args.first}..{args.last}, "
-          f"{written.records} service records")
+    except OSError as exc:
+        print(f"dutybot: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: {written.title}, {args.first}..{last}, {written.records} service records")
     return 0
 
 
@@ -226,8 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--group", type=int, help="one team: its id or Telegram chat id")
     exp.add_argument("--from", dest="first", type=_day, required=True, help="YYYY-MM-DD")
     exp.add_argument("--to", dest="last", type=_day, required=True, help="YYYY-MM-DD")
-    exp.add_argument("--lang", help="zh_CN or en (default: the bot's language)")
-    exp.add_argument("out", type=Path, help="OUT.xlsx, or OUT.zip for CSV files")
+    exp.add_argument("--lang", choices=("zh_CN", "en"),
+                     help="the file's language (default: the bot's)")
+    exp.add_argument("out", type=Path,
+                     help="OUT.xlsx (workbook), OUT.zip (CSV files) or OUT.pdf (printed)")
     args = parser.parse_args(argv)
 
     try:

@@ -262,7 +262,7 @@ class Console:
                 number = call.result_message_id or params.get("message_id")
                 self.out(f"bot #{number}{where}{edited}: "
                          + html_to_plain(text).replace("\n", "\n     "))
-                self.save_file(call.result_message_id)
+                self.save_file(int(params.get("chat_id", 0)), call.result_message_id)
                 self.show_buttons(call)
             elif call.method == "editMessageReplyMarkup":
                 number = params.get("message_id")
@@ -272,9 +272,10 @@ class Console:
             elif call.method == "answerCallbackQuery" and params.get("text"):
                 self.out(f"bot (toast): {params['text']}")
 
-    def save_file(self, message_id: int | None) -> None:
+    def save_file(self, chat_id: int, message_id: int | None) -> None:
         """Save a file the bot sent (a workbook, a PDF) where the player can open it."""
-        sent = [f for f in self.emulator.sent_files if f.message_id == message_id and f.content]
+        sent = [f for f in self.emulator.sent_files
+                if f.chat_id == chat_id and f.message_id == message_id and f.content]
         if not sent or self.files_dir is None:
             return
         self.files_dir.mkdir(parents=True, exist_ok=True)

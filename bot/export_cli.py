@@ -12,11 +12,15 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.documents.ledger_book import Written, write_ledger
+from bot.documents.pdf_ledger import write_pdf_ledger
 from bot.i18n import Translator, translator
 from storage import orgs
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.models import Attendance, Group, Organisation
 from storage.recognition import Rules
+
+EARLIEST = date(2000, 1, 1)
+FORMATS = {".xlsx": "xlsx", ".zip": "csv", ".pdf": "pdf"}
 
 
 class ExportError(Exception):
@@ -25,15 +29,16 @@ class ExportError(Exception):
 
 async def export_ledger(
     settings: Settings, out: Path, *, first: date, last: date, org_id: int | None = None,
-    group_id: int | None = None, csv: bool = False, language: str | None = None,
+    group_id: int | None = None, fmt: str = "xlsx", language: str | None = None,
     progress: bool | None = None,
 ) -> Written:
-    """Write the ledger of an organisation's teams (or one team) for a period to `out`."""
+    """Write the ledger of an organisation's teams (or one team) for a period to `out`:
+    the workbook (xlsx), its CSV files (csv, a zip) or the printed ledger (pdf)."""
     engine = make_engine(settings.database.url)
     try:
         return await export_teams(
             make_session_factory(engine), out, first=first, last=last, org_id=org_id,
-            group_id=group_id, csv=csv, t=translator(language or settings.bot.language),
+            group_id=group_id, fmt=fmt, t=translator(language or settings.bot.language),
             rules=settings.recognition.rules,
             progress=sys.stderr.isatty() if progress is None else progress,
         )
@@ -43,12 +48,14 @@ async def export_ledger(
 
 async def export_teams(
     sessions: SessionFactory, out: Path, *, first: date, last: date, org_id: int | None,
-    group_id: int | None, csv: bool, t: Translator, rules: Rules, progress: bool,
+    group_id: int | None, fmt: str, t: Translator, rules: Rules, progress: bool,
 ) -> Written:
     """The export itself, on a session factory: the teams, the count for the progress bar,
     the file."""
     if first > last:
         raise ExportError(f"--from {first} is after --to {last}")
+    if first < EARLIEST:
+        raise ExportError(f"--from {first} is before {EARLIEST}: there is no ledger then")
     async with sessions() as session:
         if org_id is not None:
             org = await session.get(Organisation, org_id)
@@ -82,5 +89,7 @@ async def export_teams(
             else:
                 bar.update(task, description=sheet)
 
-        return await write_ledger(sessions, ids, first, last, t, out, csv=csv, rules=rules,
-                                  progress=moved)
+        if fmt == "pdf":
+            return await write_pdf_ledger(sessions, ids, first, last, t, out, rules=rules)
+        return await write_ledger(sessions, ids, first, last, t, out, csv=fmt == "csv",
+                                  rules=rules, progress=moved)

@@ -28,16 +28,21 @@ from commands.hours_syntax import parse_day
 from commands.org import staff_org_of
 from commands.signup import command_args
 from commands.stats import parse_period
-from storage import documents, members, orgs
+from storage import daybook, documents, members, orgs
 from storage.daybook import month_end
 from storage.db import transaction
 from storage.duties import local_today
 from storage.models import DocumentRequest, Group
 
-RANGE = re.compile(r"(\S+?)\s*(?:\.\.|~|至|到)\s*(\S+)")
-FORMATS = {"csv": "csv", "xlsx": "xlsx", "excel": "xlsx", "pdf": "pdf", "打印": "pdf"}
+SEPARATORS = re.compile(r"\.\.|~|～|至|到|—|–|-|－")
+FORMATS = {"csv": "csv", "xlsx": "xlsx", "xls": "xlsx", "excel": "xlsx", "pdf": "pdf",
+           "打印": "pdf"}
+# Periods /stats does not know: the week and the year before.
+BEFORE = {"上周": "week", "last week": "week", "去年": "year", "last year": "year"}
+NOW_WORDS = {"今", "今天", "现在", "now", "today"}
 SPOOL = 8 * 1024 * 1024  # a file kept in memory up to this size, on disk beyond
 LAST_MONTH_UNTIL = 5  # a bare /export on the 1st to the 5th means the month just ended
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -49,26 +54,53 @@ class Asked:
     format: str  # xlsx, csv, pdf
 
 
+def _format(text: str) -> tuple[str, str]:
+    """(the words without the format, the format): `本月 csv`, `本月csv`, `上个月 PDF`."""
+    for word in sorted(FORMATS, key=len, reverse=True):
+        if text.endswith(word):
+            return text[: -len(word)].strip(), FORMATS[word]
+    return text, "xlsx"
+
+
+def _range(text: str, today: date) -> tuple[date, date] | None:
+    """Two days with a separator between (`2026-10-01..2026-10-15`, `11月1日-11月15日`,
+    `11月1日至今`): tried at every separator, since ISO dates hold hyphens themselves."""
+    for found in SEPARATORS.finditer(text):
+        left, right = text[: found.start()].strip(), text[found.end():].strip()
+        first = parse_day(left, today) if left else None
+        last = today if right in NOW_WORDS else parse_day(right, today) if right else None
+        if first is not None and last is not None:
+            return first, last
+    return None
+
+
 def parse_export(text: str, today: date) -> Asked | None:
-    """The period and format; None for words that are neither."""
-    words = unicodedata.normalize("NFKC", text).casefold().split()
-    fmt = "xlsx"
-    if words and words[-1] in FORMATS:
-        fmt = FORMATS[words.pop()]
-    rest = " ".join(words)
-    found = RANGE.fullmatch(rest)
-    if found:
-        first, last = parse_day(found[1], today), parse_day(found[2], today)
-        if first is None or last is None or first > last or first > today:
-            return None
-        return Asked(first, min(last, today), fmt)
+    """The period and format; None for words that are neither, or a period not yet begun."""
+    rest, fmt = _format(" ".join(unicodedata.normalize("NFKC", text).casefold().split()))
     if not rest and today.day <= LAST_MONTH_UNTIL:  # month-end paperwork: the month before
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         return Asked(first, month_end(first), fmt)
-    span = parse_period(rest, today)
-    if span is None:
+    span = (
+        parse_period(rest, today) if rest not in BEFORE
+        else _before(BEFORE[rest], today)
+    )
+    if span is not None:
+        return Asked(span.first, span.last, fmt)
+    days = _range(rest, today)
+    if days is None:
+        day = parse_day(rest, today) if rest else None
+        days = (day, day) if day is not None else None
+    if days is None or days[0] > days[1] or days[0] > today or days[0] < EARLIEST:
         return None
-    return Asked(span.first, span.last, fmt)
+    return Asked(days[0], min(days[1], today), fmt)
+
+
+def _before(kind: str, today: date) -> daybook.Span:
+    """Last week (Monday to Sunday) or last year, whole."""
+    if kind == "week":
+        monday = today - timedelta(days=today.weekday() + 7)
+        return daybook.span("week", monday, today)
+    return daybook.span("year", date(today.year - 1, 1, 1), today)
 
 
 async def export(update: Update, context: DutyContext) -> None:
@@ -89,10 +121,16 @@ async def export(update: Update, context: DutyContext) -> None:
     elif await context.refused_unless_leader(update):
         return
     zone = group.timezone if group is not None else services.settings.bot.timezone
-    asked = parse_export(command_args(message), local_today(zone, now))
+    typed = command_args(message)
+    asked = parse_export(typed, local_today(zone, now))
     if asked is None:
-        await context.reply(update, views.documents.export_usage(t), kind="export")
+        await context.reply(update, views.documents.export_usage(t, typed), kind="export")
         return
+    if org is not None:
+        async with services.sessions() as session:
+            if not await orgs.team_ids(session, org.id):
+                await message.reply_text(views.documents.no_teams_yet(t))
+                return
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=now)
         request = documents.new_request(

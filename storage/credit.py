@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.attendance import lock_person, minutes_between
+from storage.attendance import lock_person
 from storage.db import locking
 from storage.hours import tally
 from storage.members import hidden_among
@@ -25,6 +25,7 @@ from storage.models import (
     Attendance,
     Group,
     Membership,
+    OrgMember,
     Outbox,
     OutboxStatus,
     Person,
@@ -38,7 +39,6 @@ from storage.orgs import (
     Scope,
     TeamDecided,
     decide,
-    member_of,
     rules_of,
     scope_by_key,
     scope_of_group,
@@ -69,17 +69,49 @@ async def standing(
     session: AsyncSession, person_id: int, scope: Scope, defaults: Rules
 ) -> Standing:
     """Stars from confirmed hours across the scope's teams plus opening hours."""
-    confirmed = (
-        await minutes_between(session, person_id=person_id, group_ids=scope.group_ids)
-    ).confirmed
-    opening, number = 0, None
+    return (await standings_in(session, scope, [person_id], defaults))[person_id]
+
+
+async def standings_in(
+    session: AsyncSession, scope: Scope, person_ids: Sequence[int], defaults: Rules, *,
+    until: date | None = None,
+) -> dict[int, Standing]:
+    """Several people's stars in one scope (the ledger's volunteers), reading the scope's
+    records once: confirmed hours by `hours.tally`, plus opening hours; `until` a day, as
+    they stood at its end (opening hours recorded as of a later day left out)."""
+    wanted = set(person_ids)
+    confirmed = dict.fromkeys(wanted, 0)
+    query = select(
+        Attendance.person_id, Attendance.is_open, Attendance.voided, Attendance.confirmed,
+        Attendance.minutes,
+    ).where(Attendance.group_id.in_(scope.group_ids))
+    if len(wanted) <= 1000:  # else read the scope through: cheaper than a long IN list
+        query = query.where(Attendance.person_id.in_(wanted))
+    if until is not None:
+        query = query.where(Attendance.local_date <= until)
+    async for row in await session.stream(query):
+        if row.person_id in wanted:
+            confirmed[row.person_id] += tally([row]).confirmed
+    members: dict[int, OrgMember] = {}
     if scope.org is not None:
-        member = await member_of(session, scope.org.id, person_id)
-        if member is not None:
-            opening, number = member.opening_minutes, number_text(scope.org, member)
+        found = await session.scalars(
+            select(OrgMember).where(OrgMember.org_id == scope.org.id,
+                                    OrgMember.person_id.in_(wanted))
+        )
+        members = {m.person_id: m for m in found.all()}
     rules = rules_of(scope.org, defaults)
-    return Standing(scope, stars(confirmed + opening, rules.star_hours), confirmed, opening,
-                    number)
+    out: dict[int, Standing] = {}
+    for person_id in wanted:
+        member = members.get(person_id)
+        opening = member.opening_minutes if member is not None and (
+            until is None or member.opening_as_of is None or member.opening_as_of <= until
+        ) else 0
+        number = number_text(scope.org, member) if member is not None and scope.org else None
+        out[person_id] = Standing(
+            scope, stars(confirmed[person_id] + opening, rules.star_hours),
+            confirmed[person_id], opening, number,
+        )
+    return out
 
 
 async def standings(

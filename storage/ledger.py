@@ -18,7 +18,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import daybook, points
-from storage.credit import standing
+from storage.credit import standings_in
 from storage.hours import Minutes, counts, present, tally
 from storage.models import (
     Attendance,
@@ -36,7 +36,6 @@ from storage.models import (
     Person,
     Photo,
     Problem,
-    ProblemStatus,
     Report,
     Shift,
     Training,
@@ -315,7 +314,9 @@ async def service_rows(
                 number=who.number if who else None,
                 building=who.buildings.get(a.group_id) if who else None,
                 checkin=_clock(a.checkin_at, team.zone),
-                checkout=_clock(a.checkout_at, team.zone),
+                # A forgotten check-out has no time: the bot closed the record later.
+                checkout=(None if source is Source.FORGOTTEN
+                          else _clock(a.checkout_at, team.zone)),
                 minutes=a.minutes if counts(a) else None,
                 status=status_of(a),
                 confirmed_by=(await _name_of_actor(session, ledger, a.confirmed_by)
@@ -409,8 +410,8 @@ class ProblemRow:
     raised_by: str
     place: str | None
     text: str
-    resolved: bool
-    resolved_at: datetime | None  # local
+    resolved: bool  # by the end of the period (as the summary counts it)
+    resolved_at: datetime | None  # local; may be after the period
     resolved_by: str
     resolution: str | None
 
@@ -454,7 +455,7 @@ async def problem_rows(session: AsyncSession, ledger: Ledger) -> list[ProblemRow
                 id=p.id, team=team, raised_at=raised_at,
                 raised_by=who.name(team.id) if who else "?",
                 place=await _place_of(session, p, team.zone), text=p.text,
-                resolved=p.status is ProblemStatus.RESOLVED,
+                resolved=p.resolved_at is not None and p.resolved_at < end,
                 resolved_at=_local(p.resolved_at, team.zone),
                 resolved_by=await _name_of_actor(session, ledger, p.resolved_by),
                 resolution=p.resolution,
@@ -466,7 +467,8 @@ async def problem_rows(session: AsyncSession, ledger: Ledger) -> list[ProblemRow
 
 @dataclass(frozen=True)
 class VolunteerRow:
-    """A volunteer's figures: the period's and all time (in the ledger's teams)."""
+    """A volunteer's figures: the period's, and up to its end (hours in the ledger's teams;
+    stars and points in the scope)."""
 
     who: Who
     teams: list[str]
@@ -487,8 +489,10 @@ async def _hours_by_person(
         Attendance.person_id, Attendance.is_open, Attendance.voided, Attendance.confirmed,
         Attendance.minutes, Attendance.companions,
     ).where(Attendance.group_id.in_(group_ids))
-    if first is not None and last is not None:
-        query = query.where(Attendance.local_date >= first, Attendance.local_date <= last)
+    if first is not None:
+        query = query.where(Attendance.local_date >= first)
+    if last is not None:
+        query = query.where(Attendance.local_date <= last)
     out: dict[int, tuple[Minutes, int]] = {}
     result = await session.stream(query)
     async for row in result:
@@ -505,7 +509,7 @@ async def volunteer_rows(session: AsyncSession, ledger: Ledger) -> list[Voluntee
     """Everyone on the teams' rosters (or with records in the period), by number then name."""
     ids = ledger.team_ids
     in_period = await _hours_by_person(session, ids, ledger.first, ledger.last)
-    all_time = await _hours_by_person(session, ids, None, None)
+    all_time = await _hours_by_person(session, ids, None, ledger.last)
     no_shows = {person: int(n) for person, n in (
         await session.execute(
             select(NoShow.person_id, func.count(NoShow.id))
@@ -524,19 +528,24 @@ async def volunteer_rows(session: AsyncSession, ledger: Ledger) -> list[Voluntee
         )
     ).all()}
     titles = {t.id: t.title for t in ledger.teams}
+    # Totals, stars and balances as they stood at the period's end: a ledger filed for
+    # October does not change when November's hours come in.
+    stars = await standings_in(session, ledger.scope, list(ledger.people), ledger.rules,
+                               until=ledger.last)
+    end = daybook.local_bounds(ledger.first, ledger.last, ledger.teams[0].zone)[1]
+    balances = await points.balances(session, ledger.scope.key, list(ledger.people),
+                                     before=end)
     out: list[VolunteerRow] = []
     for who in ledger.people.values():
-        mine = await standing(session, who.person_id, ledger.scope, ledger.rules)
         hours, times = in_period.get(who.person_id, (Minutes(), 0))
         out.append(VolunteerRow(
             who=who, teams=[titles[g] for g in who.names if g in titles],
             period=hours, total=all_time.get(who.person_id, (Minutes(), 0))[0],
-            person_times=times, stars=mine.stars.level,
-            points=await points.balance(session, ledger.scope.key, who.person_id),
+            person_times=times, stars=stars[who.person_id].stars.level,
+            points=balances.get(who.person_id, 0),
             no_shows=int(no_shows.get(who.person_id, 0)),
             training_minutes=int(trained.get(who.person_id, 0)),
         ))
-        session.expunge_all()
     return sorted(out, key=lambda v: (v.who.number is None, v.who.number or "", v.who.name()))
 
 

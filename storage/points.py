@@ -9,6 +9,7 @@ of the whole balance at the same moment cannot both pass.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,12 +26,24 @@ MAX_ITEM = 60
 
 async def balance(session: AsyncSession, scope_key: str, person_id: int) -> int:
     """The passbook's 结余: the sum of its lines, never a stored number."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-            PointsEntry.scope == scope_key, PointsEntry.person_id == person_id
-        )
+    return (await balances(session, scope_key, [person_id])).get(person_id, 0)
+
+
+async def balances(
+    session: AsyncSession, scope_key: str, person_ids: Collection[int], *,
+    before: datetime | None = None,
+) -> dict[int, int]:
+    """Several passbooks' balances in one scope (people without lines are left out); with
+    `before`, as they stood then."""
+    query = (
+        select(PointsEntry.person_id, func.sum(PointsEntry.points))
+        .where(PointsEntry.scope == scope_key, PointsEntry.person_id.in_(list(person_ids)))
+        .group_by(PointsEntry.person_id)
     )
-    return int(total or 0)
+    if before is not None:
+        query = query.where(PointsEntry.at < before)
+    rows = await session.execute(query)
+    return {person: int(total or 0) for person, total in rows.all()}
 
 
 async def passbook(session: AsyncSession, scope_key: str, person_id: int) -> list[PointsEntry]:

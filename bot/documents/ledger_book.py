@@ -121,8 +121,8 @@ def service_sheet(t: Translator, session: AsyncSession, ledger: lg.Ledger) -> Sh
         Column(t.gettext("Check-in"), 7, Kind.TIME), Column(t.gettext("Check-out"), 7, Kind.TIME),
         Column(t.gettext("Hours"), 8, Kind.HOURS), Column(t.gettext("Status"), 10),
         Column(t.gettext("Confirmed by"), 10), Column(t.gettext("Family members"), 8, Kind.INT),
-        Column(t.gettext("How recorded"), 16), Column(t.gettext("Note"), 24, Kind.WRAP),
-        Column(t.gettext("Corrections"), 44, Kind.WRAP),
+        Column(t.gettext("How recorded"), 22), Column(t.gettext("Note"), 18, Kind.WRAP),
+        Column(t.gettext("Corrections"), 36, Kind.WRAP),
     ]
 
     async def rows() -> AsyncIterator[Sequence[Sequence[Value]]]:
@@ -148,7 +148,7 @@ def report_sheet(t: Translator, session: AsyncSession, ledger: lg.Ledger) -> She
     """汇报: one row per report."""
     columns = [
         *_team(ledger, t),
-        Column(t.gettext("Date"), 11, Kind.DATE), Column(t.gettext("Shift"), 20),
+        Column(t.gettext("Date"), 11, Kind.DATE), Column(t.gettext("Shift"), 24),
         Column(t.gettext("Reported by"), 10), Column(t.gettext("Volunteer number"), 11),
         Column(t.gettext("Problems found"), 9, Kind.INT),
         Column(t.gettext("Residents dissuaded"), 9, Kind.INT),
@@ -206,10 +206,11 @@ def volunteer_sheet(t: Translator, session: AsyncSession, ledger: lg.Ledger) -> 
         Column(t.gettext("Skills"), 14),
         Column(t.gettext("Confirmed hours (period)"), 10, Kind.HOURS),
         Column(t.gettext("Pending hours (period)"), 10, Kind.HOURS),
-        Column(t.gettext("Confirmed hours (total)"), 10, Kind.HOURS),
-        Column(t.gettext("Pending hours (total)"), 10, Kind.HOURS),
-        Column(t.gettext("Person-times"), 8, Kind.INT), Column(t.gettext("Stars"), 6, Kind.INT),
-        Column(t.gettext("Points balance"), 8, Kind.INT),
+        Column(t.gettext("Confirmed hours (to the period's end)"), 10, Kind.HOURS),
+        Column(t.gettext("Pending hours (to the period's end)"), 10, Kind.HOURS),
+        Column(t.gettext("Person-times"), 8, Kind.INT),
+        Column(t.gettext("Stars (at the period's end)"), 8, Kind.INT),
+        Column(t.gettext("Points balance (at the period's end)"), 9, Kind.INT),
         Column(t.gettext("No-shows"), 7, Kind.INT),
         Column(t.gettext("Training hours"), 8, Kind.HOURS),
     ]

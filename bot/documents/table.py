@@ -69,6 +69,7 @@ class Book:
 Progress = Callable[[str, int], None]  # (sheet title, rows written so far)
 
 BOLD = Font(bold=True)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 
@@ -93,12 +94,17 @@ def _page_setup(sheet: WriteOnlyWorksheet, header: str) -> None:
 def _cell(ws: WriteOnlyWorksheet, value: Value, kind: Kind) -> Cell | Value:
     if value is None or value == "":
         return None
-    if kind is Kind.TEXT or kind is Kind.INT:
+    formula = isinstance(value, str) and value.startswith("=")
+    if (kind is Kind.TEXT or kind is Kind.INT) and not formula:
         return value  # the default style shows these as they are
     cell = WriteOnlyCell(ws, value)  # type: ignore[arg-type]  # dates and times are fine
+    if formula:
+        # What people typed is text: `=1+1` or `=cmd|…` as a name or a note must never
+        # become a formula when the office opens the workbook.
+        cell.data_type = "s"
     if kind is Kind.WRAP:
         cell.alignment = WRAPPED
-    else:
+    elif kind is not Kind.TEXT:
         cell.number_format = kind.value
     return cell
 
@@ -147,7 +153,10 @@ def csv_text(value: Value, kind: Kind) -> str:
         return value.strftime("%H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text  # Excel would run `=…`, `+…`, `-…`, `@…` as a formula
+    return text
 
 
 async def write_csv_zip(

@@ -9,13 +9,19 @@ from bot.render import esc
 from bot.views.labels import period_label
 
 
-def export_usage(t: Translator) -> str:
-    """How to ask for the ledger."""
-    return t.gettext(
+def export_usage(t: Translator, typed: str = "") -> str:
+    """How to ask for the ledger (after what could not be read, if anything was typed)."""
+    why = t.gettext(
+        "I cannot read “{typed}” as a period to export (days not yet come, and days before "
+        "2000, have no ledger)."
+    ).format(typed=esc(typed.strip()[:40])) + "\n" if typed.strip() else ""
+    return why + t.gettext(
         "Usage (leaders, in the group): /export for the ledger workbook of this month (of "
         "last month on the 1st to the 5th), or\n"
-        "/export week, /export year, /export 2026-10, /export 2026-10-01..2026-10-15\n"
-        "Add csv for CSV files instead: /export month csv\n"
+        "/export week, /export last week, /export year, /export 2026-10, "
+        "/export 2026-10-01..2026-10-15\n"
+        "Add csv for CSV files, or pdf for the printed ledger: /export month csv, "
+        "/export last month pdf\n"
         "The file holds personal details, so it comes to you in a private chat."
     )
 
@@ -33,6 +39,14 @@ def open_privately(t: Translator) -> str:
     return t.gettext(
         "📒 The ledger holds personal details, so I send it only in a private chat. "
         "Tap the button to open our chat; the link works for 24 hours and only for you."
+    )
+
+
+def no_teams_yet(t: Translator) -> str:
+    """Office staff asked before any team joined."""
+    return t.gettext(
+        "No team has joined your community yet, so there is no ledger. /org code gives a "
+        "join code for the teams."
     )
 
 

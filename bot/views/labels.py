@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_interval, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 from bot.i18n import Translator
@@ -34,12 +34,19 @@ def day_label(t: Translator, day: date) -> str:
 
 
 def period_label(t: Translator, first: date, last: date) -> str:
-    """`2026年11月` for a whole month, else `2026-11-01至2026-11-30` (or one day)."""
+    """`2026年11月` for a whole month, `2026年` for a year, `2026年11月1日至15日` otherwise."""
     if first.day == 1 and last == month_end(first):
         return format_skeleton("yMMMM", first, locale=locale_of(t))
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and (
+        first.year == last.year
+    ):
+        return format_skeleton("y", first, locale=locale_of(t))
     if first == last:
-        return first.isoformat()
-    return t.gettext("{first} to {last}").format(first=first.isoformat(), last=last.isoformat())
+        return format_skeleton("yMMMd", first, locale=locale_of(t))
+    # CLDR puts thin spaces around its dash; Chinese reads 至 there.
+    return format_interval(first, last, "yMMMd", locale=locale_of(t)).replace(
+        "\u2009–\u2009", t.gettext(" – ")
+    )
 
 
 def weekday_label(t: Translator, day: date) -> str:

@@ -114,7 +114,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     name, content = sent_file(world, chat)
     assert name == "台账-Sunrise Volunteers-2026年11月.xlsx"
     caption = world.emulator.bot_messages(chat)[-1].caption or ""
-    assert "Sunrise Volunteers志愿服务台账，2026年11月，共 3 条服务记录" in caption, caption
+    assert "Sunrise Volunteers · 志愿服务台账，2026年11月，共 3 条服务记录" in caption, caption
 
     book = openpyxl.load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["服务记录", "汇报", "问题", "志愿者", "培训与表彰", "汇总"]
@@ -130,7 +130,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
          time(18, 40), time(20, 50), 1.5, "已确认", "陈队长", 0, "群内签到",
          "晚到了一刻钟", "2026-11-24 10:00 陈队长：1.75 → 1.50 小时（晚到了一刻钟）"],
         [day, "周一", "19:00–21:00", "督导", "2号投放点", "张姐", None, None,
-         time(19, 10), time(22, 0), 1.75, "待确认", None, 1, "忘记签退（系统自动结束）",
+         time(19, 10), None, 1.75, "待确认", None, 1, "忘记签退（系统自动结束）",
          None, None],
         [day, "周一", None, "值班表以外的时长", None, "李叔", None, None,
          time(9, 0), time(11, 30), 2.5, "已确认", "陈队长", 0, "队长补录", "植树",
@@ -142,7 +142,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q4"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$1:$1" and ws.page_setup.fitToWidth == 1
-    assert ws.oddHeader.center.text == "Sunrise Volunteers志愿服务台账 2026年11月"
+    assert ws.oddHeader.center.text == "Sunrise Volunteers · 志愿服务台账 2026年11月"
 
     assert cells(book, "汇报") == [
         ["日期", "班次", "汇报人", "志愿者编号", "发现问题", "劝导次数", "分拣重量（公斤）",
@@ -150,7 +150,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
         [day, "督导 19:00–21:00", "王阿姨", None, 2, 3, 2.5, 10, "桶边很干净", 0],
     ]
     problems = cells(book, "问题")
-    assert problems[0] == ["编号", "记录时间", "记录人", "地点", "问题", "状态", "解决时间",
+    assert problems[0] == ["编号", "记录时间", "记录人", "地点", "问题", "期末状态", "解决时间",
                            "解决人", "处理情况"]
     assert problems[1:] == [[1, datetime(2026, 11, 23, 20, 50), "李叔", None,
                              "3号楼垃圾桶盖坏了", "已解决", datetime(2026, 11, 24, 10, 0),
@@ -158,8 +158,8 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     volunteers = cells(book, "志愿者")
     assert volunteers[0] == [
         "志愿者编号", "姓名", "队伍", "楼栋", "技能", "本期已确认（小时）", "本期待确认（小时）",
-        "累计已确认（小时）", "累计待确认（小时）", "本期服务人次", "星级", "积分结余", "缺勤",
-        "培训时长（小时）",
+        "累计已确认（截至期末，小时）", "累计待确认（截至期末，小时）", "本期服务人次",
+        "星级（期末）", "积分结余（期末）", "缺勤", "培训时长（小时）",
     ]
     team = "Sunrise Volunteers"
     assert volunteers[1:] == [
@@ -191,7 +191,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     said = plain(await world.say(boss, "/export 2026-11-23..2026-11-24 csv"))
     assert "已私信发给你" in said, said
     name, content = sent_file(world, chat)
-    assert name == "台账-Sunrise Volunteers-2026-11-23至2026-11-24.zip"
+    assert name == "台账-Sunrise Volunteers-2026年11月23日至24日.zip"
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert archive.namelist() == [f"{s}.csv" for s in book.sheetnames]
         raw = archive.read("服务记录.csv")
@@ -209,7 +209,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     assert name == "台账-Sunrise Volunteers-2026年11月.pdf"
     assert any(f.endswith("WenQuanYiMicroHei-0") for f in embedded_fonts(content))
     text = pdf_text(content)
-    for expected in ("Sunrise Volunteers志愿服务台账", "2026年11月", "一、服务记录",
+    for expected in ("Sunrise Volunteers · 志愿服务台账", "2026年11月", "一、服务记录",
                      "2026-11-23", "督导 19:00–21:00", "2号投放点",
                      "王阿姨 1.50、张姐 1.75（待确认）", "李叔 2.50", "二、本期数据",
                      "已确认时长（小时）", "4.00", "三、问题及处理情况", "3号楼垃圾桶盖坏了",
@@ -242,9 +242,9 @@ async def test_export_is_refused_to_volunteers_anonymous_admins_and_bad_periods(
     said = plain(await world.say(None, "/export", sender_chat=world.group))  # type: ignore[arg-type]
     assert "匿名" in said and "私聊" in said, said
     for bad in ("/export 2027-01", "/export 2026-11-20..2026-11-10", "/export 下个世纪",
-                "/export month word"):
+                "/export month word", "/export 0001-01-01..2026-11-15"):
         said = plain(await world.say(boss, bad))
-        assert "用法" in said, (bad, said)
+        assert "不是可以导出的时间段" in said and "用法" in said, (bad, said)
     said = plain(await world.say(alice, "/export", chat=private(world, alice)))
     assert "请在本队的群里发送 /export" in said, said
     assert not world.emulator.sent_files
@@ -279,7 +279,7 @@ async def test_office_staff_get_every_team_and_the_export_command_writes_the_sam
     office = private(world, world.admin)
     await world.say(world.admin, "/export 2026-11", chat=office)
     name, content = sent_file(world, office)
-    assert name == "Ledger-幸福里社区居委会-2026-11-01 to 2026-11-24.xlsx"  # a month so far
+    assert name == "Ledger-幸福里社区居委会-Nov 1 – 24, 2026.xlsx"  # a month so far
     book = openpyxl.load_workbook(io.BytesIO(content))
     service = cells(book, "Service records")
     assert service[0][:3] == ["Team", "Date", "Weekday"]
@@ -300,7 +300,7 @@ async def test_office_staff_get_every_team_and_the_export_command_writes_the_sam
     # The printed ledger in English: a section per team.
     await world.say(world.admin, "/export 2026-11 pdf", chat=office)
     name, content = sent_file(world, office)
-    assert name == "Ledger-幸福里社区居委会-2026-11-01 to 2026-11-24.pdf"
+    assert name == "Ledger-幸福里社区居委会-Nov 1 – 24, 2026.pdf"
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
     assert len(pages) == 2, pages
     assert "Sunrise Volunteers volunteer service ledger" in pages[0], pages[0]
@@ -318,7 +318,7 @@ async def test_office_staff_get_every_team_and_the_export_command_writes_the_sam
     out = tmp_path / "ledger.xlsx"
     written = await export_teams(
         world.database.sessions, out, first=date(2026, 11, 1), last=date(2026, 11, 30),
-        org_id=org_id, group_id=None, csv=False, t=translator("en"),
+        org_id=org_id, group_id=None, fmt="xlsx", t=translator("en"),
         rules=world.settings.recognition.rules, progress=False,
     )
     assert written.records == 3
@@ -341,3 +341,58 @@ def test_the_export_command_says_what_is_wrong_in_one_line(
     assert code == 2
     assert "there is no organisation 7" in capsys.readouterr().err
     assert not (tmp_path / "out.xlsx").exists()
+    code = main(["export", "--config", str(config), "--org", "7", "--from", "2026-11-01",
+                 "--to", "2026-11-30", str(tmp_path / "out.csv")])
+    assert code == 2 and ".zip (CSV files)" in capsys.readouterr().err
+    code = main(["export", "--config", str(config), "--org", "7", "--from", "1999-12-31",
+                 "--to", "2026-11-30", str(tmp_path / "out.pdf")])
+    assert code == 2 and "before 2000-01-01" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", "--config", str(config), "--org", "7", "--from", "2026-11-01",
+              "--to", "2026-11-30", "--lang", "fr", str(tmp_path / "out.xlsx")])
+
+
+async def test_what_people_typed_stays_text_and_problems_stand_as_at_the_period_end(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    mallory = world.user("Mallory")
+    at(world, "09:00", day=22)
+    await world.say(boss, "/signup 陈队长")
+    await world.say(mallory, "/signup =1+1 楼栋=@SUM(A1)")
+    await world.say(mallory, "/report 劝导1次 =HYPERLINK(\"http://x\") 结尾")
+    await world.say(mallory, "/problem =cmd|' /C calc'!A0")
+    await world.say(boss, "/hours =1+1 11-21 2 -2+3")
+    at(world, "10:00", day=24)
+    await world.say(boss, "/resolve 1 +换了新桶")
+    # The week of 11-16 to 11-22: the problem was raised then, resolved only on 11-24.
+    chat = private(world, boss)
+    await world.say(boss, "/start", chat=chat)
+    await world.say(boss, "/export 2026-11-16..2026-11-22")
+    _, content = sent_file(world, chat)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    typed = ["=1+1", "@SUM(A1)", "-2+3", "=HYPERLINK(\"http://x\") 结尾",
+             "=cmd|' /C calc'!A0", "+换了新桶"]
+    found = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value in typed]
+    assert {c.value for c in found} == set(typed)
+    assert all(c.data_type == "s" for c in found), [(c.coordinate, c.data_type) for c in found]
+    problem = cells(book, "问题")[1]
+    assert problem[5:] == ["未解决", datetime(2026, 11, 24, 10, 0), "陈队长", "+换了新桶"]
+    summary = cells(book, "汇总")[1]
+    assert summary[-3:] == [1, 0, 1]  # raised, resolved by the end, still open at the end
+
+    await world.say(boss, "/export 2026-11-16..2026-11-22 csv")
+    _, content = sent_file(world, chat)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        text = "".join(archive.read(n).decode("utf-8-sig") for n in archive.namelist())
+    for value in typed:  # Excel runs none of them: each starts with an apostrophe
+        assert f"'{value}" in text.replace('""', '"'), value
+
+
+async def test_office_staff_before_any_team_joined_are_told_so(world: World) -> None:
+    await create_org(world)
+    office = private(world, world.admin)
+    said = plain(await world.say(world.admin, "/export", chat=office))
+    assert "No team has joined your community yet" in said, said
+    assert not world.emulator.sent_files
