@@ -38,6 +38,7 @@ from bot.ratelimit import DutyRateLimiter
 from commands import (
     admin,
     attendance,
+    certificate,
     cover,
     duty,
     export,
@@ -169,7 +170,8 @@ def _wire(app: DutyApplication) -> None:
         ("me", today.me), ("remindme", notices.remindme), ("guide", notices.guide),
         ("noshow", attendance.noshow), ("org", org.org), ("stats", stats.stats),
         ("redeem", points.redeem), ("rewards", rewards.rewards_command),
-        ("export", export.export),
+        ("export", export.export), ("certificate", certificate.certificate),
+        ("verify", certificate.verify),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
@@ -206,6 +208,10 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(org.tap_decide, pattern=r"^org(ok|no):"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(today.tap_hide, pattern=r"^mehide:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(certificate.tap_ask, pattern=r"^certme:"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(certificate.tap_decide, pattern=r"^cert(ok|no):"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(record.tap_announce, pattern=r"^cmann:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(rewards.tap_ask, pattern=r"^rwask:"), group=COMMANDS)

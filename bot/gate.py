@@ -131,7 +131,9 @@ async def chat_migrated(update: Update, context: DutyContext) -> None:
 PERSONAL = {"signup", "leave", "checkin", "checkout", "report", "problem", "me"}
 PERSONAL_SHIFT_VERBS = {"claim", "release"}
 # Commands that change someone's records need a named actor: nobody may, as the group.
-RECORDS = {"hours", "noshow", "leader", "org", "redeem", "training", "commend", "rewards"}
+RECORDS = {
+    "hours", "noshow", "leader", "org", "redeem", "training", "commend", "rewards", "certificate",
+}
 # Commands whose answer is a file for one person: it goes privately, so it needs a name.
 FILES = {"export"}
 RECORDS_SHIFT_VERBS = {"assign", "unassign", "cancel"}

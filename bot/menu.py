@@ -62,6 +62,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 where=Where.GROUP),
     CommandSpec("stats", N_("The team's figures: /stats week, month or year")),
     CommandSpec("export", N_("Leaders: the ledger workbook (台账) of a month, privately")),
+    CommandSpec("certificate", N_("Leaders: ask the community office for a volunteer's "
+                                  "service certificate")),
+    CommandSpec("verify", N_("Check a service certificate by its number")),
     CommandSpec("training", N_("Leaders: record training (not service time)"),
                 where=Where.GROUP),
     CommandSpec("commend", N_("Leaders: record a commendation"), where=Where.GROUP),

@@ -8,9 +8,10 @@ from telegram import Update
 
 from bot import menu, notify_view, render
 from bot.context import DutyContext, GroupInfo, thread_of, user_ref
+from bot.documents.certificate_pdf import VERIFY_PREFIX
 from bot.i18n import Translator, translator
 from bot.notify_view import guide
-from commands import export
+from commands import certificate, export
 from commands.attendance import noshows_text
 from commands.org import STAFF_LINK_PREFIX, staff_link_opened
 from commands.today import me_text
@@ -36,6 +37,10 @@ async def start(update: Update, context: DutyContext) -> None:
         if context.args and context.args[0].startswith(documents.LINK_PREFIX):
             await export.link_opened(update, context,
                                      context.args[0][len(documents.LINK_PREFIX):])
+            return
+        if context.args and context.args[0].startswith(VERIFY_PREFIX):
+            await certificate.verify_number(update, context,
+                                            context.args[0][len(VERIFY_PREFIX):])
             return
         if context.args and context.args[0] == "guide":  # the deep link from /guide
             await message.reply_text(guide(t.language))

@@ -897,3 +897,41 @@ class DocumentRequest(Base):
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertificateStatus(enum.StrEnum):
+    """A service certificate (服务证明) from request to issue, or not."""
+
+    REQUESTED = "requested"
+    ISSUED = "issued"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+class Certificate(Base):
+    """A numbered service certificate: asked for by a leader or the volunteer, issued by the
+    organisation's office staff; verifiable by its number from the snapshot taken at issue."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_org_person", "org_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="RESTRICT"), default=None
+    )  # the team it was asked for in (a leader's request)
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    status: Mapped[CertificateStatus] = mapped_column(_enum(CertificateStatus))
+    requested_by: Mapped[int] = mapped_column(BigInteger)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Given at issue: letters, the year, a serial and six random characters.
+    number: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # What the certificate says, as issued (it keeps verifying whatever changes later).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reason: Mapped[str | None] = mapped_column(String(200), default=None)

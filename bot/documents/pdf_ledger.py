@@ -60,6 +60,7 @@ class Styles:
     heading: ParagraphStyle
     body: ParagraphStyle
     cell: ParagraphStyle
+    certificate: ParagraphStyle
 
 
 def styles() -> Styles:
@@ -76,6 +77,8 @@ def styles() -> Styles:
                                spaceBefore=8, spaceAfter=4),
         body=base,
         cell=ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
+        certificate=ParagraphStyle("certificate", parent=base, fontSize=13, leading=24,
+                                   firstLineIndent=26, spaceAfter=6),
     )
 
 

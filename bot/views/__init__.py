@@ -5,6 +5,7 @@ Every word goes through the catalog and every piece of user text through `render
 
 from bot.views import (
     attendance,
+    certificates,
     documents,
     duties,
     labels,
@@ -21,6 +22,6 @@ from bot.views import (
 )
 
 __all__ = [
-    "attendance", "documents", "duties", "labels", "mine", "orgs", "points", "record",
-    "reports", "rewards", "roster", "settings", "stats", "today",
+    "attendance", "certificates", "documents", "duties", "labels", "mine", "orgs", "points",
+    "record", "reports", "rewards", "roster", "settings", "stats", "today",
 ]

@@ -183,7 +183,9 @@ def me_keyboard(t: Translator, hidden: bool) -> InlineKeyboardMarkup:
         button = InlineKeyboardButton(
             t.gettext("Leave my name out of top lists"), callback_data="mehide:1"
         )
-    return InlineKeyboardMarkup([[button], [ask_button(t)]])
+    certificate = InlineKeyboardButton(t.gettext("📜 Ask for a service certificate"),
+                                       callback_data="certme:0")
+    return InlineKeyboardMarkup([[button], [ask_button(t)], [certificate]])
 
 
 def hidden_toast(t: Translator, hidden: bool) -> str:

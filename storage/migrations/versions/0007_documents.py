@@ -1,4 +1,4 @@
-"""documents: requests for the ledger workbook; the audit log found by object
+"""documents: requests for the ledger workbook, service certificates; the audit log found by object
 
 Revision ID: 0007
 Revises: 0006
@@ -39,10 +39,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
+    op.create_table('certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('first', sa.Date(), nullable=False),
+    sa.Column('last', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('requested', 'issued', 'declined', 'revoked', name='certificatestatus', native_enum=False, length=16), nullable=False),
+    sa.Column('requested_by', sa.BigInteger(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=True),
+    sa.Column('decided_by', sa.BigInteger(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by', sa.BigInteger(), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_certificates_group_id_groups'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_certificates_org_id_organisations'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_certificates_person_id_people'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
+    sa.UniqueConstraint('number', name=op.f('uq_certificates_number'))
+    )
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index('ix_certificates_org_person', ['org_id', 'person_id'], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_certificates_org_person')
+    op.drop_table('certificates')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_object')
     op.drop_table('document_requests')

@@ -1,0 +1,162 @@
+"""Service certificates: asking, issuing, revoking and verifying, in words."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.render import esc, plain_text
+from bot.views.labels import hours_label, period_label
+
+
+def usage(t: Translator) -> str:
+    """How /certificate is written."""
+    return plain_text(t,
+        "Usage (leaders, in the group): /certificate <name> [2026 | 2026-01-01..2026-06-30] — "
+        "ask the community office for a volunteer's service certificate (this year so far "
+        "by default); you can also reply to their message with /certificate. Volunteers ask "
+        "with the button in /me. Office staff, privately: /certificate revoke <number> "
+        "[reason]."
+    )
+
+
+def no_organisation(t: Translator) -> str:
+    """Lone teams cannot certify: the community office does."""
+    return t.gettext(
+        "Service certificates are issued by the community office, and this team has not "
+        "joined one yet (a group admin sends /org join and the join code)."
+    )
+
+
+def no_real_name(t: Translator, name: str) -> str:
+    """A certificate needs the real name."""
+    return plain_text(
+        t, "{name} has no real name on record, and a certificate carries it. They can send the "
+        "bot /realname <full name> privately, or the office staff can add it."
+    ).format(name=esc(name))
+
+
+def no_hours(t: Translator, name: str, first: date, last: date) -> str:
+    """Nothing confirmed in the period."""
+    return t.gettext(
+        "{name} has no confirmed hours in {period}, so there is nothing to certify."
+    ).format(name=esc(name), period=period_label(t, first, last))
+
+
+def already_asked(t: Translator, org: str) -> str:
+    """The same request is waiting."""
+    return t.gettext("This certificate was asked for already: {org} will issue it.").format(
+        org=esc(org))
+
+
+def asked(t: Translator, org: str, name: str, first: date, last: date) -> str:
+    """The request went to the office."""
+    return t.gettext(
+        "📜 Asked {org} for {name}'s service certificate ({period}). When the office issues "
+        "it, it comes to {name} privately."
+    ).format(org=esc(org), name=esc(name), period=period_label(t, first, last))
+
+
+def request_for_staff(
+    t: Translator, name: str, number: str, first: date, last: date, minutes: int
+) -> str:
+    """The request as office staff see it."""
+    return t.gettext(
+        "📜 Service certificate asked for: {name} ({number}), {period}, {hours} of confirmed "
+        "service. Issue it? You will be its clerk (经办人)."
+    ).format(name=esc(name), number=esc(number), period=period_label(t, first, last),
+             hours=hours_label(t, minutes))
+
+
+def decide_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
+    """Issue or decline."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t.gettext("Issue"), callback_data=f"certok:{certificate_id}"),
+        InlineKeyboardButton(t.gettext("Do not issue"), callback_data=f"certno:{certificate_id}"),
+    ]])
+
+
+def staff_only(t: Translator) -> str:
+    """Only the organisation's office staff issue and revoke."""
+    return t.gettext("Only the community office's staff issue or revoke certificates.")
+
+
+def issued_toast(t: Translator) -> str:
+    return t.gettext("Issued: the PDF is on its way.")
+
+
+def declined_toast(t: Translator) -> str:
+    return t.gettext("Not issued.")
+
+
+def already_decided(t: Translator) -> str:
+    return t.gettext("This request was decided already.")
+
+
+def no_real_name_now(t: Translator) -> str:
+    return t.gettext("The volunteer has no real name on record now: add it first (/realname).")
+
+
+def nothing_to_issue(t: Translator) -> str:
+    return t.gettext("There are no confirmed hours to certify any more.")
+
+
+def caption(t: Translator, snapshot: dict[str, Any], number: str) -> str:
+    """The caption under the certificate."""
+    return t.gettext(
+        "📜 Volunteer service certificate {number}: {name}, {hours}. Anyone can check it "
+        "with /verify {number}."
+    ).format(number=esc(number), name=esc(snapshot["name"]),
+             hours=hours_label(t, int(snapshot["minutes"])))
+
+
+def hand_it_over(t: Translator) -> str:
+    """The volunteer never started the bot: the issuer hands the PDF over."""
+    return t.gettext(
+        "The volunteer has not started a private chat with the bot, so only you got the "
+        "certificate: please pass it on."
+    )
+
+
+def revoked(t: Translator, number: str) -> str:
+    return t.gettext("Certificate {number} is revoked: /verify now says so.").format(
+        number=esc(number))
+
+
+def already_revoked(t: Translator, number: str) -> str:
+    return t.gettext("Certificate {number} was revoked before.").format(number=esc(number))
+
+
+def unknown_number(t: Translator, number: str) -> str:
+    return t.gettext(
+        "No certificate has the number {number}. Check it against the paper (letters, the "
+        "year, a serial and six characters)."
+    ).format(number=esc(number[:40]))
+
+
+def verify_usage(t: Translator) -> str:
+    return plain_text(t, "Usage: /verify <certificate number>, as printed on the certificate.")
+
+
+def verify_slow_down(t: Translator) -> str:
+    return t.gettext("You have checked many numbers in the last hour: try again later.")
+
+
+def verified(t: Translator, number: str, snapshot: dict[str, Any], revoked_on: date | None,
+             ) -> str:
+    """What anyone may learn: masked name, period, hours, issuer, issue date, status."""
+    first, last = date.fromisoformat(snapshot["first"]), date.fromisoformat(snapshot["last"])
+    issued = date.fromisoformat(snapshot["issued_on"])
+    status = (
+        t.gettext("❌ Revoked on {day}").format(day=period_label(t, revoked_on, revoked_on))
+        if revoked_on is not None else t.gettext("✅ Valid")
+    )
+    return t.gettext(
+        "📜 Certificate {number}\n{status}\nVolunteer: {masked}\nPeriod: {period}\n"
+        "Confirmed service: {hours}\nIssued by {org} on {issued}"
+    ).format(number=esc(number), status=status, masked=esc(snapshot["masked"]),
+             period=period_label(t, first, last), hours=hours_label(t, int(snapshot["minutes"])),
+             org=esc(snapshot["org"]), issued=period_label(t, issued, issued))

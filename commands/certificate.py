@@ -1,0 +1,271 @@
+"""/certificate and /verify: service certificates (服务证明).
+
+A leader asks in the group (`/certificate 王阿姨 2026`), or the volunteer with /me's button;
+the organisation's office staff issue with a button, and the PDF goes privately to the
+volunteer and the issuer. Anyone checks a number with `/verify <number>` or the QR code's
+link (`start=v-<number>`); staff withdraw one with `/certificate revoke <number> [reason]`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from telegram import InputFile, Message, Update
+from telegram.error import Forbidden
+
+from bot import views
+from bot.context import DutyContext, user_ref
+from bot.documents.certificate_pdf import certificate_pdf
+from bot.i18n import language_for_user, translator
+from commands.export import parse_export
+from commands.org import staff_org_of
+from commands.record import _people_named
+from commands.signup import command_args
+from storage import certificates, members, orgs
+from storage.db import transaction
+from storage.duties import local_today
+from storage.models import Certificate, Organisation, Person
+
+REVOKE_WORDS = {"revoke", "撤销", "作废"}
+VERIFY_LIMIT = 10  # /verify answers per person an hour: numbers are not to be guessed
+VERIFY_WINDOW = timedelta(hours=1)
+
+
+def _period(words: list[str], today: date) -> tuple[date, date] | None:
+    """This year so far by default; else a year, a month or days as /export reads them."""
+    if not words:
+        return today.replace(month=1, day=1), today
+    asked = parse_export(" ".join(words), today)
+    if asked is None or asked.format != "xlsx":
+        return None
+    return asked.first, asked.last
+
+
+async def certificate(update: Update, context: DutyContext) -> None:
+    """Ask for a volunteer's certificate (leaders, in the group); revoke one (staff)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    t = context.translator_for(update)
+    words = unicodedata.normalize("NFKC", command_args(message)).split()
+    if context.group is None:
+        await _privately(update, context, words)
+        return
+    if await context.refused_unless_leader(update):
+        return
+    group = context.group
+    services = context.services
+    async with services.sessions() as session:
+        org = await orgs.org_of_group(session, group.id)
+    if org is None:
+        await context.reply(update, views.certificates.no_organisation(t), kind="certificate")
+        return
+    people, rest = await _people_named(context, message, group.id, words)
+    period = _period(rest, local_today(group.timezone, services.clock.now()))
+    if len(people) != 1 or period is None:
+        await context.reply(update, views.certificates.usage(t), kind="certificate")
+        return
+    await _ask(context, update, org, people[0], period, group_id=group.id)
+
+
+async def _ask(
+    context: DutyContext, update: Update, org: Organisation, person: Person,
+    period: tuple[date, date], *, group_id: int | None,
+) -> None:
+    """Record the request and put it before the office's staff."""
+    user = update.effective_user
+    assert user is not None
+    t = context.translator_for(update)
+    services = context.services
+    now = services.clock.now()
+    name = person.real_name or person.telegram_name
+    async with transaction(services.sessions) as session:
+        result = await certificates.request(
+            session, org, person, first=period[0], last=period[1], requested_by=user.id,
+            group_id=group_id, now=now,
+        )
+        staff = await orgs.staff_people(session, org.id)
+        number = (await orgs.member_of(session, org.id, person.id))
+        label = orgs.volunteer_number(org, number) if number is not None else ""
+    match result:
+        case certificates.NoRealName():
+            text = views.certificates.no_real_name(t, await _roster_name(context, person))
+        case certificates.NoHours():
+            text = views.certificates.no_hours(t, name, *period)
+        case certificates.AlreadyAsked():
+            text = views.certificates.already_asked(t, org.name)
+        case certificates.Requested(found, minutes):
+            text = views.certificates.asked(t, org.name, name, *period)
+            for member in staff:
+                st = translator(language_for_user(member.language_code,
+                                                  services.settings.bot.language))
+                await services.outgoing.to_person(
+                    members.ref_of(member),
+                    views.certificates.request_for_staff(st, name, label, *period, minutes),
+                    markup=views.certificates.decide_keyboard(st, found.id),
+                )
+    await context.reply(update, text, kind="certificate")
+
+
+async def _roster_name(context: DutyContext, person: Person) -> str:
+    async with context.services.sessions() as session:
+        return await members.roster_name(session, person.id) or person.telegram_name
+
+
+async def tap_ask(update: Update, context: DutyContext) -> None:
+    """/me's button: the volunteer asks for this year's certificate."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.translator_for(update)
+    services = context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        person = await members.upsert_person(session, user_ref(query.from_user), now=now)
+        scopes = [s for s in await orgs.scopes_of_person(session, person.id) if s.org is not None]
+    await query.answer()
+    if not scopes:
+        await context.bot.send_message(query.from_user.id, views.certificates.no_organisation(t))
+        return
+    org = scopes[0].org
+    assert org is not None
+    today = local_today(services.settings.bot.timezone, now)
+    await _ask(context, update, org, person, (today.replace(month=1, day=1), today),
+               group_id=None)
+
+
+async def tap_decide(update: Update, context: DutyContext) -> None:
+    """Office staff issue (certok) or decline (certno) a requested certificate."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.translator_for(update)
+    services = context.services
+    now = services.clock.now()
+    issue = query.data.startswith("certok:")
+    certificate_id = int(query.data.partition(":")[2] or 0)
+    async with transaction(services.sessions) as session:
+        found = await session.get(Certificate, certificate_id)
+        staff = await members.person_of(session, query.from_user.id)
+        if found is None or staff is None or not await orgs.is_staff(
+            session, found.org_id, staff.id
+        ):
+            result: certificates.DecideResult | None = None
+        else:
+            result = await certificates.decide(
+                session, certificate_id, issue=issue, staff=staff, now=now,
+                today=local_today(services.settings.bot.timezone, now),
+            )
+            if not isinstance(result, certificates.Issued | certificates.Declined):
+                session.expunge_all()
+    match result:
+        case None:
+            await query.answer(views.certificates.staff_only(t), show_alert=True)
+        case certificates.Issued(done, person):
+            await query.answer(views.certificates.issued_toast(t))
+            await _deliver(context, query.message, done, person, query.from_user.id)
+        case certificates.Declined():
+            await query.answer(views.certificates.declined_toast(t))
+            if isinstance(query.message, Message):
+                await services.outgoing.edit_markup(query.message.chat.id,
+                                                    query.message.message_id, None)
+        case certificates.AlreadyDecided():
+            await query.answer(views.certificates.already_decided(t))
+        case certificates.NoRealName():
+            await query.answer(views.certificates.no_real_name_now(t), show_alert=True)
+        case certificates.NoHours() | certificates.NotFound():
+            await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
+
+
+async def _deliver(
+    context: DutyContext, message: object, done: Certificate, person: Person, issuer: int
+) -> None:
+    """The PDF to the issuer and, where the bot may write to them, the volunteer."""
+    assert done.snapshot is not None and done.number is not None
+    services = context.services
+    t = translator(services.settings.bot.language)
+    pdf = certificate_pdf(t, done.snapshot, done.number, context.bot.username)
+    name = t.gettext("Certificate-{number}.pdf").format(number=done.number)
+    caption = views.certificates.caption(t, done.snapshot, done.number)
+    if isinstance(message, Message):
+        await services.outgoing.edit_markup(message.chat.id, message.message_id, None)
+    await context.bot.send_document(issuer, InputFile(pdf, filename=name), caption=caption)
+    if person.telegram_user_id == issuer:
+        return
+    try:
+        await context.bot.send_document(person.telegram_user_id, InputFile(pdf, filename=name),
+                                        caption=caption)
+    except Forbidden:
+        await context.bot.send_message(issuer, views.certificates.hand_it_over(t))
+
+
+async def _privately(update: Update, context: DutyContext, words: list[str]) -> None:
+    """Staff: `/certificate revoke <number> [reason]`; anyone else is told where to ask."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    t = context.translator_for(update)
+    if not words or words[0].casefold() not in REVOKE_WORDS or len(words) < 2:
+        await message.reply_text(views.certificates.usage(t))
+        return
+    org = await staff_org_of(context, user.id)
+    services = context.services
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        staff = await members.person_of(session, user.id)
+        if org is None or staff is None or not await orgs.is_staff(session, org.id, staff.id):
+            result: certificates.RevokeResult | None = None
+        else:
+            result = await certificates.revoke(
+                session, org.id, words[1], staff=staff, reason=" ".join(words[2:]) or None,
+                now=now,
+            )
+    match result:
+        case None:
+            await message.reply_text(views.certificates.staff_only(t))
+        case certificates.Revoked(found):
+            await message.reply_text(views.certificates.revoked(t, found.number or ""))
+        case certificates.AlreadyRevoked(found):
+            await message.reply_text(views.certificates.already_revoked(t, found.number or ""))
+        case certificates.NotFound():
+            await message.reply_text(views.certificates.unknown_number(t, words[1]))
+
+
+async def verify(update: Update, context: DutyContext) -> None:
+    """/verify <number>: what anyone may learn from a certificate's number."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_args(message).split()
+    if not words:
+        await context.reply(update, views.certificates.verify_usage(
+            context.translator_for(update)), kind="verify")
+        return
+    await verify_number(update, context, words[0])
+
+
+async def verify_number(update: Update, context: DutyContext, number: str) -> None:
+    """Answer for one number (also the QR code's link), at most VERIFY_LIMIT an hour."""
+    user = update.effective_user
+    if user is None:
+        return
+    t = context.translator_for(update)
+    services = context.services
+    now = services.clock.now()
+    recent = [at for at in services.verifications.get(user.id, []) if now - at < VERIFY_WINDOW]
+    if len(recent) >= VERIFY_LIMIT:
+        await context.reply(update, views.certificates.verify_slow_down(t), kind="verify")
+        return
+    services.verifications[user.id] = [*recent, now]
+    async with services.sessions() as session:
+        found = await certificates.verify(session, number)
+    match found:
+        case certificates.Verified(number=known, snapshot=snapshot, revoked_at=revoked_at):
+            text = views.certificates.verified(t, known, snapshot, _local(revoked_at, context))
+        case _:
+            text = views.certificates.unknown_number(t, number)
+    await context.reply(update, text, kind="verify")
+
+
+def _local(at: datetime | None, context: DutyContext) -> date | None:
+    return local_today(context.services.settings.bot.timezone, at) if at is not None else None

@@ -1,0 +1,320 @@
+"""Service certificates (服务证明): whoever organises records, whoever records certifies.
+
+A team's leader or the volunteer asks; only the organisation's office staff issue, and the
+issuing staff member is the 经办人. Hours are confirmed hours only. At issue the certificate
+gets a number that cannot be guessed and a snapshot of what it says, so it keeps verifying
+(and shows the same) whatever changes in the records later; staff may revoke it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.db import locking
+from storage.hours import tally
+from storage.models import (
+    Attendance,
+    Certificate,
+    CertificateStatus,
+    Duty,
+    Organisation,
+    Person,
+    Shift,
+)
+from storage.orgs import CODE_LETTERS, number_of, org_settings, team_ids, volunteer_number
+
+RANDOM_LENGTH = 6
+DEFAULT_PREFIX = "ZM"  # 证明
+
+
+def mask_name(name: str) -> str:
+    """`王阿姨` → `王*姨`, `王芳` → `王*`: enough to recognise, not to find someone."""
+    chars = list(name.strip())
+    if len(chars) <= 1:
+        return "*"
+    if len(chars) == 2:
+        return chars[0] + "*"
+    return chars[0] + "*" * (len(chars) - 2) + chars[-1]
+
+
+def certificate_prefix(org: Organisation) -> str:
+    """The letters of the organisation's volunteer number prefix (`XFL`), else `ZM`."""
+    letters = "".join(c for c in org_settings(org).prefix if c.isascii() and c.isalpha())
+    return letters.upper() or DEFAULT_PREFIX
+
+
+def normal_number(raw: str) -> str:
+    """A number as typed or scanned (any case, full-width, spaces) in its stored form."""
+    return "".join(raw.split()).upper().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Served:
+    """Confirmed minutes of one duty at one place (None: hours outside the roster)."""
+
+    duty: str | None
+    place: str | None
+    minutes: int
+
+
+async def served_in(
+    session: AsyncSession, org_id: int, person_id: int, first: date, last: date
+) -> list[Served]:
+    """What the person served across the organisation's teams: confirmed hours only (by
+    `hours.tally`), per duty and place, most first."""
+    rows = await session.execute(
+        select(Attendance, Duty.name, Duty.place)
+        .outerjoin(Shift, Shift.id == Attendance.shift_id)
+        .outerjoin(Duty, Duty.id == Shift.duty_id)
+        .where(
+            Attendance.person_id == person_id,
+            Attendance.group_id.in_(await team_ids(session, org_id)),
+            Attendance.local_date >= first, Attendance.local_date <= last,
+        )
+    )
+    found: dict[tuple[str | None, str | None], int] = {}
+    for attendance, duty, place in rows.all():
+        minutes = tally([attendance]).confirmed
+        if minutes:
+            found[(duty, place)] = found.get((duty, place), 0) + minutes
+    return sorted((Served(d, p, m) for (d, p), m in found.items()),
+                  key=lambda s: (-s.minutes, s.duty or "", s.place or ""))
+
+
+# ---- asking ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Requested:
+    """Asked for: the office staff are to be asked."""
+
+    certificate: Certificate
+    minutes: int
+
+
+@dataclass(frozen=True)
+class NoRealName:
+    """A certificate carries the real name: the person has none yet."""
+
+
+@dataclass(frozen=True)
+class NoHours:
+    """No confirmed hours in the period: nothing to certify."""
+
+
+@dataclass(frozen=True)
+class AlreadyAsked:
+    """The same certificate is waiting for the office already."""
+
+    certificate: Certificate
+
+
+RequestResult = Requested | NoRealName | NoHours | AlreadyAsked
+
+
+async def request(
+    session: AsyncSession, org: Organisation, person: Person, *, first: date, last: date,
+    requested_by: int, group_id: int | None, now: datetime,
+) -> RequestResult:
+    """Ask the office for a certificate of the person's confirmed hours in the period."""
+    if not person.real_name:
+        return NoRealName()
+    waiting = await session.scalar(
+        select(Certificate).where(
+            Certificate.org_id == org.id, Certificate.person_id == person.id,
+            Certificate.first == first, Certificate.last == last,
+            Certificate.status == CertificateStatus.REQUESTED,
+        )
+    )
+    if waiting is not None:
+        return AlreadyAsked(waiting)
+    minutes = sum(s.minutes for s in await served_in(session, org.id, person.id, first, last))
+    if not minutes:
+        return NoHours()
+    certificate = Certificate(
+        org_id=org.id, person_id=person.id, group_id=group_id, first=first, last=last,
+        status=CertificateStatus.REQUESTED, requested_by=requested_by, requested_at=now,
+    )
+    session.add(certificate)
+    await session.flush()
+    audit.record(
+        session, at=now, action="certificate.request", object_type="certificate",
+        object_id=certificate.id, actor=requested_by, group_id=group_id,
+        after={"person_id": person.id, "first": first.isoformat(), "last": last.isoformat()},
+    )
+    return Requested(certificate, minutes)
+
+
+# ---- issuing ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issued:
+    """Issued: the snapshot says what the PDF shows; the person is to get it."""
+
+    certificate: Certificate
+    person: Person
+
+
+@dataclass(frozen=True)
+class Declined:
+    """Not issued; the person who asked is to be told."""
+
+    certificate: Certificate
+
+
+@dataclass(frozen=True)
+class AlreadyDecided:
+    """Another staff member (or a double tap) decided first."""
+
+    certificate: Certificate
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """No such certificate in the organisation."""
+
+
+DecideResult = Issued | Declined | AlreadyDecided | NoRealName | NoHours | NotFound
+
+
+async def _serial(session: AsyncSession, org: Organisation, year: int) -> int:
+    """The next serial of the year (the organisation's row is locked by the caller)."""
+    issued = await session.scalar(
+        select(func.count(Certificate.id)).where(
+            Certificate.org_id == org.id, Certificate.number.is_not(None),
+            Certificate.decided_at >= datetime(year, 1, 1, tzinfo=UTC),
+            Certificate.decided_at < datetime(year + 1, 1, 1, tzinfo=UTC),
+        )
+    )
+    return int(issued or 0) + 1
+
+
+def _random() -> str:
+    return "".join(secrets.choice(CODE_LETTERS) for _ in range(RANDOM_LENGTH))
+
+
+async def decide(
+    session: AsyncSession, certificate_id: int, *, issue: bool, staff: Person, now: datetime,
+    today: date,
+) -> DecideResult:
+    """Issue (number, snapshot) or decline a requested certificate: office staff only (the
+    caller checks), once."""
+    found = await session.get(Certificate, certificate_id)
+    if found is None:
+        return NotFound()
+    org = await session.scalar(locking(select(Organisation).where(Organisation.id == found.org_id)))
+    certificate = await session.scalar(
+        locking(select(Certificate).where(Certificate.id == certificate_id))
+    )
+    assert org is not None and certificate is not None
+    if certificate.status is not CertificateStatus.REQUESTED:
+        return AlreadyDecided(certificate)
+    person = await session.get(Person, certificate.person_id)
+    assert person is not None
+    if not issue:
+        certificate.status = CertificateStatus.DECLINED
+        certificate.decided_by, certificate.decided_at = staff.telegram_user_id, now
+        _audit(session, certificate, "certificate.decline", staff, now)
+        return Declined(certificate)
+    if not person.real_name:
+        return NoRealName()
+    served = await served_in(session, org.id, person.id, certificate.first, certificate.last)
+    minutes = sum(s.minutes for s in served)
+    if not minutes:
+        return NoHours()
+    certificate.decided_by, certificate.decided_at = staff.telegram_user_id, now
+    member = await number_of(session, org.id, person.id, now=now)
+    serial = await _serial(session, org, today.year)
+    certificate.number = f"{certificate_prefix(org)}{today.year}-{serial:04d}-{_random()}"
+    chosen = org_settings(org)
+    certificate.status = CertificateStatus.ISSUED
+    certificate.snapshot = {
+        "name": person.real_name, "masked": mask_name(person.real_name),
+        "volunteer_number": volunteer_number(org, member),
+        "first": certificate.first.isoformat(), "last": certificate.last.isoformat(),
+        "minutes": minutes,
+        "served": [[s.duty, s.place, s.minutes] for s in served],
+        "org": org.name, "head": chosen.head, "phone": chosen.phone,
+        "clerk": staff.real_name or staff.telegram_name, "issued_on": today.isoformat(),
+    }
+    _audit(session, certificate, "certificate.issue", staff, now)
+    return Issued(certificate, person)
+
+
+def _audit(
+    session: AsyncSession, certificate: Certificate, action: str, staff: Person, now: datetime
+) -> None:
+    audit.record(
+        session, at=now, action=action, object_type="certificate", object_id=certificate.id,
+        actor=staff.telegram_user_id, group_id=certificate.group_id,
+        after={"number": certificate.number, "status": certificate.status.value},
+    )
+
+
+# ---- revoking and verifying ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Revoked:
+    """Revoked now: it verifies as revoked from today."""
+
+    certificate: Certificate
+
+
+@dataclass(frozen=True)
+class AlreadyRevoked:
+    """It was revoked before."""
+
+    certificate: Certificate
+
+
+RevokeResult = Revoked | AlreadyRevoked | NotFound
+
+
+async def revoke(
+    session: AsyncSession, org_id: int, number: str, *, staff: Person, reason: str | None,
+    now: datetime,
+) -> RevokeResult:
+    """Staff withdraw an issued certificate of their organisation (audited)."""
+    certificate = await session.scalar(
+        locking(select(Certificate).where(Certificate.number == normal_number(number)))
+    )
+    if certificate is None or certificate.org_id != org_id:
+        return NotFound()
+    if certificate.status is CertificateStatus.REVOKED:
+        return AlreadyRevoked(certificate)
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at, certificate.revoked_by = now, staff.telegram_user_id
+    certificate.reason = reason
+    audit.record(
+        session, at=now, action="certificate.revoke", object_type="certificate",
+        object_id=certificate.id, actor=staff.telegram_user_id, group_id=certificate.group_id,
+        before={"status": "issued"}, after={"status": "revoked", "number": certificate.number},
+        note=reason,
+    )
+    return Revoked(certificate)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What anyone may learn from a number: the masked name, period, hours, issuer, issue
+    date and whether it still stands."""
+
+    number: str
+    snapshot: dict[str, Any]
+    revoked_at: datetime | None
+
+
+async def verify(session: AsyncSession, number: str) -> Verified | NotFound:
+    """Look a certificate up by its number (only issued ones exist to the public)."""
+    certificate = await session.scalar(
+        select(Certificate).where(Certificate.number == normal_number(number))
+    )
+    if certificate is None or certificate.snapshot is None:
+        return NotFound()
+    return Verified(certificate.number or "", certificate.snapshot, certificate.revoked_at)

@@ -1,0 +1,157 @@
+"""Service certificates end to end: a leader asks, the office issues with a button, the PDF
+says who, how long, what and who issued it, its QR code carries the verification link, and
+/verify answers valid, then revoked."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from storage.models import AuditEntry, Certificate, CertificateStatus
+from tests.e2e.conftest import World
+from tests.e2e.test_export import sent_file
+from tests.e2e.test_orgs import create_org, hours, join, private
+from tests.e2e.test_roster import plain
+
+pytestmark = pytest.mark.usefixtures("many_commands")
+
+
+def qr_links(content: bytes) -> list[str]:
+    """What the QR codes drawn in a PDF say, read from its images."""
+    found = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for image in page.images:
+            picture = Image.open(io.BytesIO(image.data))
+            found += [code.text for code in zxingcpp.read_barcodes(picture)]
+    return found
+
+
+async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(bob, "/signup 李叔")
+    # A lone team cannot certify: the community office does.
+    said = plain(await world.say(boss, "/certificate 王阿姨"))
+    assert "服务证明由社区出具，本队还没有加入社区" in said, said
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    office = private(world, world.admin)
+    await world.say(world.admin, "/org settings head=张主任", chat=office)
+    await world.say(world.admin, "/org settings phone=021-5555-0100", chat=office)
+    await hours(world, world.group, alice, 2, 3)  # 11-22 and 11-23: 6 h outside the roster
+
+    said = plain(await world.say(boss, "/certificate 王阿姨"))
+    assert "王阿姨还没有登记实名，证明上要写实名" in said and "/realname" in said, said
+    said = plain(await world.say(bob, "/certificate 王阿姨"))
+    assert "只有本队队长" in said, said
+    said = plain(await world.say(boss, "/certificate 李叔"))
+    assert "还没有登记实名" in said, said
+    chat = private(world, alice)
+    await world.say(alice, "/realname 王秀英", chat=chat)
+
+    before = len(world.emulator.bot_messages(office))
+    said = plain(await world.say(boss, "/certificate 王阿姨 2026"))
+    assert "已向幸福里社区居委会申请王秀英的服务证明（2026年1月1日至11月24日）" in said, said
+    said = plain(await world.say(boss, "/certificate 王阿姨 2026"))
+    assert "已经申请过了" in said, said
+    [request] = world.emulator.bot_messages(office)[before:]
+    assert "王秀英 (0001)" in (request.text or "") and "6 h" in (request.text or ""), request.text
+    # Someone who is not office staff cannot issue, even with the button's data.
+    world.emulator.tap(request, 0, boss)
+    await world.settle()
+    async with world.database.sessions() as session:
+        [waiting] = (await session.scalars(select(Certificate))).all()
+        assert waiting.status is CertificateStatus.REQUESTED and waiting.number is None
+
+    world.emulator.tap(request, 0, world.admin)
+    world.emulator.tap(request, 0, world.admin)  # a double tap issues once
+    await world.settle()
+    name, content = sent_file(world, chat)
+    office_name, office_copy = sent_file(world, office)
+    assert content == office_copy and name == office_name
+    found = re.fullmatch(r"志愿服务证明-(ZM2026-0001-[A-Z2-9]{6})\.pdf", name)
+    assert found is not None, name
+    number = found[1]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    flat = text.replace("\n", "")
+    for expected in ("志愿服务证明", f"编号：{number}", "兹证明王秀英", "志愿者编号：0001",
+                     "证件类型：", "证件号码：", "2026年1月1日至11月24日", "幸福里社区居委会",
+                     "累计服务时长6 小时", "服务内容：其他志愿服务6 小时", "特此证明",
+                     "负责人：张主任", "经办人：Office", "联系电话：021-5555-0100",
+                     "出具日期：2026年11月24日", "盖章处"):
+        assert expected in flat, (expected, text)
+    link = f"https://t.me/{world.emulator.bot_user.username}?start=v-{number}"
+    assert qr_links(content) == [link]
+
+    # The QR code's link, and /verify by anyone: the masked name, period, hours, issuer.
+    carol = world.user("Carol")
+    said = plain(await world.say(carol, f"/start v-{number}", chat=private(world, carol)))
+    for expected in ("✅ 有效", "志愿者：王*英", "2026年1月1日至11月24日", "已确认服务时长：6 小时",
+                     "幸福里社区居委会于2026年11月24日出具"):
+        assert expected in said, (expected, said)
+    assert "王秀英" not in said and "志愿者编号" not in said
+    said = plain(await world.say(carol, f"/verify {number.lower()}"))
+    assert "✅ 有效" in said, said
+    said = plain(await world.say(carol, "/verify ZM2026-0001-AAAAAA"))
+    assert "没有编号为 ZM2026-0001-AAAAAA 的证明" in said, said
+
+    # Revoked by the office: it verifies as revoked, from the snapshot taken at issue.
+    said = plain(await world.say(boss, f"/certificate revoke {number}", chat=private(world, boss)))
+    assert "只有社区工作人员" in said, said
+    said = plain(await world.say(world.admin, f"/certificate revoke {number} 信息有误",
+                                 chat=office))
+    assert f"{number} is revoked" in said, said
+    said = plain(await world.say(carol, f"/verify {number}"))
+    assert "❌ 已于2026年11月24日撤销" in said and "王*英" in said, said
+    async with world.database.sessions() as session:
+        actions = [e.action for e in (await session.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "certificate")
+            .order_by(AuditEntry.id))).all()]
+    assert actions == ["certificate.request", "certificate.issue", "certificate.revoke"]
+
+    # Numbers are not to be guessed: ten tries an hour.
+    for n in range(8):
+        await world.say(carol, f"/verify ZM2026-{n:04d}-BBBBBB")
+    said = plain(await world.say(carol, f"/verify {number}"))
+    assert "这一小时核验的编号太多了" in said, said
+
+
+async def test_a_volunteer_asks_from_me_and_staff_may_decline(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice = world.user("Alice")
+    await world.say(alice, "/signup 王阿姨")
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    await hours(world, world.group, alice, 1, 2)
+    said = plain(await world.say(boss, "/certificate"))
+    assert "用法（队长，在群里）：/certificate 姓名" in said, said
+    said = plain(await world.say(boss, "/certificate 王阿姨 下个世纪"))
+    assert "用法" in said, said
+    said = plain(await world.say(alice, "/verify"))
+    assert "用法：/verify 证明编号" in said, said
+    chat = private(world, alice)
+    await world.say(alice, "/realname 王秀英", chat=chat)
+    [me] = (await world.say(alice, "/me", chat=chat))[-1:]
+    office = private(world, world.admin)
+    before = len(world.emulator.bot_messages(office))
+    buttons = [b["text"] for row in me.reply_markup["inline_keyboard"] for b in row]
+    world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(chat)[-1:])
+    assert "已向幸福里社区居委会申请王秀英的服务证明" in said, said
+    [request] = world.emulator.bot_messages(office)[before:]
+    world.emulator.tap(request, 1, world.admin)  # Do not issue
+    await world.settle()
+    async with world.database.sessions() as session:
+        [declined] = (await session.scalars(select(Certificate))).all()
+    assert declined.status is CertificateStatus.DECLINED and declined.number is None
+    assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
