@@ -42,6 +42,7 @@ from commands import (
     cover,
     duty,
     export,
+    ical,
     mine,
     notices,
     org,
@@ -176,7 +177,7 @@ def _wire(app: DutyApplication) -> None:
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
         ("realname", org.realname), ("evaluate", record.evaluate),
-        ("points", points.points_command),
+        ("points", points.points_command), ("calendar", ical.calendar),
     ):
         app.add_handler(CommandHandler(name, _in_private(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)
@@ -270,7 +271,7 @@ def _in_private(name: str, callback: Handler) -> Handler:
         if context.group is not None:
             if message is not None:
                 typed = (message.text or "").split(maxsplit=1)[1:]
-                personal = name != "points" and bool(typed and typed[0].strip())
+                personal = name not in ("points", "calendar") and bool(typed and typed[0].strip())
                 t = context.translator_for(update)
                 await context.reply(update, views.orgs.private_only(t, name, personal),
                                     kind="refused")

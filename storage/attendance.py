@@ -8,11 +8,12 @@ official only once a leader confirms them, and nobody confirms or corrects their
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeAlias
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import ColumnElement, Row, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, hours
@@ -592,6 +593,38 @@ async def minutes_between(
     if last is not None:
         query = query.where(Attendance.local_date <= last)
     return tally((await session.scalars(query)).all())
+
+
+# (id, person, is_open, voided, confirmed, minutes, companions); a string: SQLAlchemy 2.0's
+# Row takes one type argument at run time.
+RecordRow: TypeAlias = "Row[int, int, bool, bool, bool, int | None, int]"
+SWEEP_BATCH = 5000
+
+
+async def each_record(
+    session: AsyncSession, *where: ColumnElement[bool], batch: int = SWEEP_BATCH
+) -> AsyncIterator[RecordRow]:
+    """What `hours.tally` and `hours.present` read of every record matching `where` (id,
+    person, is_open, voided, confirmed, minutes, companions), a page at a time by id: a
+    district's year is read with the memory of one page."""
+    after = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(
+                    Attendance.id, Attendance.person_id, Attendance.is_open, Attendance.voided,
+                    Attendance.confirmed, Attendance.minutes, Attendance.companions,
+                )
+                .where(Attendance.id > after, *where)
+                .order_by(Attendance.id)
+                .limit(batch)
+            )
+        ).all()
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
 
 
 async def minutes_since(

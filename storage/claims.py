@@ -18,6 +18,7 @@ from storage.models import (
     ClaimKind,
     ClaimStatus,
     Duty,
+    Group,
     Membership,
     Person,
     Shift,
@@ -359,6 +360,25 @@ async def upcoming_for(
         .order_by(Shift.start_at)
     )
     return [(shift, claim) for shift, claim in rows.all()]
+
+async def coming_places(
+    session: AsyncSession, person_id: int, *, now: datetime, limit: int = 500
+) -> list[tuple[Shift, Duty, Group]]:
+    """A person's places (not waitlist spots) on shifts not yet started, in every group."""
+    rows = await session.execute(
+        select(Shift, Duty, Group)
+        .join(Claim, Claim.shift_id == Shift.id)
+        .join(Duty, Duty.id == Shift.duty_id)
+        .join(Group, Group.id == Shift.group_id)
+        .where(
+            Claim.person_id == person_id, Claim.status == ClaimStatus.ACTIVE,
+            Shift.status == ShiftStatus.OPEN, Shift.start_at > now,
+        )
+        .order_by(Shift.start_at)
+        .limit(limit)
+    )
+    return [(shift, duty, group) for shift, duty, group in rows.all()]
+
 
 async def starting_at(
     session: AsyncSession, group_id: int, start: datetime

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.attendance import lock_person
+from storage.attendance import each_record, lock_person
 from storage.db import locking
 from storage.hours import tally
 from storage.members import hidden_among
@@ -81,15 +81,12 @@ async def standings_in(
     they stood at its end (opening hours recorded as of a later day left out)."""
     wanted = set(person_ids)
     confirmed = dict.fromkeys(wanted, 0)
-    query = select(
-        Attendance.person_id, Attendance.is_open, Attendance.voided, Attendance.confirmed,
-        Attendance.minutes,
-    ).where(Attendance.group_id.in_(scope.group_ids))
+    where: list[ColumnElement[bool]] = [Attendance.group_id.in_(scope.group_ids)]
     if len(wanted) <= 1000:  # else read the scope through: cheaper than a long IN list
-        query = query.where(Attendance.person_id.in_(wanted))
+        where.append(Attendance.person_id.in_(wanted))
     if until is not None:
-        query = query.where(Attendance.local_date <= until)
-    async for row in await session.stream(query):
+        where.append(Attendance.local_date <= until)
+    async for row in each_record(session, *where):
         if row.person_id in wanted:
             confirmed[row.person_id] += tally([row]).confirmed
     members: dict[int, OrgMember] = {}

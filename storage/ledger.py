@@ -14,10 +14,11 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import daybook, points
+from storage.attendance import each_record
 from storage.credit import standings_in
 from storage.hours import Minutes, counts, present, tally
 from storage.models import (
@@ -272,7 +273,17 @@ async def _corrections(
 async def service_rows(
     session: AsyncSession, ledger: Ledger, batch: int = BATCH
 ) -> AsyncIterator[list[ServiceRow]]:
-    """The period's service records, by day, in batches."""
+    """The period's service records, team by team and by day, in batches."""
+    for team in ledger.teams:
+        async for rows in _service_batches(session, ledger, team, batch):
+            yield rows
+
+
+async def _service_batches(
+    session: AsyncSession, ledger: Ledger, team: Team, batch: int
+) -> AsyncIterator[list[ServiceRow]]:
+    # One team at a time: its (group, day) index hands the rows over in order, so a page
+    # costs a range scan, not a sort of the whole period.
     key: tuple[date, int] = (date.min, 0)
     while True:
         rows = (
@@ -281,7 +292,7 @@ async def service_rows(
                 .outerjoin(Shift, Shift.id == Attendance.shift_id)
                 .outerjoin(Duty, Duty.id == Shift.duty_id)
                 .where(
-                    Attendance.group_id.in_(ledger.team_ids),
+                    Attendance.group_id == team.id,
                     Attendance.local_date >= ledger.first, Attendance.local_date <= ledger.last,
                     tuple_(Attendance.local_date, Attendance.id) > tuple_(*key),
                 )
@@ -354,7 +365,15 @@ class ReportRow:
 async def report_rows(
     session: AsyncSession, ledger: Ledger, batch: int = BATCH
 ) -> AsyncIterator[list[ReportRow]]:
-    """The period's reports, by day, in batches."""
+    """The period's reports, team by team and by day, in batches."""
+    for team in ledger.teams:
+        async for rows in _report_batches(session, ledger, team, batch):
+            yield rows
+
+
+async def _report_batches(
+    session: AsyncSession, ledger: Ledger, team: Team, batch: int
+) -> AsyncIterator[list[ReportRow]]:
     key: tuple[date, int] = (date.min, 0)
     while True:
         rows = (
@@ -363,7 +382,7 @@ async def report_rows(
                 .outerjoin(Shift, Shift.id == Report.shift_id)
                 .outerjoin(Duty, Duty.id == Shift.duty_id)
                 .where(
-                    Report.group_id.in_(ledger.team_ids),
+                    Report.group_id == team.id,
                     Report.local_date >= ledger.first, Report.local_date <= ledger.last,
                     tuple_(Report.local_date, Report.id) > tuple_(*key),
                 )
@@ -484,18 +503,15 @@ class VolunteerRow:
 async def _hours_by_person(
     session: AsyncSession, group_ids: list[int], first: date | None, last: date | None
 ) -> dict[int, tuple[Minutes, int]]:
-    """(hours by `hours.tally`, person-times by `hours.present`) per person, streamed."""
-    query = select(
-        Attendance.person_id, Attendance.is_open, Attendance.voided, Attendance.confirmed,
-        Attendance.minutes, Attendance.companions,
-    ).where(Attendance.group_id.in_(group_ids))
+    """(hours by `hours.tally`, person-times by `hours.present`) per person, a page at a
+    time."""
+    where: list[ColumnElement[bool]] = [Attendance.group_id.in_(group_ids)]
     if first is not None:
-        query = query.where(Attendance.local_date >= first)
+        where.append(Attendance.local_date >= first)
     if last is not None:
-        query = query.where(Attendance.local_date <= last)
+        where.append(Attendance.local_date <= last)
     out: dict[int, tuple[Minutes, int]] = {}
-    result = await session.stream(query)
-    async for row in result:
+    async for row in each_record(session, *where):
         hours, times = out.get(row.person_id, (Minutes(), 0))
         one = tally([row])
         out[row.person_id] = (

@@ -77,3 +77,19 @@ def ledger_caption(t: Translator, title: str, records: int, first: date, last: d
         "📒 {title}: volunteer service ledger, {period}, {records} service records.\n"
         "It holds personal details: keep it safe and do not forward it to groups."
     ).format(title=esc(title), period=period_label(t, first, last), records=records)
+
+
+def no_coming_shifts(t: Translator) -> str:
+    """/calendar with nothing claimed."""
+    return t.gettext("You have no coming shifts yet: claim one with /shift in your team's group.")
+
+
+def calendar_caption(t: Translator, count: int) -> str:
+    """The caption under the .ics file."""
+    return t.ngettext(
+        "📅 {n} shift to come. Open the file to add it to your phone's calendar; importing a "
+        "newer file later updates it instead of adding a copy.",
+        "📅 {n} shifts to come. Open the file to add them to your phone's calendar; importing "
+        "a newer file later updates them instead of adding copies.",
+        count,
+    ).format(n=count)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import openpyxl
 import pytest
 from pypdf import PdfReader
@@ -396,3 +397,36 @@ async def test_office_staff_before_any_team_joined_are_told_so(world: World) -> 
     said = plain(await world.say(world.admin, "/export", chat=office))
     assert "No team has joined your community yet" in said, said
     assert not world.emulator.sent_files
+
+
+async def test_a_volunteers_coming_shifts_as_a_calendar_file(world: World) -> None:
+    boss = await leader(world)
+    alice = world.user("Alice")
+    await world.say(alice, "/signup 王阿姨")
+    chat = private(world, alice)
+    said = plain(await world.say(alice, "/calendar", chat=chat))
+    assert "你还没有认领接下来的班次" in said, said
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-2人 在 2号投放点")
+    await world.say(alice, "/shift claim 1")
+    await world.say(alice, "/shift claim 2")
+    said = plain(await world.say(alice, "/calendar 王阿姨"))
+    assert "私聊" in said, said  # a private command, in the group
+    await world.say(alice, "/calendar", chat=chat)
+    name, content = sent_file(world, chat)
+    assert name == "值班日历.ics"
+    assert "接下来有 2 个班次" in (world.emulator.bot_messages(chat)[-1].caption or "")
+    calendar = icalendar.Calendar.from_ical(content)
+    events = list(calendar.walk("VEVENT"))
+    assert [(str(e["summary"]), str(e["location"]), e.decoded("dtstart")) for e in events] == [
+        ("督导（Sunrise Volunteers）", "2号投放点", datetime(2026, 11, 24, 11, 0, tzinfo=UTC)),
+        ("督导（Sunrise Volunteers）", "2号投放点", datetime(2026, 11, 25, 11, 0, tzinfo=UTC)),
+    ]
+    assert all(e.decoded("dtend") - e.decoded("dtstart") == timedelta(hours=2) for e in events)
+    [alarm] = events[0].walk("VALARM")
+    assert alarm.decoded("trigger") == -timedelta(minutes=60)
+    # Sent again after a release: the same UIDs, so a phone updates instead of duplicating.
+    await world.say(alice, "/shift release 2")
+    await world.say(alice, "/calendar", chat=chat)
+    _, again = sent_file(world, chat)
+    uids = [str(e["uid"]) for e in icalendar.Calendar.from_ical(again).walk("VEVENT")]
+    assert uids == [str(events[0]["uid"])]
