@@ -160,7 +160,7 @@ async def test_a_leader_gets_the_ledger_workbook_privately_and_every_cell_is_the
     assert volunteers[0] == [
         "志愿者编号", "姓名", "队伍", "楼栋", "技能", "本期已确认（小时）", "本期待确认（小时）",
         "累计已确认（截至期末，小时）", "累计待确认（截至期末，小时）", "本期服务人次",
-        "星级（期末）", "积分结余（期末）", "缺勤", "培训时长（小时）",
+        "星级（期末）", "积分结余（期末）", "未到岗", "培训时长（小时）",
     ]
     team = "Sunrise Volunteers"
     assert volunteers[1:] == [
