@@ -8,7 +8,6 @@ records too, the peak should barely move (rows are streamed in batches).
 from __future__ import annotations
 
 import asyncio
-import resource
 import subprocess
 import sys
 import tempfile
@@ -156,7 +155,10 @@ def child(url: str, out: str) -> None:
             await engine.dispose()
 
     asyncio.run(run())
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KB on Linux
+    # VmHWM is this process's own peak: ru_maxrss would carry the parent's peak (the seeding)
+    # across the fork and exec.
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
 
 
 def measure(url: str, out: Path) -> tuple[float, float, int]:
