@@ -15,11 +15,11 @@ from bot.documents.ledger_book import Written, write_ledger
 from bot.documents.pdf_ledger import write_pdf_ledger
 from bot.i18n import Translator, translator
 from storage import orgs
+from storage.daybook import EARLIEST
 from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.models import Attendance, Group, Organisation
 from storage.recognition import Rules
 
-EARLIEST = date(2000, 1, 1)
 FORMATS = {".xlsx": "xlsx", ".zip": "csv", ".pdf": "pdf"}
 
 

@@ -8,6 +8,7 @@ link (`start=v-<number>`); staff withdraw one with `/certificate revoke <number>
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,7 @@ from telegram import InputFile, Message, Update
 from telegram.error import Forbidden
 
 from bot import views
-from bot.context import DutyContext, user_ref
+from bot.context import DutyContext, button_number, user_ref
 from bot.documents.certificate_pdf import certificate_pdf
 from bot.i18n import language_for_user, translator
 from commands.export import parse_export
@@ -79,7 +80,10 @@ async def _ask(
     t = context.translator_for(update)
     services = context.services
     now = services.clock.now()
-    name = person.real_name or person.telegram_name
+    # The real name is for documents and the office: the group hears the roster name.
+    name = (await _roster_name(context, person) if group_id is not None
+            else person.real_name or person.telegram_name)
+    real = person.real_name or name
     async with transaction(services.sessions) as session:
         result = await certificates.request(
             session, org, person, first=period[0], last=period[1], requested_by=user.id,
@@ -102,7 +106,7 @@ async def _ask(
                                                   services.settings.bot.language))
                 await services.outgoing.to_person(
                     members.ref_of(member),
-                    views.certificates.request_for_staff(st, name, label, *period, minutes),
+                    views.certificates.request_for_staff(st, real, label, *period, minutes),
                     markup=views.certificates.decide_keyboard(st, found.id),
                 )
     await context.reply(update, text, kind="certificate")
@@ -144,7 +148,10 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
     services = context.services
     now = services.clock.now()
     issue = query.data.startswith("certok:")
-    certificate_id = int(query.data.partition(":")[2] or 0)
+    certificate_id = button_number(update)
+    if certificate_id is None:
+        await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
+        return
     async with transaction(services.sessions) as session:
         found = await session.get(Certificate, certificate_id)
         staff = await members.person_of(session, query.from_user.id)
@@ -165,11 +172,13 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
         case certificates.Issued(done, person):
             await query.answer(views.certificates.issued_toast(t))
             await _deliver(context, query.message, done, person, query.from_user.id)
-        case certificates.Declined():
+        case certificates.Declined(declined):
             await query.answer(views.certificates.declined_toast(t))
             if isinstance(query.message, Message):
                 await services.outgoing.edit_markup(query.message.chat.id,
                                                     query.message.message_id, None)
+            await _tell(context, declined.requested_by, views.certificates.not_issued(
+                translator(services.settings.bot.language)))
         case certificates.AlreadyDecided():
             await query.answer(views.certificates.already_decided(t))
         case certificates.NoRealName():
@@ -200,6 +209,12 @@ async def _deliver(
         await context.bot.send_message(issuer, views.certificates.hand_it_over(t))
 
 
+async def _tell(context: DutyContext, user_id: int, text: str) -> None:
+    """A private word to someone, if they have started the bot."""
+    with contextlib.suppress(Forbidden):
+        await context.bot.send_message(user_id, text)
+
+
 async def _privately(update: Update, context: DutyContext, words: list[str]) -> None:
     """Staff: `/certificate revoke <number> [reason]`; anyone else is told where to ask."""
     message, user = update.effective_message, update.effective_user
@@ -217,7 +232,8 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
             result: certificates.RevokeResult | None = None
         else:
             result = await certificates.revoke(
-                session, org.id, words[1], staff=staff, reason=" ".join(words[2:]) or None,
+                session, org.id, words[1], staff=staff,
+                reason=" ".join(words[2:])[:certificates.MAX_REASON] or None,
                 now=now,
             )
     match result:

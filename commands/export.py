@@ -42,7 +42,6 @@ BEFORE = {"上周": "week", "last week": "week", "去年": "year", "last year": 
 NOW_WORDS = {"今", "今天", "现在", "now", "today"}
 SPOOL = 8 * 1024 * 1024  # a file kept in memory up to this size, on disk beyond
 LAST_MONTH_UNTIL = 5  # a bare /export on the 1st to the 5th means the month just ended
-EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def parse_export(text: str, today: date) -> Asked | None:
     if days is None:
         day = parse_day(rest, today) if rest else None
         days = (day, day) if day is not None else None
-    if days is None or days[0] > days[1] or days[0] > today or days[0] < EARLIEST:
+    if days is None or days[0] > days[1] or days[0] > today or days[0] < daybook.EARLIEST:
         return None
     return Asked(days[0], min(days[1], today), fmt)
 

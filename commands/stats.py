@@ -35,10 +35,10 @@ def parse_period(word: str, today: date) -> daybook.Span | None:
     if kind == "year":
         return daybook.span("year", today.replace(month=1, day=1), today)
     year = re.fullmatch(r"([0-9]{4})\s*年?", text)
-    if year and 2000 <= int(year[1]) <= today.year:
+    if year and daybook.EARLIEST.year <= int(year[1]) <= today.year:
         return daybook.span("year", date(int(year[1]), 1, 1), today)
     month = parse_month(text, today)
-    if month is not None and month <= today and month.year >= 2000:
+    if month is not None and month <= today and month >= daybook.EARLIEST:
         return daybook.span("month", month, today)
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from storage.models import (
 from storage.orgs import CODE_LETTERS, number_of, org_settings, team_ids, volunteer_number
 
 RANDOM_LENGTH = 6
+MAX_REASON = 200
 DEFAULT_PREFIX = "ZM"  # 证明
 
 
@@ -128,11 +129,11 @@ async def request(
     waiting = await session.scalar(
         select(Certificate).where(
             Certificate.org_id == org.id, Certificate.person_id == person.id,
-            Certificate.first == first, Certificate.last == last,
-            Certificate.status == CertificateStatus.REQUESTED,
+            Certificate.first == first, Certificate.status == CertificateStatus.REQUESTED,
         )
     )
-    if waiting is not None:
+    if waiting is not None:  # asked again a day later: the same request, up to today
+        waiting.last = max(waiting.last, last)
         return AlreadyAsked(waiting)
     minutes = sum(s.minutes for s in await served_in(session, org.id, person.id, first, last))
     if not minutes:
@@ -184,12 +185,12 @@ DecideResult = Issued | Declined | AlreadyDecided | NoRealName | NoHours | NotFo
 
 
 async def _serial(session: AsyncSession, org: Organisation, year: int) -> int:
-    """The next serial of the year (the organisation's row is locked by the caller)."""
+    """The next serial of the year's numbers (the organisation's row is locked by the
+    caller): counted by the numbers themselves, so the local year is the one they show."""
     issued = await session.scalar(
         select(func.count(Certificate.id)).where(
-            Certificate.org_id == org.id, Certificate.number.is_not(None),
-            Certificate.decided_at >= datetime(year, 1, 1, tzinfo=UTC),
-            Certificate.decided_at < datetime(year + 1, 1, 1, tzinfo=UTC),
+            Certificate.org_id == org.id,
+            Certificate.number.like(f"{certificate_prefix(org)}{year}-%"),
         )
     )
     return int(issued or 0) + 1

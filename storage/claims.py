@@ -19,6 +19,7 @@ from storage.models import (
     ClaimStatus,
     Duty,
     Group,
+    GroupStatus,
     Membership,
     Person,
     Shift,
@@ -373,6 +374,7 @@ async def coming_places(
         .where(
             Claim.person_id == person_id, Claim.status == ClaimStatus.ACTIVE,
             Shift.status == ShiftStatus.OPEN, Shift.start_at > now,
+            Group.status == GroupStatus.ACTIVE,  # not a team the bot has left
         )
         .order_by(Shift.start_at)
         .limit(limit)

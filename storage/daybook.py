@@ -64,6 +64,9 @@ class DayBook:
     tracked: TrackedProblems = field(default_factory=lambda: TrackedProblems(0, 0, []))
 
 
+EARLIEST = date(2000, 1, 1)  # no figures, ledgers or certificates before this day
+
+
 def month_end(first: date) -> date:
     """The last day of the month that `first` is in."""
     return (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)

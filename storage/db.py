@@ -74,12 +74,27 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Connection) -> None:
         # IMMEDIATE takes the write lock up front: a transaction that reads and then writes
         # cannot deadlock against another one (SQLite would fail it with "database is locked").
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read (`reading`) begins deferred: in WAL mode it sees a snapshot and never
+        # holds the write lock, so a year's export does not stop the bot writing.
+        long_read = conn.get_execution_options().get(LONG_READ, False)
+        conn.exec_driver_sql("BEGIN" if long_read else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+LONG_READ = "dutybot_long_read"
+
+
+@asynccontextmanager
+async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session that only reads, for as long as a document takes: on SQLite it never holds
+    the write lock (a deferred transaction over WAL's snapshot); it writes nothing."""
+    async with factory() as session:
+        await session.connection(execution_options={LONG_READ: True})
+        yield session
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, Paragraph
+from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph
 
 from bot.documents.fonts import cjk_font
 from bot.documents.pdf_ledger import styles
@@ -72,8 +72,10 @@ def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
         t.gettext("Hereby certified."),
     ]
     paragraphs: list[Flowable] = [Paragraph(esc(text), s.certificate) for text in body]
-    frame = Frame(25 * mm, height - 170 * mm, width - 50 * mm, 110 * mm, showBoundary=0)
-    frame.addFromList(paragraphs, canvas)
+    box = (width - 50 * mm, 110 * mm)
+    frame = Frame(25 * mm, height - 170 * mm, *box, showBoundary=0)
+    # A long list of duties shrinks to fit the page: nothing may fall off a certificate.
+    frame.addFromList([KeepInFrame(*box, paragraphs, mode="shrink")], canvas)
     canvas.setFont(font, 11)
     lines = [
         t.gettext("Issued by: {org} (seal)").format(org=snapshot["org"]),

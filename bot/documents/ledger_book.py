@@ -26,7 +26,7 @@ from bot.views.labels import clock_label, period_label, weekday_label
 from bot.views.record import grade_label
 from storage import ledger as lg
 from storage.daybook import Figures
-from storage.db import SessionFactory
+from storage.db import SessionFactory, reading
 from storage.recognition import DEFAULT_RULES, Rules
 
 
@@ -219,9 +219,9 @@ def volunteer_sheet(t: Translator, session: AsyncSession, ledger: lg.Ledger) -> 
         found = await lg.volunteer_rows(session, ledger)
         yield [
             [
-                v.who.number, v.who.name(), "、".join(v.teams),
-                "、".join(dict.fromkeys(v.who.buildings.values())) or None,
-                "、".join(dict.fromkeys(v.who.skills.values())) or None,
+                v.who.number, v.who.name(), t.gettext("、").join(v.teams),
+                t.gettext("、").join(dict.fromkeys(v.who.buildings.values())) or None,
+                t.gettext("、").join(dict.fromkeys(v.who.skills.values())) or None,
                 hours(v.period.confirmed), hours(v.period.pending),
                 hours(v.total.confirmed), hours(v.total.pending),
                 v.person_times, v.stars, v.points, v.no_shows, hours(v.training_minutes),
@@ -337,7 +337,7 @@ async def write_ledger(
     progress: Progress | None = None,
 ) -> Written:
     """Read the teams' period and write the ledger workbook (or its CSV files) to `out`."""
-    async with sessions() as session:
+    async with reading(sessions) as session:
         ledger = await lg.open_ledger(session, group_ids, first, last, rules=rules)
         book = ledger_book(t, session, ledger)
         write = write_csv_zip if csv else write_xlsx

@@ -7,6 +7,7 @@ embedded (a reader without it would draw every character as a box).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +46,7 @@ from bot.render import esc
 from bot.views.labels import clock_label, period_label
 from storage import ledger as lg
 from storage.daybook import Period
-from storage.db import SessionFactory
+from storage.db import SessionFactory, reading
 from storage.recognition import DEFAULT_RULES, Rules
 
 MARGIN = 15 * mm
@@ -209,7 +210,7 @@ async def write_pdf_ledger(
     s = styles()
     story: list[Any] = []
     records = 0
-    async with sessions() as session:
+    async with reading(sessions) as session:
         whole = await lg.open_ledger(session, group_ids, first, last, rules=rules)
         for team_id in whole.team_ids:
             ledger = await lg.open_ledger(session, [team_id], first, last, rules=rules)
@@ -229,5 +230,6 @@ async def write_pdf_ledger(
     doc = SimpleDocTemplate(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm, title=footer,
                             author="dutybot")
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    # Laying out a district's pages takes seconds: not on the event loop.
+    await asyncio.to_thread(doc.build, story, onFirstPage=on_page, onLaterPages=on_page)
     return Written(file_name(t, whole, "pdf"), title_of(whole), records)

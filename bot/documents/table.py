@@ -7,6 +7,7 @@ each sheet in a temporary file until the workbook is saved).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import enum
 import io
@@ -137,7 +138,7 @@ async def write_xlsx(
         last = get_column_letter(len(sheet.columns))
         ws.auto_filter.ref = f"A1:{last}{written + 1}"
         counts.append(written)
-    wb.save(out)
+    await asyncio.to_thread(wb.save, out)  # zipping a big workbook: not on the event loop
     return counts
 
 

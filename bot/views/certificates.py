@@ -84,6 +84,14 @@ def staff_only(t: Translator) -> str:
     return t.gettext("Only the community office's staff issue or revoke certificates.")
 
 
+def not_issued(t: Translator) -> str:
+    """The person who asked: the office did not issue it."""
+    return t.gettext(
+        "📜 The community office did not issue the service certificate you asked for. "
+        "Ask the office if you want to know why."
+    )
+
+
 def issued_toast(t: Translator) -> str:
     return t.gettext("Issued: the PDF is on its way.")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 import zxingcpp
@@ -59,10 +60,15 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
 
     before = len(world.emulator.bot_messages(office))
     said = plain(await world.say(boss, "/certificate 王阿姨 2026"))
-    assert "已向幸福里社区居委会申请王秀英的服务证明（2026年1月1日至11月24日）" in said, said
+    # The group hears the roster name: the real name is for documents and the office.
+    assert "已向幸福里社区居委会申请王阿姨的服务证明（2026年1月1日至11月24日）" in said, said
+    assert "王秀英" not in plain(world.emulator.bot_messages(world.group))
     said = plain(await world.say(boss, "/certificate 王阿姨 2026"))
     assert "已经申请过了" in said, said
     [request] = world.emulator.bot_messages(office)[before:]
+    world.emulator.tap_raw(request, "certok:abc", world.admin)  # forged data: no crash
+    world.emulator.tap_raw(request, "certno:99999999999999999999999", world.admin)
+    await world.settle()
     assert "王秀英 (0001)" in (request.text or "") and "6 h" in (request.text or ""), request.text
     # Someone who is not office staff cannot issue, even with the button's data.
     world.emulator.tap(request, 0, boss)
@@ -149,9 +155,34 @@ async def test_a_volunteer_asks_from_me_and_staff_may_decline(world: World) -> N
     said = plain(world.emulator.bot_messages(chat)[-1:])
     assert "已向幸福里社区居委会申请王秀英的服务证明" in said, said
     [request] = world.emulator.bot_messages(office)[before:]
+    world.clock.advance(timedelta(days=1))  # asked again the next day: the same request
+    world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)
+    await world.settle()
+    assert "已经申请过了" in plain(world.emulator.bot_messages(chat)[-1:])
+    assert len(world.emulator.bot_messages(office)[before:]) == 1
     world.emulator.tap(request, 1, world.admin)  # Do not issue
     await world.settle()
     async with world.database.sessions() as session:
         [declined] = (await session.scalars(select(Certificate))).all()
     assert declined.status is CertificateStatus.DECLINED and declined.number is None
+    assert declined.last == date(2026, 11, 25)
+    assert "社区没有出具你申请的服务证明" in plain(world.emulator.bot_messages(chat)[-1:])
     assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
+
+
+
+def test_a_long_list_of_duties_shrinks_to_fit_the_page() -> None:
+    from bot.documents.certificate_pdf import certificate_pdf
+    from bot.i18n import translator
+
+    served = [[f"服务项目{n}", f"{n}号点", 600] for n in range(40)]
+    snapshot = {"name": "王秀英", "masked": "王*英", "volunteer_number": "XFL-0001",
+                "first": "2026-01-01", "last": "2026-11-30", "minutes": 24_000,
+                "served": served, "org": "幸福里社区居委会", "head": "", "phone": "",
+                "clerk": "李红", "issued_on": "2026-11-30"}
+    content = certificate_pdf(translator("zh_CN"), snapshot, "XFL2026-0001-K7M2QX", "bot")
+    pages = PdfReader(io.BytesIO(content)).pages
+    text = "".join(p.extract_text() for p in pages).replace("\n", "")
+    assert len(pages) == 1
+    for expected in ("服务项目0", "服务项目39（39号点）", "特此证明", "经办人：李红"):
+        assert expected in text, expected

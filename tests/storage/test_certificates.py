@@ -84,3 +84,14 @@ def test_names_are_masked_and_numbers_read_as_typed() -> None:
         "王*姨", "王*", "欧**英", "*", "A*****e",
     ]
     assert certificates.normal_number(" zm2026-0001-k7m2qx ") == "ZM2026-0001-K7M2QX"
+
+
+
+async def test_a_long_read_never_holds_the_write_lock(database: Database) -> None:
+    """An export reads for minutes: the bot must go on writing meanwhile."""
+    from storage.db import reading
+
+    async with reading(database.sessions) as session:
+        await session.get(Person, 1)  # the read transaction is open now
+        async with asyncio.timeout(3):  # SQLite would wait its 10 s busy timeout, then fail
+            await person(database, 4242)
