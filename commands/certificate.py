@@ -29,6 +29,7 @@ from storage.duties import local_today
 from storage.models import Certificate, Organisation, Person
 
 REVOKE_WORDS = {"revoke", "撤销", "作废"}
+SEND_WORDS = {"send", "补发", "重发"}
 VERIFY_LIMIT = 10  # /verify answers per person an hour: numbers are not to be guessed
 VERIFY_WINDOW = timedelta(hours=1)
 
@@ -220,8 +221,12 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     t = context.translator_for(update)
-    if not words or words[0].casefold() not in REVOKE_WORDS or len(words) < 2:
+    verb = words[0].casefold() if words else ""
+    if verb not in REVOKE_WORDS | SEND_WORDS or len(words) < 2:
         await message.reply_text(views.certificates.usage(t))
+        return
+    if verb in SEND_WORDS:
+        await _send_again(context, update, words[1])
         return
     org = await staff_org_of(context, user.id)
     services = context.services
@@ -245,6 +250,31 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
             await message.reply_text(views.certificates.already_revoked(t, found.number or ""))
         case certificates.NotFound():
             await message.reply_text(views.certificates.unknown_number(t, words[1]))
+
+
+async def _send_again(context: DutyContext, update: Update, number: str) -> None:
+    """Staff: an issued certificate's PDF once more (a delivery that failed, a lost file)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    t = context.translator_for(update)
+    org = await staff_org_of(context, user.id)
+    async with context.services.sessions() as session:
+        staff = await members.person_of(session, user.id)
+        allowed = org is not None and staff is not None and await orgs.is_staff(
+            session, org.id, staff.id)
+        found = await certificates.issued_in(session, org.id, number) if allowed and org else None
+    if not allowed:
+        await message.reply_text(views.certificates.staff_only(t))
+    elif found is None or found.snapshot is None or found.number is None:
+        await message.reply_text(views.certificates.unknown_number(t, number))
+    else:
+        dt = translator(context.services.settings.bot.language)
+        await message.reply_document(
+            InputFile(certificate_pdf(dt, found.snapshot, found.number, context.bot.username),
+                      filename=dt.gettext("Certificate-{number}.pdf").format(
+                          number=found.number)),
+            caption=views.certificates.caption(dt, found.snapshot, found.number),
+        )
 
 
 async def verify(update: Update, context: DutyContext) -> None:

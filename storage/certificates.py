@@ -301,6 +301,14 @@ async def revoke(
     return Revoked(certificate)
 
 
+async def issued_in(session: AsyncSession, org_id: int, number: str) -> Certificate | None:
+    """An issued (or revoked) certificate of the organisation, by its number."""
+    found = await session.scalar(
+        select(Certificate).where(Certificate.number == normal_number(number))
+    )
+    return found if found is not None and found.org_id == org_id else None
+
+
 @dataclass(frozen=True)
 class Verified:
     """What anyone may learn from a number: the masked name, period, hours, issuer, issue

@@ -49,7 +49,7 @@ def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
     s = styles()
     font = cjk_font()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4)
+    canvas = Canvas(out, pagesize=A4, invariant=True)  # the same snapshot, the same bytes
     canvas.setTitle(t.gettext("Volunteer service certificate {number}").format(number=number))
     width, height = A4
     canvas.setFont(font, 22)

@@ -19,7 +19,7 @@ def usage(t: Translator) -> str:
         "ask the community office for a volunteer's service certificate (this year so far "
         "by default); you can also reply to their message with /certificate. Volunteers ask "
         "with the button in /me. Office staff, privately: /certificate revoke <number> "
-        "[reason]."
+        "[reason]; /certificate send <number> sends an issued one to you again."
     )
 
 

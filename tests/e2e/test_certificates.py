@@ -97,6 +97,12 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
     link = f"https://t.me/{world.emulator.bot_user.username}?start=v-{number}"
     assert qr_links(content) == [link]
 
+    # Staff can have an issued certificate again (a delivery that failed, a lost file).
+    await world.say(world.admin, f"/certificate send {number.lower()}", chat=office)
+    assert sent_file(world, office) == (name, content)
+    said = plain(await world.say(alice, f"/certificate send {number}", chat=chat))
+    assert "只有社区工作人员" in said, said
+
     # The QR code's link, and /verify by anyone: the masked name, period, hours, issuer.
     carol = world.user("Carol")
     said = plain(await world.say(carol, f"/start v-{number}", chat=private(world, carol)))
