@@ -12,15 +12,17 @@ import contextlib
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Message, Update
 from telegram.error import Forbidden
 
 from bot import views
 from bot.context import DutyContext, button_number, user_ref
 from bot.documents.certificate_pdf import certificate_pdf
+from bot.documents.fonts import unprintable
 from bot.i18n import language_for_user, translator
 from commands.export import parse_export
-from commands.org import staff_org_of
+from commands.people import words_without_mentions
 from commands.record import _people_named
 from commands.signup import command_args
 from storage import certificates, members, orgs
@@ -50,14 +52,15 @@ async def certificate(update: Update, context: DutyContext) -> None:
     if message is None or user is None:
         return
     t = context.translator_for(update)
-    words = unicodedata.normalize("NFKC", command_args(message)).split()
     if context.group is None:
+        words = unicodedata.normalize("NFKC", command_args(message)).split()
         await _privately(update, context, words)
         return
     if await context.refused_unless_leader(update):
         return
     group = context.group
     services = context.services
+    words = words_without_mentions(message, unicodedata.normalize("NFKC", command_args(message)))
     async with services.sessions() as session:
         org = await orgs.org_of_group(session, group.id)
     if org is None:
@@ -85,6 +88,8 @@ async def _ask(
     name = (await _roster_name(context, person) if group_id is not None
             else person.real_name or person.telegram_name)
     real = person.real_name or name
+    own = person.telegram_user_id == user.id
+    team = context.group.title if context.group is not None else None
     async with transaction(services.sessions) as session:
         result = await certificates.request(
             session, org, person, first=period[0], last=period[1], requested_by=user.id,
@@ -95,22 +100,32 @@ async def _ask(
         label = orgs.volunteer_number(org, number) if number is not None else ""
     match result:
         case certificates.NoRealName():
-            text = views.certificates.no_real_name(t, await _roster_name(context, person))
+            text = (views.certificates.no_real_name_yours(t) if own
+                    else views.certificates.no_real_name(t, await _roster_name(context, person)))
         case certificates.NoHours():
-            text = views.certificates.no_hours(t, name, *period)
+            text = views.certificates.no_hours(t, None if own else name, *period)
         case certificates.AlreadyAsked():
             text = views.certificates.already_asked(t, org.name)
         case certificates.Requested(found, minutes):
-            text = views.certificates.asked(t, org.name, name, *period)
+            text = views.certificates.asked(t, org.name, None if own else name, *period)
+            asker = user.full_name if own else await _roster_name_of(context, user.id)
             for member in staff:
                 st = translator(language_for_user(member.language_code,
                                                   services.settings.bot.language))
                 await services.outgoing.to_person(
                     members.ref_of(member),
-                    views.certificates.request_for_staff(st, real, label, *period, minutes),
+                    views.certificates.request_for_staff(
+                        st, real, label, *period, minutes, asker=asker, team=team),
                     markup=views.certificates.decide_keyboard(st, found.id),
                 )
     await context.reply(update, text, kind="certificate")
+
+
+async def _roster_name_of(context: DutyContext, telegram_id: int) -> str:
+    async with context.services.sessions() as session:
+        person = await members.person_of(session, telegram_id)
+        name = await members.roster_name(session, person.id) if person is not None else None
+    return name or ""
 
 
 async def _roster_name(context: DutyContext, person: Person) -> str:
@@ -153,6 +168,13 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
     if certificate_id is None:
         await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
         return
+    async with services.sessions() as session:
+        asked = await session.get(Certificate, certificate_id)
+        volunteer = await session.get(Person, asked.person_id) if asked is not None else None
+        missing = unprintable(volunteer.real_name or "") if issue and volunteer else ""
+    if missing:  # the PDF would drop part of the name: never issue that
+        await query.answer(views.certificates.unprintable(t, missing), show_alert=True)
+        return
     async with transaction(services.sessions) as session:
         found = await session.get(Certificate, certificate_id)
         staff = await members.person_of(session, query.from_user.id)
@@ -172,14 +194,15 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             await query.answer(views.certificates.staff_only(t), show_alert=True)
         case certificates.Issued(done, person):
             await query.answer(views.certificates.issued_toast(t))
-            await _deliver(context, query.message, done, person, query.from_user.id)
+            await _decided(context, query.message, views.certificates.issued_line(
+                t, done.number or "", int((done.snapshot or {}).get("minutes", 0))))
+            await _deliver(context, done, person, query.from_user.id)
         case certificates.Declined(declined):
             await query.answer(views.certificates.declined_toast(t))
-            if isinstance(query.message, Message):
-                await services.outgoing.edit_markup(query.message.chat.id,
-                                                    query.message.message_id, None)
-            await _tell(context, declined.requested_by, views.certificates.not_issued(
-                translator(services.settings.bot.language)))
+            await _decided(context, query.message, views.certificates.declined_line(t))
+            told = views.certificates.not_issued(translator(services.settings.bot.language))
+            await _tell(context, declined.requested_by, told)
+            await _tell_person(context, declined.person_id, told)
         case certificates.AlreadyDecided():
             await query.answer(views.certificates.already_decided(t))
         case certificates.NoRealName():
@@ -188,9 +211,15 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
 
 
-async def _deliver(
-    context: DutyContext, message: object, done: Certificate, person: Person, issuer: int
-) -> None:
+async def _decided(context: DutyContext, message: object, outcome: str) -> None:
+    """The staff message says what became of the request, its buttons gone."""
+    if isinstance(message, Message):
+        await context.services.outgoing.edit_in_group(
+            message.chat.id, message.message_id, f"{message.text_html}\n{outcome}", None
+        )
+
+
+async def _deliver(context: DutyContext, done: Certificate, person: Person, issuer: int) -> None:
     """The PDF to the issuer and, where the bot may write to them, the volunteer."""
     assert done.snapshot is not None and done.number is not None
     services = context.services
@@ -198,8 +227,6 @@ async def _deliver(
     pdf = certificate_pdf(t, done.snapshot, done.number, context.bot.username)
     name = t.gettext("Certificate-{number}.pdf").format(number=done.number)
     caption = views.certificates.caption(t, done.snapshot, done.number)
-    if isinstance(message, Message):
-        await services.outgoing.edit_markup(message.chat.id, message.message_id, None)
     await context.bot.send_document(issuer, InputFile(pdf, filename=name), caption=caption)
     if person.telegram_user_id == issuer:
         return
@@ -208,6 +235,15 @@ async def _deliver(
                                         caption=caption)
     except Forbidden:
         await context.bot.send_message(issuer, views.certificates.hand_it_over(t))
+
+
+async def _tell_person(context: DutyContext, person_id: int, text: str) -> None:
+    """A private word to a volunteer, by person id."""
+    async with context.services.sessions() as session:
+        person = await session.get(Person, person_id)
+        telegram_id = person.telegram_user_id if person is not None else None
+    if telegram_id is not None:
+        await _tell(context, telegram_id, text)
 
 
 async def _tell(context: DutyContext, user_id: int, text: str) -> None:
@@ -228,16 +264,16 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
     if verb in SEND_WORDS:
         await _send_again(context, update, words[1])
         return
-    org = await staff_org_of(context, user.id)
     services = context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
         staff = await members.person_of(session, user.id)
-        if org is None or staff is None or not await orgs.is_staff(session, org.id, staff.id):
+        org_id = await _staff_org_of_number(session, staff, words[1])
+        if staff is None or org_id is None:
             result: certificates.RevokeResult | None = None
         else:
             result = await certificates.revoke(
-                session, org.id, words[1], staff=staff,
+                session, org_id, words[1], staff=staff,
                 reason=" ".join(words[2:])[:certificates.MAX_REASON] or None,
                 now=now,
             )
@@ -246,10 +282,23 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
             await message.reply_text(views.certificates.staff_only(t))
         case certificates.Revoked(found):
             await message.reply_text(views.certificates.revoked(t, found.number or ""))
+            await _tell_person(context, found.person_id, views.certificates.revoked_for_volunteer(
+                translator(services.settings.bot.language), found.number or ""))
         case certificates.AlreadyRevoked(found):
             await message.reply_text(views.certificates.already_revoked(t, found.number or ""))
         case certificates.NotFound():
             await message.reply_text(views.certificates.unknown_number(t, words[1]))
+
+
+async def _staff_org_of_number(
+    session: AsyncSession, staff: Person | None, number: str
+) -> int | None:
+    """The organisation of the certificate with that number, if the person is its staff (of
+    whichever of their organisations issued it)."""
+    found = await certificates.by_number(session, number)
+    if staff is None or found is None or not await orgs.is_staff(session, found.org_id, staff.id):
+        return None
+    return found.org_id
 
 
 async def _send_again(context: DutyContext, update: Update, number: str) -> None:
@@ -257,12 +306,11 @@ async def _send_again(context: DutyContext, update: Update, number: str) -> None
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     t = context.translator_for(update)
-    org = await staff_org_of(context, user.id)
     async with context.services.sessions() as session:
         staff = await members.person_of(session, user.id)
-        allowed = org is not None and staff is not None and await orgs.is_staff(
-            session, org.id, staff.id)
-        found = await certificates.issued_in(session, org.id, number) if allowed and org else None
+        org_id = await _staff_org_of_number(session, staff, number)
+        allowed = org_id is not None
+        found = await certificates.issued_in(session, org_id, number) if org_id else None
     if not allowed:
         await message.reply_text(views.certificates.staff_only(t))
     elif found is None or found.snapshot is None or found.number is None:
@@ -282,12 +330,7 @@ async def verify(update: Update, context: DutyContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    words = command_args(message).split()
-    if not words:
-        await context.reply(update, views.certificates.verify_usage(
-            context.translator_for(update)), kind="verify")
-        return
-    await verify_number(update, context, words[0])
+    await verify_number(update, context, command_args(message))
 
 
 async def verify_number(update: Update, context: DutyContext, number: str) -> None:
@@ -296,6 +339,9 @@ async def verify_number(update: Update, context: DutyContext, number: str) -> No
     if user is None:
         return
     t = context.translator_for(update)
+    if not certificates.normal_number(number):
+        await context.reply(update, views.certificates.verify_usage(t), kind="verify")
+        return
     services = context.services
     now = services.clock.now()
     recent = [at for at in services.verifications.get(user.id, []) if now - at < VERIFY_WINDOW]

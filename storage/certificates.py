@@ -8,7 +8,9 @@ gets a number that cannot be guessed and a snapshot of what it says, so it keeps
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -51,9 +53,15 @@ def certificate_prefix(org: Organisation) -> str:
     return letters.upper() or DEFAULT_PREFIX
 
 
+DASHES = str.maketrans({"_": "-", "—": "-", "–": "-", "‐": "-", "－": "-", " ": "-"})
+
+
 def normal_number(raw: str) -> str:
-    """A number as typed or scanned (any case, full-width, spaces) in its stored form."""
-    return "".join(raw.split()).upper().replace("_", "-")
+    """A number as typed, scanned or copied (any case, full-width, spaces or dashes between
+    its parts, a 编号： label, a full stop after) in its stored form."""
+    text = unicodedata.normalize("NFKC", raw).strip().removeprefix("编号").lstrip(":：").strip()
+    text = re.sub(r"\s+", " ", text).translate(DASHES).upper()
+    return text.strip("-。.,，;；!！")
 
 
 @dataclass(frozen=True)
@@ -129,11 +137,11 @@ async def request(
     waiting = await session.scalar(
         select(Certificate).where(
             Certificate.org_id == org.id, Certificate.person_id == person.id,
-            Certificate.first == first, Certificate.status == CertificateStatus.REQUESTED,
+            Certificate.first == first, Certificate.last == last,
+            Certificate.status == CertificateStatus.REQUESTED,
         )
     )
-    if waiting is not None:  # asked again a day later: the same request, up to today
-        waiting.last = max(waiting.last, last)
+    if waiting is not None:  # staff issue exactly the period they were shown
         return AlreadyAsked(waiting)
     minutes = sum(s.minutes for s in await served_in(session, org.id, person.id, first, last))
     if not minutes:
@@ -242,7 +250,8 @@ async def decide(
         "minutes": minutes,
         "served": [[s.duty, s.place, s.minutes] for s in served],
         "org": org.name, "head": chosen.head, "phone": chosen.phone,
-        "clerk": staff.real_name or staff.telegram_name, "issued_on": today.isoformat(),
+        "clerk": staff.real_name or chosen.clerk or staff.telegram_name,
+        "issued_on": today.isoformat(),
     }
     _audit(session, certificate, "certificate.issue", staff, now)
     return Issued(certificate, person)
@@ -299,6 +308,13 @@ async def revoke(
         note=reason,
     )
     return Revoked(certificate)
+
+
+async def by_number(session: AsyncSession, number: str) -> Certificate | None:
+    """A certificate by its number, as typed."""
+    return await session.scalar(
+        select(Certificate).where(Certificate.number == normal_number(number))
+    )
 
 
 async def issued_in(session: AsyncSession, org_id: int, number: str) -> Certificate | None:

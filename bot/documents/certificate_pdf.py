@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import segno
+from babel.dates import format_skeleton
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -19,7 +20,7 @@ from bot.documents.fonts import cjk_font
 from bot.documents.pdf_ledger import styles
 from bot.i18n import Translator
 from bot.render import esc
-from bot.views.labels import hours_label, period_label
+from bot.views.labels import hours_label, locale_of, period_label
 
 VERIFY_PREFIX = "v-"
 
@@ -33,6 +34,15 @@ def _qr_png(link: str) -> bytes:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=8, border=2)
     return out.getvalue()
+
+
+def full_period(t: Translator, first: date, last: date) -> str:
+    """`2026年1月1日至2026年12月1日`: on a certificate both days carry their year."""
+    day = "yMMMd"
+    return t.gettext("{first} to {last}").format(
+        first=format_skeleton(day, first, locale=locale_of(t)),
+        last=format_skeleton(day, last, locale=locale_of(t)),
+    )
 
 
 def served_line(t: Translator, duty: str | None, place: str | None, minutes: int) -> str:
@@ -66,7 +76,7 @@ def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
             "type: ____________; number: ______________________) served as a volunteer with "
             "{org} from {period}, for {hours} of confirmed service in all."
         ).format(name=snapshot["name"], volunteer=snapshot["volunteer_number"],
-                 org=snapshot["org"], period=period_label(t, first, last),
+                 org=snapshot["org"], period=full_period(t, first, last),
                  hours=hours_label(t, snapshot["minutes"])),
         t.gettext("Service: {served}.").format(served=t.gettext("; ").join(served)),
         t.gettext("Hereby certified."),
@@ -100,7 +110,7 @@ def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
                      width=32 * mm, height=32 * mm)
     canvas.setFont(font, 9)
     canvas.drawString(62 * mm, 42 * mm, t.gettext("Scan to verify, or send the bot:"))
-    canvas.drawString(62 * mm, 36 * mm, f"/verify {number}")
+    canvas.drawString(62 * mm, 36 * mm, f"@{bot_username}  /verify {number}")
     canvas.drawString(62 * mm, 30 * mm, t.gettext("Hours are confirmed service hours only."))
     canvas.showPage()
     canvas.save()

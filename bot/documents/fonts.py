@@ -43,6 +43,14 @@ def font_path() -> Path:
     )
 
 
+def unprintable(text: str) -> str:
+    """The characters of `text` the font has no glyph for (rare characters such as 䶮, most
+    emoji): a certificate must never drop part of a name without anyone noticing."""
+    face = pdfmetrics.getFont(cjk_font()).face  # type: ignore[attr-defined]
+    known: dict[int, int] = face.charToGlyph
+    return "".join(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in known))
+
+
 @cache
 def cjk_font() -> str:
     """Register the font with reportlab once; its name for setFont and styles."""

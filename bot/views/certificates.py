@@ -39,8 +39,20 @@ def no_real_name(t: Translator, name: str) -> str:
     ).format(name=esc(name))
 
 
-def no_hours(t: Translator, name: str, first: date, last: date) -> str:
-    """Nothing confirmed in the period."""
+def no_real_name_yours(t: Translator) -> str:
+    """The volunteer asked, without a real name on record."""
+    return plain_text(
+        t, "A certificate carries your real name, and there is none on record yet: send "
+        "/realname <full name> here, then ask again."
+    )
+
+
+def no_hours(t: Translator, name: str | None, first: date, last: date) -> str:
+    """Nothing confirmed in the period (`name` None: the volunteer asked)."""
+    if name is None:
+        return t.gettext(
+            "You have no confirmed hours in {period}, so there is nothing to certify yet."
+        ).format(period=period_label(t, first, last))
     return t.gettext(
         "{name} has no confirmed hours in {period}, so there is nothing to certify."
     ).format(name=esc(name), period=period_label(t, first, last))
@@ -52,8 +64,13 @@ def already_asked(t: Translator, org: str) -> str:
         org=esc(org))
 
 
-def asked(t: Translator, org: str, name: str, first: date, last: date) -> str:
-    """The request went to the office."""
+def asked(t: Translator, org: str, name: str | None, first: date, last: date) -> str:
+    """The request went to the office (`name` None: the volunteer asked)."""
+    if name is None:
+        return t.gettext(
+            "📜 Asked {org} for your service certificate ({period}). When the office issues "
+            "it, it comes to you here."
+        ).format(org=esc(org), period=period_label(t, first, last))
     return t.gettext(
         "📜 Asked {org} for {name}'s service certificate ({period}). When the office issues "
         "it, it comes to {name} privately."
@@ -61,14 +78,38 @@ def asked(t: Translator, org: str, name: str, first: date, last: date) -> str:
 
 
 def request_for_staff(
-    t: Translator, name: str, number: str, first: date, last: date, minutes: int
+    t: Translator, name: str, number: str, first: date, last: date, minutes: int, *,
+    asker: str, team: str | None,
 ) -> str:
-    """The request as office staff see it."""
+    """The request as office staff see it: whose, which period, how long, who asked."""
+    who = t.gettext("{name} ({number})").format(name=esc(name), number=esc(number)) if number \
+        else esc(name)
+    by = (t.gettext("asked by {asker}, leader of {team}").format(asker=esc(asker), team=esc(team))
+          if team is not None else t.gettext("asked by the volunteer"))
     return t.gettext(
-        "📜 Service certificate asked for: {name} ({number}), {period}, {hours} of confirmed "
-        "service. Issue it? You will be its clerk (经办人)."
-    ).format(name=esc(name), number=esc(number), period=period_label(t, first, last),
-             hours=hours_label(t, minutes))
+        "📜 Service certificate asked for: {who}, {period}, {hours} of confirmed service "
+        "({by}). Issue it? You will be its clerk (经办人)."
+    ).format(who=who, period=period_label(t, first, last), hours=hours_label(t, minutes),
+             by=by)
+
+
+def issued_line(t: Translator, number: str, minutes: int) -> str:
+    """The staff message, after issuing."""
+    return t.gettext("✅ Issued: {number}, {hours}.").format(
+        number=esc(number), hours=hours_label(t, minutes))
+
+
+def declined_line(t: Translator) -> str:
+    """The staff message, after declining."""
+    return t.gettext("❌ Not issued.")
+
+
+def unprintable(t: Translator, characters: str) -> str:
+    """The real name has characters the certificate's font cannot print."""
+    return t.gettext(
+        "The real name has characters the certificate cannot print ({characters}): nothing "
+        "was issued. Write this certificate by hand, or correct the name with /realname."
+    ).format(characters=characters)
 
 
 def decide_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
@@ -90,6 +131,14 @@ def not_issued(t: Translator) -> str:
         "📜 The community office did not issue the service certificate you asked for. "
         "Ask the office if you want to know why."
     )
+
+
+def revoked_for_volunteer(t: Translator, number: str) -> str:
+    """The volunteer: their certificate no longer stands."""
+    return t.gettext(
+        "📜 The community office revoked your service certificate {number}: it no longer "
+        "verifies as valid. Ask the office if you want to know why."
+    ).format(number=esc(number))
 
 
 def issued_toast(t: Translator) -> str:

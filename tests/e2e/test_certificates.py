@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
 
 import pytest
 import zxingcpp
@@ -89,7 +88,7 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     flat = text.replace("\n", "")
     for expected in ("志愿服务证明", f"编号：{number}", "兹证明王秀英", "志愿者编号：0001",
-                     "证件类型：", "证件号码：", "2026年1月1日至11月24日", "幸福里社区居委会",
+                     "证件类型：", "证件号码：", "2026年1月1日至2026年11月24日", "幸福里社区居委会",
                      "累计服务时长6 小时", "服务内容：其他志愿服务6 小时", "特此证明",
                      "负责人：张主任", "经办人：Office", "联系电话：021-5555-0100",
                      "出具日期：2026年11月24日", "盖章处"):
@@ -111,6 +110,10 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
         assert expected in said, (expected, said)
     assert "王秀英" not in said and "志愿者编号" not in said
     said = plain(await world.say(carol, f"/verify {number.lower()}"))
+    assert "✅ 有效" in said, said
+    wide = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+    typed = "编号：" + number.replace("-", " ").translate(wide) + "。"
+    said = plain(await world.say(carol, f"/verify {typed}"))  # copied from the paper
     assert "✅ 有效" in said, said
     said = plain(await world.say(carol, "/verify ZM2026-0001-AAAAAA"))
     assert "没有编号为 ZM2026-0001-AAAAAA 的证明" in said, said
@@ -159,19 +162,19 @@ async def test_a_volunteer_asks_from_me_and_staff_may_decline(world: World) -> N
     world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)
     await world.settle()
     said = plain(world.emulator.bot_messages(chat)[-1:])
-    assert "已向幸福里社区居委会申请王秀英的服务证明" in said, said
+    assert "已向幸福里社区居委会申请你的服务证明" in said, said
     [request] = world.emulator.bot_messages(office)[before:]
-    world.clock.advance(timedelta(days=1))  # asked again the next day: the same request
-    world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)
+    world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)  # the same period again
     await world.settle()
     assert "已经申请过了" in plain(world.emulator.bot_messages(chat)[-1:])
     assert len(world.emulator.bot_messages(office)[before:]) == 1
+    assert "本人申请" in (request.text or "") or "asked by the volunteer" in (request.text or "")
     world.emulator.tap(request, 1, world.admin)  # Do not issue
     await world.settle()
     async with world.database.sessions() as session:
         [declined] = (await session.scalars(select(Certificate))).all()
     assert declined.status is CertificateStatus.DECLINED and declined.number is None
-    assert declined.last == date(2026, 11, 25)
+    assert "❌ Not issued." in (world.emulator.bot_messages(office)[before].text or "")
     assert "社区没有出具你申请的服务证明" in plain(world.emulator.bot_messages(chat)[-1:])
     assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
 
@@ -192,3 +195,25 @@ def test_a_long_list_of_duties_shrinks_to_fit_the_page() -> None:
     assert len(pages) == 1
     for expected in ("服务项目0", "服务项目39（39号点）", "特此证明", "经办人：李红"):
         assert expected in text, expected
+
+
+
+async def test_a_name_the_certificate_cannot_print_is_never_issued(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice = world.user("Alice")
+    await world.say(alice, "/signup 刘阿姨")
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    await hours(world, world.group, alice, 1, 2)
+    await world.say(alice, "/realname 刘䶮", chat=private(world, alice))
+    office = private(world, world.admin)
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 刘阿姨")
+    [request] = world.emulator.bot_messages(office)[before:]
+    world.emulator.tap(request, 0, world.admin)
+    await world.settle()
+    async with world.database.sessions() as session:
+        [waiting] = (await session.scalars(select(Certificate))).all()
+    assert waiting.status is CertificateStatus.REQUESTED and waiting.number is None
+    assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
