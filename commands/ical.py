@@ -22,12 +22,12 @@ async def calendar(update: Update, context: DutyContext) -> None:
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=now)
         places = await claims.coming_places(session, person.id, now=now)
-        person_id = person.id
-        content = calendar_file(t, person_id, places, now) if places else b""
+        held = sum(1 for p in places if p.held)
+        content = calendar_file(t, person.id, places, now) if places else b""
     if not places:
         await message.reply_text(views.documents.no_coming_shifts(t))
         return
     await message.reply_document(
         InputFile(content, filename=t.gettext("duties.ics")),
-        caption=views.documents.calendar_caption(t, len(places)),
+        caption=views.documents.calendar_caption(t, held),
     )

@@ -362,24 +362,41 @@ async def upcoming_for(
     )
     return [(shift, claim) for shift, claim in rows.all()]
 
+@dataclass(frozen=True)
+class ComingPlace:
+    """A shift not yet started that the person holds a place on, or held one on (released,
+    or the shift was cancelled): a calendar shows the second kind as cancelled."""
+
+    shift: Shift
+    duty: Duty
+    group: Group
+    held: bool
+
+
 async def coming_places(
     session: AsyncSession, person_id: int, *, now: datetime, limit: int = 500
-) -> list[tuple[Shift, Duty, Group]]:
-    """A person's places (not waitlist spots) on shifts not yet started, in every group."""
+) -> list[ComingPlace]:
+    """A person's places (not waitlist spots) on shifts not yet started, in every group the
+    bot still serves, and the ones they gave up or that were cancelled."""
     rows = await session.execute(
-        select(Shift, Duty, Group)
+        select(Shift, Duty, Group, Claim.status)
         .join(Claim, Claim.shift_id == Shift.id)
         .join(Duty, Duty.id == Shift.duty_id)
         .join(Group, Group.id == Shift.group_id)
         .where(
-            Claim.person_id == person_id, Claim.status == ClaimStatus.ACTIVE,
-            Shift.status == ShiftStatus.OPEN, Shift.start_at > now,
+            Claim.person_id == person_id, Claim.status != ClaimStatus.WAITING,
+            Shift.start_at > now,
             Group.status == GroupStatus.ACTIVE,  # not a team the bot has left
         )
-        .order_by(Shift.start_at)
+        .order_by(Shift.start_at, Claim.id)
         .limit(limit)
     )
-    return [(shift, duty, group) for shift, duty, group in rows.all()]
+    found: dict[int, ComingPlace] = {}
+    for shift, duty, group, status in rows.all():
+        held = status is ClaimStatus.ACTIVE and shift.status is ShiftStatus.OPEN
+        if shift.id not in found or held:  # a place taken again outweighs one given up
+            found[shift.id] = ComingPlace(shift, duty, group, held)
+    return list(found.values())
 
 
 async def starting_at(

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from bot.i18n import Translator
-from storage.models import Duty, Group, Shift
+from storage.claims import ComingPlace
+from storage.models import Shift
 
 ALARM_BEFORE = timedelta(minutes=60)
 
@@ -23,16 +24,20 @@ def event_uid(shift: Shift, person_id: int) -> str:
 
 
 def calendar_file(
-    t: Translator, person_id: int, places: Sequence[tuple[Shift, Duty, Group]], now: datetime
+    t: Translator, person_id: int, places: Sequence[ComingPlace], now: datetime
 ) -> bytes:
-    """The .ics of the coming shifts."""
+    """The .ics of the coming shifts; a place given up (or a shift cancelled) stays as a
+    cancelled event under the same UID, so a phone that imported it earlier drops it."""
     calendar = Calendar()
     calendar.add("prodid", "-//dutybot//duty roster//ZH")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", t.gettext("My volunteer duties"))
-    for shift, duty, group in places:
+    for place in places:
+        shift, duty, group = place.shift, place.duty, place.group
         event = Event()
         event.add("uid", event_uid(shift, person_id))
+        event.add("status", "CONFIRMED" if place.held else "CANCELLED")
+        event.add("sequence", 0 if place.held else 1)
         event.add("dtstamp", now)
         event.add("dtstart", shift.start_at)
         event.add("dtend", shift.end_at)
@@ -42,6 +47,9 @@ def calendar_file(
         event.add("description", t.gettext(
             "Check in with /checkin in the team's group when you arrive."
         ))
+        if not place.held:
+            calendar.add_component(event)
+            continue
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", t.gettext("{duty} starts in an hour").format(duty=duty.name))
