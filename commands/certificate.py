@@ -170,9 +170,12 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
         return
     async with services.sessions() as session:
         asked = await session.get(Certificate, certificate_id)
-        volunteer = await session.get(Person, asked.person_id) if asked is not None else None
+        staff = await members.person_of(session, query.from_user.id)
+        allowed = asked is not None and staff is not None and await orgs.is_staff(
+            session, asked.org_id, staff.id)
+        volunteer = await session.get(Person, asked.person_id) if asked and allowed else None
         missing = unprintable(volunteer.real_name or "") if issue and volunteer else ""
-    if missing:  # the PDF would drop part of the name: never issue that
+    if missing:  # the PDF would drop part of the name: never issue that (staff are told)
         await query.answer(views.certificates.unprintable(t, missing), show_alert=True)
         return
     async with transaction(services.sessions) as session:
