@@ -8,7 +8,6 @@ link (`start=v-<number>`); staff withdraw one with `/certificate revoke <number>
 
 from __future__ import annotations
 
-import contextlib
 import unicodedata
 from datetime import date, datetime, timedelta
 
@@ -204,8 +203,8 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             await query.answer(views.certificates.declined_toast(t))
             await _decided(context, query.message, views.certificates.declined_line(t))
             told = views.certificates.not_issued(translator(services.settings.bot.language))
-            await _tell(context, declined.requested_by, told)
-            await _tell_person(context, declined.person_id, told)
+            await _tell(context, None, told, telegram_id=declined.requested_by)
+            await _tell(context, declined.person_id, told, unless=declined.requested_by)
         case certificates.AlreadyDecided():
             await query.answer(views.certificates.already_decided(t))
         case certificates.NoRealName():
@@ -240,19 +239,16 @@ async def _deliver(context: DutyContext, done: Certificate, person: Person, issu
         await context.bot.send_message(issuer, views.certificates.hand_it_over(t))
 
 
-async def _tell_person(context: DutyContext, person_id: int, text: str) -> None:
-    """A private word to a volunteer, by person id."""
+async def _tell(context: DutyContext, person_id: int | None, text: str, *,
+                telegram_id: int | None = None, unless: int | None = None) -> None:
+    """A private word to someone (by person, or by Telegram id), if they started the bot:
+    through the shell's one way of writing to a person."""
     async with context.services.sessions() as session:
-        person = await session.get(Person, person_id)
-        telegram_id = person.telegram_user_id if person is not None else None
-    if telegram_id is not None:
-        await _tell(context, telegram_id, text)
-
-
-async def _tell(context: DutyContext, user_id: int, text: str) -> None:
-    """A private word to someone, if they have started the bot."""
-    with contextlib.suppress(Forbidden):
-        await context.bot.send_message(user_id, text)
+        person = (await session.get(Person, person_id) if person_id is not None
+                  else await members.person_of(session, telegram_id or 0))
+        ref = members.ref_of(person) if person is not None else None
+    if ref is not None and ref.telegram_user_id != unless:
+        await context.services.outgoing.to_person(ref, text)
 
 
 async def _privately(update: Update, context: DutyContext, words: list[str]) -> None:
@@ -285,7 +281,7 @@ async def _privately(update: Update, context: DutyContext, words: list[str]) -> 
             await message.reply_text(views.certificates.staff_only(t))
         case certificates.Revoked(found):
             await message.reply_text(views.certificates.revoked(t, found.number or ""))
-            await _tell_person(context, found.person_id, views.certificates.revoked_for_volunteer(
+            await _tell(context, found.person_id, views.certificates.revoked_for_volunteer(
                 translator(services.settings.bot.language), found.number or ""))
         case certificates.AlreadyRevoked(found):
             await message.reply_text(views.certificates.already_revoked(t, found.number or ""))

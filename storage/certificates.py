@@ -319,9 +319,7 @@ async def by_number(session: AsyncSession, number: str) -> Certificate | None:
 
 async def issued_in(session: AsyncSession, org_id: int, number: str) -> Certificate | None:
     """An issued (or revoked) certificate of the organisation, by its number."""
-    found = await session.scalar(
-        select(Certificate).where(Certificate.number == normal_number(number))
-    )
+    found = await by_number(session, number)
     return found if found is not None and found.org_id == org_id else None
 
 
@@ -337,9 +335,7 @@ class Verified:
 
 async def verify(session: AsyncSession, number: str) -> Verified | NotFound:
     """Look a certificate up by its number (only issued ones exist to the public)."""
-    certificate = await session.scalar(
-        select(Certificate).where(Certificate.number == normal_number(number))
-    )
+    certificate = await by_number(session, number)
     if certificate is None or certificate.snapshot is None:
         return NotFound()
     return Verified(certificate.number or "", certificate.snapshot, certificate.revoked_at)

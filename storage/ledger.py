@@ -279,29 +279,41 @@ async def service_rows(
             yield rows
 
 
-async def _service_batches(
-    session: AsyncSession, ledger: Ledger, team: Team, batch: int
-) -> AsyncIterator[list[ServiceRow]]:
-    # One team at a time: its (group, day) index hands the rows over in order, so a page
-    # costs a range scan, not a sort of the whole period.
+async def _team_pages(
+    session: AsyncSession, ledger: Ledger, team: Team, model: type[Attendance] | type[Report],
+    batch: int,
+) -> AsyncIterator[Sequence[Any]]:
+    """A team's records of the period with their shift and duty, by day, a page at a time.
+
+    One team at a time: its (group, day) index hands the rows over in order, so a page costs
+    a range scan, not a sort of the whole period; the session is emptied between pages."""
     key: tuple[date, int] = (date.min, 0)
     while True:
-        rows = (
+        rows: Sequence[Any] = (
             await session.execute(
-                select(Attendance, Shift, Duty)
-                .outerjoin(Shift, Shift.id == Attendance.shift_id)
+                select(model, Shift, Duty)
+                .outerjoin(Shift, Shift.id == model.shift_id)
                 .outerjoin(Duty, Duty.id == Shift.duty_id)
                 .where(
-                    Attendance.group_id == team.id,
-                    Attendance.local_date >= ledger.first, Attendance.local_date <= ledger.last,
-                    tuple_(Attendance.local_date, Attendance.id) > tuple_(*key),
+                    model.group_id == team.id,
+                    model.local_date >= ledger.first, model.local_date <= ledger.last,
+                    tuple_(model.local_date, model.id) > tuple_(*key),
                 )
-                .order_by(Attendance.local_date, Attendance.id)
+                .order_by(model.local_date, model.id)
                 .limit(batch)
             )
         ).all()
         if not rows:
             return
+        key = (rows[-1][0].local_date, rows[-1][0].id)
+        yield rows
+        session.expunge_all()  # a page at a time, whatever the period
+
+
+async def _service_batches(
+    session: AsyncSession, ledger: Ledger, team: Team, batch: int
+) -> AsyncIterator[list[ServiceRow]]:
+    async for rows in _team_pages(session, ledger, team, Attendance, batch):
         zone_of = {a.id: ledger.team(a.group_id).zone for a, _, _ in rows}
         corrections, entered, closed = await _corrections(
             session, ledger, list(zone_of), zone_of
@@ -335,8 +347,6 @@ async def _service_batches(
                 companions=a.companions, source=source, note=a.note,
                 corrections=corrections.get(a.id, []),
             ))
-        key = (rows[-1][0].local_date, rows[-1][0].id)
-        session.expunge_all()  # a batch at a time, whatever the period
         yield out
 
 
@@ -374,24 +384,7 @@ async def report_rows(
 async def _report_batches(
     session: AsyncSession, ledger: Ledger, team: Team, batch: int
 ) -> AsyncIterator[list[ReportRow]]:
-    key: tuple[date, int] = (date.min, 0)
-    while True:
-        rows = (
-            await session.execute(
-                select(Report, Shift, Duty)
-                .outerjoin(Shift, Shift.id == Report.shift_id)
-                .outerjoin(Duty, Duty.id == Shift.duty_id)
-                .where(
-                    Report.group_id == team.id,
-                    Report.local_date >= ledger.first, Report.local_date <= ledger.last,
-                    tuple_(Report.local_date, Report.id) > tuple_(*key),
-                )
-                .order_by(Report.local_date, Report.id)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            return
+    async for rows in _team_pages(session, ledger, team, Report, batch):
         photos = {report: int(n) for report, n in (
             await session.execute(
                 select(Photo.report_id, func.count(Photo.id))
@@ -412,8 +405,6 @@ async def _report_batches(
                 problems=r.problems, dissuaded=r.dissuaded, grams=r.grams, served=r.served,
                 text=r.text, photos=int(photos.get(r.id, 0)),
             ))
-        key = (rows[-1][0].local_date, rows[-1][0].id)
-        session.expunge_all()
         yield out
 
 
