@@ -50,6 +50,7 @@ from commands import (
     record,
     report,
     rewards,
+    roster_import,
     settings,
     shift,
     shift_command,
@@ -74,6 +75,13 @@ COMMANDS = 0
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 
 
+def file_url(api_base_url: str) -> str:
+    """Where files are downloaded: `https://api.telegram.org/bot` gives
+    `https://api.telegram.org/file/bot` (a local Bot API server or the emulator alike)."""
+    base = api_base_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
 def build_application(
     settings: Settings,
     sessions: SessionFactory,
@@ -88,6 +96,7 @@ def build_application(
     bot = DutyBot(
         settings.telegram.token,
         base_url=settings.telegram.api_base_url,
+        base_file_url=file_url(settings.telegram.api_base_url),
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=get_updates_request or HTTPXRequest(),
         defaults=Defaults(
@@ -172,7 +181,7 @@ def _wire(app: DutyApplication) -> None:
         ("noshow", attendance.noshow), ("org", org.org), ("stats", stats.stats),
         ("redeem", points.redeem), ("rewards", rewards.rewards_command),
         ("export", export.export), ("certificate", certificate.certificate),
-        ("verify", certificate.verify),
+        ("verify", certificate.verify), ("import", roster_import.import_command),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
@@ -202,7 +211,18 @@ def _wire(app: DutyApplication) -> None:
         ),
         group=COMMANDS,
     )
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.Document.ALL & filters.ChatType.PRIVATE,
+                       roster_import.document_message),
+        group=COMMANDS,
+    )
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(roster_import.tap_team, pattern=r"^impto:\d+:\d+$"),
+                    group=COMMANDS)
+    app.add_handler(
+        CallbackQueryHandler(roster_import.tap_link, pattern=r"^imp(link|no):\d+:\d+$"),
+        group=COMMANDS,
+    )
     app.add_handler(CallbackQueryHandler(notices.tap_absent, pattern=r"^absent:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(admin.approve, pattern=r"^approve:"), group=COMMANDS)

@@ -1,4 +1,4 @@
-"""The `dutybot` command: run, migrate, console, export."""
+"""The `dutybot` command: run, migrate, console, export, import."""
 
 from __future__ import annotations
 
@@ -217,6 +217,18 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.import_cli import ListError, import_list
+
+    try:
+        print(asyncio.run(import_list(settings, args.file, group_id=args.group,
+                                      language=args.lang)))
+    except ListError as exc:
+        print(f"dutybot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dutybot` console script."""
     parser = argparse.ArgumentParser(prog="dutybot", description="Volunteer duty roster bot")
@@ -240,6 +252,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="the file's language (default: the bot's)")
     exp.add_argument("out", type=Path,
                      help="OUT.xlsx (workbook), OUT.zip (CSV files) or OUT.pdf (printed)")
+    imp = sub.add_parser("import", help="import a team's volunteer list (.xlsx or .csv)")
+    imp.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    imp.add_argument("--group", type=int, required=True,
+                     help="the team: its id or Telegram chat id")
+    imp.add_argument("--lang", choices=("zh_CN", "en"),
+                     help="the answer's language (default: the bot's)")
+    imp.add_argument("file", type=Path, help="the list: LIST.xlsx or LIST.csv")
     args = parser.parse_args(argv)
 
     try:
@@ -255,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "import":
+            return _import(settings, args)
         asyncio.run(run_bot(settings))
         return 0
     except ConfigError as exc:

@@ -53,6 +53,7 @@ HELP = """Console commands:
   :private / :group  talk to the bot privately / in the team group
   :admin NAME        make NAME an administrator of the group
   :reply WHO /cmd    send /cmd as a reply to message #N, or to WHO's last message here
+  :file PATH         send a file from this computer (a volunteer list .xlsx or .csv)
   :tap N             press button [N] (a link button shows the link; a link to the bot
                      opens the private chat with it)
   :time YYYY-MM-DD HH:MM   set the clock (group time, Asia/Shanghai)
@@ -143,6 +144,17 @@ class Console:
         theirs = [m for m in self.emulator.messages(self.chat)
                   if m.from_user is not None and m.from_user.id == user.id]
         return theirs[-1].message_id if theirs else None
+
+    async def cmd_file(self, rest: str) -> None:
+        path = Path(rest).expanduser()
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            self.out(f"usage: :file PATH — cannot read {rest!r}: {exc.strerror or exc}")
+            return
+        self.emulator.send_document(self.chat, self.user, path.name, content)
+        await self.harness.settle()
+        self.show_new()
 
     async def cmd_help(self, _rest: str) -> None:
         self.out(HELP)

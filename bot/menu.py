@@ -71,6 +71,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("evaluate", N_("Leaders: evaluate a volunteer (privately)"),
                 where=Where.PRIVATE),
     CommandSpec("points", N_("My points passbook (积分)"), where=Where.PRIVATE),
+    CommandSpec("import", N_("Leaders: import the team's volunteer list (Excel or CSV)"),
+                where=Where.PRIVATE),
     CommandSpec("calendar", N_("My coming shifts for my phone's calendar (.ics)"),
                 where=Where.PRIVATE),
     CommandSpec("rewards", N_("The community's rewards for points (爱心超市)")),

@@ -112,3 +112,16 @@ async def tell_leaders(
         )
         reached += sent is not None
     return reached
+
+
+async def led_groups(context: DutyContext, user_id: int) -> list[Group]:
+    """The teams the person leads (leaders checked with Telegram, outside any transaction)."""
+    services = context.services
+    async with services.sessions() as session:
+        person = await members.person_of(session, user_id)
+        mine = await groups.of_person(session, person.id) if person is not None else []
+    led = []
+    for group in mine:
+        if await context.leads(group.telegram_chat_id, group.id, user_id):
+            led.append(group)
+    return led

@@ -13,7 +13,7 @@ from bot import render, views
 from bot.context import DutyContext, button_number, user_ref
 from bot.i18n import language_for_user, translator
 from commands.hours_syntax import parse_day
-from commands.people import named_person, tell_leaders, words_without_mentions
+from commands.people import led_groups, named_person, tell_leaders, words_without_mentions
 from commands.signup import command_args
 from commands.stats import parse_period
 from storage import groups, members, record
@@ -176,19 +176,6 @@ async def tap_announce(update: Update, context: DutyContext) -> None:
                                          views.record.commendation_notice(t, name, row))
 
 
-async def _led_groups(context: DutyContext, user_id: int) -> list[Group]:
-    """The teams the person leads (leaders checked with Telegram, outside any transaction)."""
-    services = context.services
-    async with services.sessions() as session:
-        person = await members.person_of(session, user_id)
-        mine = await groups.of_person(session, person.id) if person is not None else []
-    led = []
-    for group in mine:
-        if await context.leads(group.telegram_chat_id, group.id, user_id):
-            led.append(group)
-    return led
-
-
 async def evaluate(update: Update, context: DutyContext) -> None:
     """/evaluate <name> <2026|2026-11> <优秀|良好|合格> [note], privately by a leader."""
     message, user = update.effective_message, update.effective_user
@@ -197,7 +184,7 @@ async def evaluate(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     services = context.services
     now = services.clock.now()
-    led = await _led_groups(context, user.id)
+    led = await led_groups(context, user.id)
     if not led:
         await message.reply_text(views.record.leaders_only_private(t))
         return

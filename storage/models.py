@@ -903,6 +903,8 @@ class CertificateStatus(enum.StrEnum):
     """A service certificate (服务证明) from request to issue, or not."""
 
     REQUESTED = "requested"
+    NOTICE = "notice"  # approved by staff, announced in the team's group (组织公示)
+    OBJECTED = "objected"  # a leader or staff objected during the notice: staff decide again
     ISSUED = "issued"
     DECLINED = "declined"
     REVOKED = "revoked"
@@ -935,3 +937,39 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The public notice (组织公示): issued when it ends without an objection.
+    notice_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    objected_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RosterEntry(Base):
+    """A volunteer from the team's imported list (the office's spreadsheet): the roster
+    name, real name, building, skills and tags, and a @username the list gives. It stands
+    apart from the Telegram account until a leader confirms the link (usernames change
+    hands); identity and phone numbers are never stored."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (
+        Index("uq_roster_entries_group_name", "group_id", "name_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(32))
+    name_key: Mapped[str] = mapped_column(String(64))
+    real_name: Mapped[str | None] = mapped_column(String(20), default=None)
+    building: Mapped[str | None] = mapped_column(String(64), default=None)
+    skills: Mapped[str | None] = mapped_column(String(200), default=None)
+    tags: Mapped[str | None] = mapped_column(String(200), default=None)
+    username: Mapped[str | None] = mapped_column(String(64), default=None)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), default=None
+    )  # linked, by a leader's confirmation
+    declined_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), default=None
+    )  # a leader said this member is someone else: not asked again
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    linked_by: Mapped[int | None] = mapped_column(BigInteger, default=None)

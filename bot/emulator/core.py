@@ -53,6 +53,7 @@ METHODS: dict[str, Method] = {
     "answerCallbackQuery": messages.answer_callback_query,
     "sendPhoto": messages.send_photo,
     "sendDocument": messages.send_document,
+    "getFile": messages.get_file,
     "sendMediaGroup": messages.send_media_group,
 }
 _BY_LOWER = {name.lower(): (name, method) for name, method in METHODS.items()}

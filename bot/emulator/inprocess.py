@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import unquote
 
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -56,7 +57,13 @@ class EmulatorRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Call the emulator: the API method is the url's last path segment."""
+        """Call the emulator: the API method is the url's last path segment (a download
+        from `/file/bot<token>/<path>` returns the file's bytes)."""
+        if "/file/bot" in url:
+            _, _, rest = unquote(url).partition("/file/bot")
+            token, _, path = rest.partition("/")
+            content = self._emulator.download(path) if token == self._emulator.token else None
+            return (200, content) if content is not None else (404, b"Not Found")
         prefix, _, api_method = url.rstrip("/").rpartition("/")
         if not prefix.endswith(self._emulator.token):
             return 401, json.dumps(UNAUTHORIZED).encode()

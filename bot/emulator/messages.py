@@ -256,6 +256,25 @@ def send_photo(w: World, p: Params) -> JSON:
     return _send_file(w, p, "sendPhoto", "photo")
 
 
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bots download files up to 20 MB
+
+
+def get_file(w: World, p: Params) -> JSON:
+    """getFile: where to download a file a user sent (up to 20 MB)."""
+    file_id = p.get("file_id")
+    known = w.known_file(file_id) if isinstance(file_id, str) else None
+    if known is None:
+        raise bad_request("invalid file_id")
+    size = int(known.get("size") or 0)
+    if size > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
+    result: JSON = {"file_id": file_id, "file_unique_id": known["file_unique_id"],
+                    "file_size": size}
+    if "content" in known:
+        result["file_path"] = w.file_path(str(file_id))
+    return result
+
+
 def send_document(w: World, p: Params) -> JSON:
     """sendDocument: an uploaded file, a URL, or a known file_id."""
     return _send_file(w, p, "sendDocument", "document")

@@ -54,6 +54,7 @@ class FakeBotApiServer:
         self.emulator = emulator
         self._app = web.Application(client_max_size=max_body)
         self._app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._host = "127.0.0.1"
@@ -102,6 +103,16 @@ class FakeBotApiServer:
         elif not on and self._site is None:
             self._site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
             await self._site.start()
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A file a user sent, by the path getFile gave."""
+        if not self.emulator.check_token(request.match_info["token"]):
+            return _json_response(401, UNAUTHORIZED)
+        content = self.emulator.download(request.match_info["path"])
+        if content is None:
+            return _json_response(404, {"ok": False, "error_code": 404,
+                                         "description": "Not Found"})
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if not self.emulator.check_token(request.match_info["token"]):

@@ -158,6 +158,16 @@ class State:
         """A fresh media_group_id for an album."""
         return str(next(self._media_groups))
 
+    def file_path(self, file_id: str) -> str:
+        """The download path getFile gives for a file a user sent."""
+        return f"documents/{file_id}"
+
+    def download(self, path: str) -> bytes | None:
+        """A file's bytes by its getFile path (None if unknown)."""
+        known = self._files.get(path.removeprefix("documents/"))
+        content = known.get("content") if known is not None else None
+        return content if isinstance(content, bytes) else None
+
     def known_file(self, file_id: str) -> JSON | None:
         """What the emulator knows of a file id, if it issued it."""
         return self._files.get(file_id)

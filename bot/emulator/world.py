@@ -265,6 +265,24 @@ class World(State):
         fields["reply_to"] = self._resolve_reply(chat, reply_to)
         return self.post(chat, author, sender_chat=sender_chat, **fields)
 
+    def send_document(
+        self, chat: FakeChat, user: FakeUser, file_name: str, content: bytes, *,
+        caption: str | None = None, mime_type: str = "application/octet-stream",
+    ) -> FakeMessage:
+        """`user` sends a file (a spreadsheet): the bot can getFile and download it."""
+        if chat.type == "private":
+            user.started, user.blocked = True, False
+        elif chat.is_group:
+            chat.members.add(user.id)
+        file_id, unique = self.new_file_id(
+            "document", size=len(content), filename=file_name, content=content
+        )
+        document: JSON = {"file_id": file_id, "file_unique_id": unique, "file_name": file_name,
+                          "mime_type": mime_type, "file_size": len(content)}
+        fields: JSON = {"plain": caption or "", "entities": user_entities(caption or ""),
+                        "caption": caption, "document": document, "reply_to": None}
+        return self.post(chat, user, **fields)
+
     def _photo_sizes(self, size: int = 54_321) -> list[JSON]:
         sizes = []
         for width, height, share in ((90, 67, 0.05), (800, 600, 1.0)):

@@ -8,6 +8,7 @@ from bot.views import (
     certificates,
     documents,
     duties,
+    imports,
     labels,
     mine,
     orgs,
@@ -22,6 +23,6 @@ from bot.views import (
 )
 
 __all__ = [
-    "attendance", "certificates", "documents", "duties", "labels", "mine", "orgs", "points",
-    "record", "reports", "rewards", "roster", "settings", "stats", "today",
+    "attendance", "certificates", "documents", "duties", "imports", "labels", "mine", "orgs",
+    "points", "record", "reports", "rewards", "roster", "settings", "stats", "today",
 ]

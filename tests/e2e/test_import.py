@@ -1,0 +1,228 @@
+"""Importing a team's volunteer list end to end: a leader sends the office's spreadsheet
+privately, the bot answers row by row (added, updated, unchanged, rejected with the reason),
+names the columns it did not read and keeps nothing of them, asks before linking a member
+to a volunteer of the list, and the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from bot.emulator import FakeChat, FakeMessage, FakeUser
+from bot.i18n import translator
+from bot.import_cli import ListError, import_file
+from storage import groups
+from storage.models import AuditEntry, Membership, Person, RosterEntry
+from tests.e2e.conftest import FORUM_CHAT_ID, World
+from tests.e2e.test_orgs import private
+from tests.e2e.test_roster import plain
+
+pytestmark = pytest.mark.usefixtures("many_commands")
+
+HEADINGS = ["序号", "姓名", "称呼", "楼栋", "技能", "标签", "Telegram", "身份证号", "手机号"]
+ROWS: list[list[Any]] = [
+    [1, "王秀英", "王阿姨", 3, "剪纸", "党员", "@wangayi", "310101195001011234", 13800000001],
+    [2, "李建国", "李叔", "5号楼", None, None, None, "310101195202021234", 13800000002],
+    [3, "张丽", None, "2号楼", "", "", "", "", ""],
+    [4, None, None, "1号楼", None, None, None, "310101195303031234", None],
+    [5, "赵德", "赵伯", "4号楼", None, None, "@@bad name", None, None],
+    [6, "王秀英", "王阿姨", "3号楼", None, None, None, None, None],
+    [7, "钱", "钱" * 40, None, None, None, None, None, None],
+    [8, "周芳", "周姐", None, None, None, "t.me/WangAyi", None, None],
+]
+
+
+def workbook(rows: list[list[Any]], headings: list[str] = HEADINGS) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(headings)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def send_file(world: World, user: FakeUser, chat: FakeChat, name: str,
+                    content: bytes) -> list[FakeMessage]:
+    before = len(world.emulator.bot_messages(chat))
+    world.emulator.send_document(chat, user, name, content)
+    await world.settle()
+    return world.emulator.bot_messages(chat)[before:]
+
+
+async def entries(world: World) -> list[tuple[str, str | None, str | None, str | None,
+                                              str | None, str | None]]:
+    async with world.database.sessions() as session:
+        rows = await session.scalars(select(RosterEntry).order_by(RosterEntry.id))
+        return [(e.name, e.real_name, e.building, e.skills, e.tags, e.username) for e in rows]
+
+
+async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
+    world: World,
+) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice = world.user("Alice", username="wangayi")
+    bob = world.user("Bob")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(bob, "/signup 李叔")
+    office_list = workbook(ROWS)
+
+    # A volunteer is not a leader: nothing is read, nothing kept.
+    said = plain(await send_file(world, bob, private(world, bob), "名单.xlsx", office_list))
+    assert "只有队长才能导入志愿者名单" in said, said
+    assert await entries(world) == []
+    # In the group the bot says where a list goes (it holds personal details).
+    said = plain(await world.say(boss, "/import"))
+    assert "请私聊发给我" in said, said
+    chat = private(world, boss)
+    said = plain(await send_file(world, boss, chat, "名单.xls", b"\xd0\xcf\x11\xe0old"))
+    assert "旧版 Excel 文件（.xls）" in said and "另存为" in said, said
+    said = plain(await send_file(world, boss, chat, "照片.jpg", b"\xff\xd8\xff"))
+    assert "只能导入 Excel（.xlsx）或 CSV 文件" in said, said
+    said = plain(await send_file(world, boss, chat, "坏的.xlsx", b"PK\x03\x04broken"))
+    assert "读不了这个文件" in said, said
+    said = plain(await send_file(world, boss, chat, "名单.csv", "序号,电话\n1,138\n".encode()))
+    assert "第一行要写明各列的名称，其中要有“姓名”或“称呼”" in said and "序号、电话" in said, said
+    assert await entries(world) == []
+
+    answer = await send_file(world, boss, chat, "名单.xlsx", office_list)
+    said = plain(answer[:1])
+    assert "📋 名单“名单.xlsx”已导入Sunrise Volunteers：" in said, said
+    assert "新增 3 人：第 2 行 王阿姨、第 3 行 李叔、第 4 行 张丽" in said, said
+    for expected in ("· 第 5 行：没有姓名",
+                     "· 第 6 行：“@@bad name”不是 Telegram 用户名（只能有字母、数字和 _）",
+                     "· 第 7 行：和第 2 行重名",
+                     "· 第 8 行：称呼“" + "钱" * 20 + "”超过 32 个字，或者看不到字",
+                     "· 第 9 行：@WangAyi已经在第 2 行",
+                     "未导入 5 行",
+                     "没有读取的列：序号、身份证号、手机号（这些列的内容不会保存）。"):
+        assert expected in said, (expected, said)
+    # Only the roster's own fields are kept: no ID card or phone number anywhere.
+    assert await entries(world) == [
+        ("王阿姨", "王秀英", "3", "剪纸", "党员", "wangayi"),
+        ("李叔", "李建国", "5号楼", None, None, None),
+        ("张丽", "张丽", "2号楼", None, None, None),
+    ]
+    async with world.database.sessions() as session:
+        logged = [(a.action, a.after) for a in await session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("roster%")))]
+    assert "310101" not in repr(logged) and "13800000001" not in repr(logged)
+    assert logged[-1][1] is not None and logged[-1][1]["added"] == 3
+
+    # The bot asks before linking: the same @username, the same roster name.
+    questions = answer[1:]
+    assert [plain([q]) for q in questions] == [
+        "Sunrise Volunteers：把@wangayi和导入名单上的王阿姨（3）连起来吗？连起来后，这位成员用导入"
+        "名单上的称呼、楼栋和技能；还没有登记实名的，也用名单上的实名。",
+        "Sunrise Volunteers：把李叔和导入名单上的李叔（5号楼）连起来吗？连起来后，这位成员用导入"
+        "名单上的称呼、楼栋和技能；还没有登记实名的，也用名单上的实名。",
+    ]
+    # Only a leader's tap links (forged data from a volunteer changes nothing).
+    world.emulator.tap_raw(questions[0], questions[0].reply_markup["inline_keyboard"][0][0]
+                           ["callback_data"], bob)
+    await world.settle()
+    async with world.database.sessions() as session:
+        assert (await session.scalars(select(RosterEntry.person_id))).all() == [None] * 3
+    world.emulator.tap(questions[0], 0, boss)
+    world.emulator.tap(questions[1], 1, boss)
+    await world.settle()
+    linked = world.emulator.find_message(chat, questions[0].message_id)
+    assert "✅ 已连起来：@wangayi就是导入名单上的王阿姨。" in plain([linked]), linked.text
+    assert "从导入名单上取了：楼栋、技能、实名" in plain([linked]), linked.text
+    refused = world.emulator.find_message(chat, questions[1].message_id)
+    assert "没有连：李叔不是导入名单上的李叔，以后不再问" in plain([refused]), refused.text
+    async with world.database.sessions() as session:
+        wang = await session.scalar(
+            select(Membership).join(Person).where(Person.telegram_user_id == alice.id))
+        assert wang is not None and (wang.display_name, wang.building, wang.skills) == (
+            "王阿姨", "3", "剪纸")
+        person = await session.get(Person, wang.person_id)
+        assert person is not None and person.real_name == "王秀英"
+
+    # The same file again changes nothing, and asks nothing.
+    answer = await send_file(world, boss, chat, "名单.xlsx", office_list)
+    said = plain(answer)
+    assert "没有变化 3 人：第 2 行 王阿姨、第 3 行 李叔、第 4 行 张丽" in said, said
+    assert "新增" not in said and "更新" not in said and len(answer) == 1, said
+    assert len(await entries(world)) == 3
+
+    # A corrected list, saved by Chinese Excel as CSV (GBK): only what changed is updated,
+    # and a linked member's building follows.
+    corrected = "姓名,称呼,楼栋\n王秀英,王阿姨,6号楼\n李建国,李叔,5号楼\n".encode("gb18030")
+    said = plain(await send_file(world, boss, chat, "名单.csv", corrected))
+    assert "更新 1 人：第 2 行 王阿姨（楼栋）" in said, said
+    assert "没有变化 1 人：第 3 行 李叔" in said, said
+    async with world.database.sessions() as session:
+        building = await session.scalar(
+            select(Membership.building).join(Person).where(Person.telegram_user_id == alice.id))
+    assert building == "6号楼"
+    # /import privately: how, the team's list, and no question answered already.
+    said = plain(await world.say(boss, "/import", chat=chat))
+    assert "Sunrise Volunteers：导入名单上有 3 位志愿者，已和成员连起来 1 位" in said, said
+    assert "连起来吗" not in said, said
+
+
+async def test_a_leader_of_two_teams_chooses_the_team(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    await world.say(boss, "/signup 陈队长")
+    second = world.emulator.add_group("East Gate", chat_id=FORUM_CHAT_ID, admins=[boss])
+    await world.say(boss, "/signup 老陈", chat=second)
+    async with world.database.sessions() as session:
+        found = await groups.by_chat_id(session, second.id)
+        assert found is not None
+        found_id = found.id
+    chat = private(world, boss)
+    answer = await send_file(world, boss, chat, "list.xlsx", workbook(ROWS[:1]))
+    assert "名单“list.xlsx”导入哪个队？" in plain(answer), plain(answer)
+    keyboard = answer[0].reply_markup["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard] == ["Sunrise Volunteers", "East Gate"]
+    world.emulator.tap(answer[0], 1, boss)
+    world.emulator.tap(answer[0], 1, boss)  # a double tap imports once
+    await world.settle()
+    said = plain(world.emulator.bot_messages(chat)[-2:])
+    assert "已导入East Gate" in said and "新增 1 人：第 2 行 王阿姨" in said, said
+    async with world.database.sessions() as session:
+        assert (await session.scalars(select(RosterEntry.group_id))).all() == [found_id]
+
+
+async def test_the_office_imports_on_its_computer_and_a_leader_links_in_telegram(
+    world: World, tmp_path: Path,
+) -> None:
+    alice = world.user("Alice", username="wangayi")
+    await world.say(alice, "/signup 王阿姨")
+    path = tmp_path / "名单.csv"
+    path.write_bytes("姓名,称呼,楼栋,Telegram,手机号\n王秀英,王阿姨,3号楼,@wangayi,138\n"
+                     ",,,,\n,无名,,bad!,\n,赵伯,,@@,\n李建国,李叔,5号楼,,139\n".encode("utf-8-sig"))
+    async with world.database.sessions() as session:
+        team = await groups.by_chat_id(session, world.group.id)
+        assert team is not None
+    said = await import_file(world.database.sessions, path, group_id=world.group.id,
+                             t=translator("zh_CN"), now=world.clock.now())
+    assert "新增 2 人：第 2 行 王阿姨、第 6 行 李叔" in said, said
+    assert "· 第 4 行：“bad!”不是 Telegram 用户名" in said, said  # the blank row 3 is skipped
+    assert "· 第 5 行：“@@”不是 Telegram 用户名" in said, said
+    assert "没有读取的列：手机号" in said, said
+    assert "群里有 1 位成员可能是导入名单上的志愿者：请队长私聊机器人发送 /import" in said, said
+    again = await import_file(world.database.sessions, path, group_id=team.id,
+                              t=translator("en"), now=world.clock.now())
+    assert "Unchanged 2: row 2 王阿姨, row 6 李叔" in again, again
+    assert await entries(world) == [("王阿姨", "王秀英", "3号楼", None, None, "wangayi"),
+                                     ("李叔", "李建国", "5号楼", None, None, None)]
+    with pytest.raises(ListError, match="there is no team 99"):
+        await import_file(world.database.sessions, path, group_id=99, t=translator("en"),
+                          now=world.clock.now())
+    old = tmp_path / "list.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ListError, match="old-style Excel file"):
+        await import_file(world.database.sessions, old, group_id=team.id, t=translator("en"),
+                          now=world.clock.now())
