@@ -130,7 +130,8 @@ def build_application(
         roster_edits=Debouncer(settings.bot.ack_window, pacer),
     )
     services = app.bot_data["services"]
-    services.notifier = Notifier(app.bot, sessions, clock, services.admin_cache)
+    services.notifier = Notifier(app.bot, sessions, clock, services.admin_cache,
+                                 settings.bot.language)
     _wire(app)
     return app
 
@@ -230,6 +231,8 @@ def _wire(app: DutyApplication) -> None:
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(today.tap_hide, pattern=r"^mehide:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(certificate.tap_ask, pattern=r"^certme:"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(certificate.tap_object, pattern=r"^certobj:"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(certificate.tap_decide, pattern=r"^cert(ok|no):"),
                     group=COMMANDS)

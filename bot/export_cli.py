@@ -14,10 +14,10 @@ from bot.config import Settings
 from bot.documents.ledger_book import Written, write_ledger
 from bot.documents.pdf_ledger import write_pdf_ledger
 from bot.i18n import Translator, translator
-from storage import orgs
+from storage import groups, orgs
 from storage.daybook import EARLIEST
 from storage.db import SessionFactory, make_engine, make_session_factory
-from storage.models import Attendance, Group, Organisation
+from storage.models import Attendance, Organisation
 from storage.recognition import Rules
 
 FORMATS = {".xlsx": "xlsx", ".zip": "csv", ".pdf": "pdf"}
@@ -65,9 +65,8 @@ async def export_teams(
             if not ids:
                 raise ExportError(f"organisation {org_id} ({org.name}) has no teams yet")
         else:
-            group = await session.scalar(
-                select(Group).where((Group.id == group_id) | (Group.telegram_chat_id == group_id))
-            )
+            assert group_id is not None
+            group = await groups.by_id_or_chat(session, group_id)
             if group is None:
                 raise ExportError(f"there is no team {group_id} (a team id or chat id)")
             ids = [group.id]

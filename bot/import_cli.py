@@ -7,17 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.documents.roster_file import FileProblem, read_table
 from bot.emulator.html import html_to_plain
 from bot.i18n import Translator, translator
 from bot.views import imports as view
 from scheduler.clock import SystemClock
-from storage import imports
+from storage import groups, imports
 from storage.db import SessionFactory, make_engine, make_session_factory, transaction
-from storage.models import Group
 
 
 class ListError(Exception):
@@ -50,9 +47,7 @@ async def import_file(
     if isinstance(table, FileProblem):
         raise ListError(html_to_plain(view.file_problem(t, table)))
     async with transaction(sessions) as session:
-        group = await session.scalar(
-            select(Group).where((Group.id == group_id) | (Group.telegram_chat_id == group_id))
-        )
+        group = await groups.by_id_or_chat(session, group_id)
         if group is None:
             raise ListError(f"there is no team {group_id} (a team id or chat id)")
         result = await imports.import_rows(session, group.id, table, actor=None,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -25,6 +25,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot import chart, notify_view, views
+from bot.documents.certificate_pdf import certificate_pdf
 from bot.i18n import language_for_user, translator
 from bot.leaders import AdminCache
 from bot.ratelimit import Deadline, DeadlinePassed
@@ -46,6 +47,8 @@ from storage.claims import still_needed
 from storage.db import SessionFactory, transaction
 from storage.duties import upcoming_shifts
 from storage.models import (
+    Certificate,
+    CertificateStatus,
     Claim,
     ClaimStatus,
     Duty,
@@ -67,6 +70,9 @@ NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # The kinds that name or reach the team's leaders (storage.members.leaders_of).
 NAMES_LEADERS = frozenset({"noshow", "monthly", "gap"})
+# Documents the person asked for: sent even before they pressed Start (Telegram lets a bot
+# write to whoever wrote to it; a 403 says they never did).
+ASKED_FOR = frozenset({"certificate"})
 
 
 @dataclass
@@ -78,6 +84,7 @@ class Rendered:
     thread_id: int | None = None
     markup: InlineKeyboardMarkup | None = None
     photo: bytes | None = None  # sent with sendPhoto, the text as its caption
+    document: tuple[str, bytes] | None = None  # (file name, bytes): sendDocument, captioned
     chart: tuple[list[date], list[int]] | None = None  # minutes a day, drawn after rendering
 
 
@@ -105,8 +112,9 @@ class Notifier:
 
     def __init__(
         self, bot: ExtBot[None], sessions: SessionFactory, clock: Clock,
-        admin_cache: AdminCache,
+        admin_cache: AdminCache, language: str = "zh_CN",
     ) -> None:
+        self._language = language  # documents are in the deployment's language
         self._bot = bot
         self._sessions = sessions
         self._clock = clock
@@ -155,6 +163,12 @@ class Notifier:
         return Sent(message.message_id)
 
     async def _send(self, rendered: Rendered, deadline: datetime) -> Message:
+        if rendered.document is not None:
+            name, content = rendered.document
+            return await self._bot.send_document(
+                rendered.chat_id, InputFile(content, filename=name), caption=rendered.text,
+                rate_limit_args=Deadline(deadline, self._clock),  # type: ignore[arg-type]
+            )
         if rendered.photo is not None:
             return await self._bot.send_photo(
                 rendered.chat_id, rendered.photo, caption=rendered.text,
@@ -178,6 +192,11 @@ class Notifier:
                 person = await session.get(Person, row.person_id)
                 if person is not None:
                     person.private_chat = False
+                if row.kind == "certificate":  # the issuer hands this one over
+                    await outbox.enqueue(session, [Planned(
+                        f"{row.key}:hand", row.group_id, "certhand", now, row.expires_at,
+                        None, dict(row.payload or {}),
+                    )], now=now)
             elif outcome.reason.startswith("403"):
                 await groups.mark_left(session, rendered.chat_id, by=None, now=now)
             elif row.person_id is None:
@@ -196,7 +215,7 @@ class Notifier:
         thread = rules.topic or None
         if row.person_id is not None:
             person = await session.get(Person, row.person_id)
-            if person is None or not person.private_chat:
+            if person is None or not (person.private_chat or row.kind in ASKED_FOR):
                 return None
             target, thread = person.telegram_user_id, None
         payload: dict[str, Any] = row.payload or {}
@@ -331,10 +350,39 @@ class Notifier:
                 markup = notify_view.month_link_keyboard(
                     t, self._bot.username, group.id, first
                 )
+            case "certificate":
+                # A certificate issued when its public notice ended: the PDF, privately.
+                return await self._certificate(session, row, target)
+            case "certhand":
+                # The volunteer never started the bot: the issuer hands the PDF over.
+                issued = await session.get(Certificate, int(payload["certificate"]))
+                issuer = (await members.person_of(session, issued.decided_by or 0)
+                          if issued is not None else None)
+                if issuer is None:
+                    return None
+                target = issuer.telegram_user_id
+                text = views.certificates.hand_it_over(
+                    translator(language_for_user(issuer.language_code, self._language)))
             case _:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)
                 return None
         return Rendered(target, text, thread, markup, chart=drawn)
+
+    async def _certificate(self, session: AsyncSession, row: Outbox, target: int
+                           ) -> Rendered | None:
+        found = await session.get(Certificate, int((row.payload or {})["certificate"]))
+        if found is None or found.status is not CertificateStatus.ISSUED:
+            return None  # revoked before it went out
+        assert found.snapshot is not None and found.number is not None
+        t = translator(self._language)
+        text = views.certificates.caption(t, found.snapshot, found.number)
+        if found.person_id != row.person_id:
+            text += "\n" + views.certificates.issued_after_notice(t)
+        pdf = await asyncio.to_thread(
+            certificate_pdf, t, found.snapshot, found.number, self._bot.username
+        )
+        name = t.gettext("Certificate-{number}.pdf").format(number=found.number)
+        return Rendered(target, text, document=(name, pdf))
 
 
 async def _stars(

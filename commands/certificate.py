@@ -27,7 +27,7 @@ from commands.signup import command_args
 from storage import certificates, members, orgs
 from storage.db import transaction
 from storage.duties import local_today
-from storage.models import Certificate, Organisation, Person
+from storage.models import Certificate, Group, Organisation, Person
 
 REVOKE_WORDS = {"revoke", "撤销", "作废"}
 SEND_WORDS = {"send", "补发", "重发"}
@@ -189,7 +189,8 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
                 session, certificate_id, issue=issue, staff=staff, now=now,
                 today=local_today(services.settings.bot.timezone, now),
             )
-            if not isinstance(result, certificates.Issued | certificates.Declined):
+            if not isinstance(result, certificates.Issued | certificates.Declined
+                              | certificates.NoticeStarted):
                 session.expunge_all()
     match result:
         case None:
@@ -205,12 +206,88 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             told = views.certificates.not_issued(translator(services.settings.bot.language))
             await _tell(context, None, told, telegram_id=declined.requested_by)
             await _tell(context, declined.person_id, told, unless=declined.requested_by)
+        case certificates.NoticeStarted(noticed, person, minutes, days):
+            await query.answer(views.certificates.issued_toast(t))
+            assert noticed.notice_until is not None
+            until = _local(noticed.notice_until, context) or noticed.last
+            await _decided(context, query.message, views.certificates.notice_line(t, until))
+            await _announce(context, noticed, person, minutes, days, until)
         case certificates.AlreadyDecided():
             await query.answer(views.certificates.already_decided(t))
         case certificates.NoRealName():
             await query.answer(views.certificates.no_real_name_now(t), show_alert=True)
         case certificates.NoHours() | certificates.NotFound():
             await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
+
+
+async def _announce(context: DutyContext, noticed: Certificate, person: Person, minutes: int,
+                    days: int, until: date) -> None:
+    """The public notice (组织公示) in the team's group, with the objection button; the
+    group hears the roster name."""
+    assert noticed.group_id is not None
+    async with context.services.sessions() as session:
+        group = await session.get(Group, noticed.group_id)
+        name = await members.roster_name(session, person.id, noticed.group_id)
+    if group is None:
+        return
+    gt = translator(group.language)
+    await context.services.outgoing.to_group(
+        group.telegram_chat_id,
+        views.certificates.notice_in_group(gt, name or person.telegram_name, noticed.first,
+                                           noticed.last, minutes, days, until),
+        markup=views.certificates.object_keyboard(gt, noticed.id),
+    )
+
+
+async def tap_object(update: Update, context: DutyContext) -> None:
+    """certobj:<id>: a leader of the team or a staff member objects during the notice; the
+    staff member who approved decides again."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.translator_for(update)
+    services = context.services
+    certificate_id = button_number(update)
+    user = query.from_user
+    async with services.sessions() as session:
+        found = (await session.get(Certificate, certificate_id)
+                 if certificate_id is not None else None)
+        group = (await session.get(Group, found.group_id)
+                 if found is not None and found.group_id is not None else None)
+        person = await members.person_of(session, user.id)
+        staff = found is not None and person is not None and await orgs.is_staff(
+            session, found.org_id, person.id)
+    if found is None or group is None:
+        await query.answer(views.certificates.not_on_notice(t), show_alert=True)
+        return
+    if not staff and not await context.leads(group.telegram_chat_id, group.id, user.id):
+        await query.answer(views.certificates.objectors_only(t), show_alert=True)
+        return
+    now = services.clock.now()
+    async with transaction(services.sessions) as session:
+        result = await certificates.object_to(session, found.id, actor=user.id, now=now)
+        if isinstance(result, certificates.Objected):
+            volunteer = await session.get(Person, found.person_id)
+            approver = await members.person_of(session, result.certificate.decided_by or 0)
+            who = (await members.roster_name(session, person.id, group.id)
+                   if person is not None else None) or user.full_name
+            minutes = sum(s.minutes for s in await certificates.served_in(
+                session, found.org_id, found.person_id, found.first, found.last))
+    if not isinstance(result, certificates.Objected):
+        await query.answer(views.certificates.not_on_notice(t), show_alert=True)
+        return
+    await query.answer(views.certificates.objected_toast(t))
+    await _decided(context, query.message, views.certificates.objected_in_group(t))
+    if approver is None or volunteer is None:
+        return
+    st = translator(language_for_user(approver.language_code, services.settings.bot.language))
+    await services.outgoing.to_person(
+        members.ref_of(approver),
+        views.certificates.objection_for_staff(
+            st, who, volunteer.real_name or volunteer.telegram_name, found.first, found.last,
+            minutes),
+        markup=views.certificates.decide_keyboard(st, found.id),
+    )
 
 
 async def _decided(context: DutyContext, message: object, outcome: str) -> None:

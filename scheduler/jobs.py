@@ -13,7 +13,7 @@ from scheduler import dispatcher, planner
 from scheduler.crash import crash_point
 from scheduler.dispatcher import Deliver
 from scheduler.planner import Plan
-from storage import attendance, credit, duties, outbox, reports
+from storage import attendance, certificates, credit, duties, outbox, reports
 from storage.db import SessionFactory, transaction
 from storage.recognition import DEFAULT_RULES, Rules
 
@@ -45,10 +45,12 @@ async def close_forgotten(sessions: SessionFactory, now: datetime) -> int:
 async def notify(
     sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES
 ) -> Plan:
-    """One scheduler tick: credit changed hours (points, star levels), plan what is due into
-    the outbox, then send it."""
+    """One scheduler tick: credit changed hours (points, star levels), issue certificates
+    whose public notice ended, plan what is due into the outbox, then send it."""
     async with transaction(sessions) as session:
         await credit.settle(session, now=now, defaults=defaults)
+    async with transaction(sessions) as session:
+        await certificates.finish_notices(session, now=now)  # queues the PDFs
     async with transaction(sessions) as session:
         plan = await planner.plan_and_enqueue(session, now, defaults)
     crash_point("after-plan")

@@ -12,13 +12,14 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import audit, outbox
 from storage.db import locking
 from storage.hours import tally
 from storage.models import (
@@ -26,11 +27,14 @@ from storage.models import (
     Certificate,
     CertificateStatus,
     Duty,
+    Group,
+    Membership,
     Organisation,
     Person,
     Shift,
 )
 from storage.orgs import CODE_LETTERS, number_of, org_settings, team_ids, volunteer_number
+from storage.outbox import Planned
 
 RANDOM_LENGTH = 6
 MAX_REASON = 200
@@ -138,7 +142,8 @@ async def request(
         select(Certificate).where(
             Certificate.org_id == org.id, Certificate.person_id == person.id,
             Certificate.first == first, Certificate.last == last,
-            Certificate.status == CertificateStatus.REQUESTED,
+            Certificate.status.in_([CertificateStatus.REQUESTED, CertificateStatus.NOTICE,
+                                    CertificateStatus.OBJECTED]),
         )
     )
     if waiting is not None:  # staff issue exactly the period they were shown
@@ -189,7 +194,31 @@ class NotFound:
     """No such certificate in the organisation."""
 
 
-DecideResult = Issued | Declined | AlreadyDecided | NoRealName | NoHours | NotFound
+@dataclass(frozen=True)
+class NoticeStarted:
+    """Approved, and announced in the team's group: issued when the notice ends without
+    an objection."""
+
+    certificate: Certificate
+    person: Person
+    minutes: int
+    days: int
+
+
+DecideResult = (
+    Issued | Declined | AlreadyDecided | NoRealName | NoHours | NotFound | NoticeStarted
+)
+
+
+async def _team_of(session: AsyncSession, org_id: int, person_id: int) -> int | None:
+    """The person's first team in the organisation (where a notice is announced)."""
+    teams = await team_ids(session, org_id)
+    return await session.scalar(
+        select(Membership.group_id)
+        .where(Membership.person_id == person_id, Membership.active,
+               Membership.group_id.in_(teams))
+        .order_by(Membership.id).limit(1)
+    )
 
 
 async def _serial(session: AsyncSession, org: Organisation, year: int) -> int:
@@ -222,7 +251,7 @@ async def decide(
         locking(select(Certificate).where(Certificate.id == certificate_id))
     )
     assert org is not None and certificate is not None
-    if certificate.status is not CertificateStatus.REQUESTED:
+    if certificate.status not in (CertificateStatus.REQUESTED, CertificateStatus.OBJECTED):
         return AlreadyDecided(certificate)
     person = await session.get(Person, certificate.person_id)
     assert person is not None
@@ -238,6 +267,24 @@ async def decide(
     if not minutes:
         return NoHours()
     certificate.decided_by, certificate.decided_at = staff.telegram_user_id, now
+    days = org_settings(org).certificate_notice_days or 0
+    if days and certificate.status is CertificateStatus.REQUESTED:
+        team = certificate.group_id or await _team_of(session, org.id, person.id)
+        if team is not None:  # announced in the team's group first (组织公示)
+            certificate.status, certificate.group_id = CertificateStatus.NOTICE, team
+            certificate.notice_until = now + timedelta(days=days)
+            _audit(session, certificate, "certificate.notice", staff, now)
+            return NoticeStarted(certificate, person, minutes, days)
+    return await _issue(session, org, certificate, person, served, staff, now, today)
+
+
+async def _issue(
+    session: AsyncSession, org: Organisation, certificate: Certificate, person: Person,
+    served: list[Served], staff: Person, now: datetime, today: date,
+) -> Issued:
+    """Give the certificate its number and snapshot (the organisation's row is locked)."""
+    assert person.real_name is not None
+    minutes = sum(s.minutes for s in served)
     member = await number_of(session, org.id, person.id, now=now)
     serial = await _serial(session, org, today.year)
     certificate.number = f"{certificate_prefix(org)}{today.year}-{serial:04d}-{_random()}"
@@ -265,6 +312,92 @@ def _audit(
         actor=staff.telegram_user_id, group_id=certificate.group_id,
         after={"number": certificate.number, "status": certificate.status.value},
     )
+
+
+# ---- the public notice (组织公示) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Objected:
+    """Held: the staff member who approved decides again."""
+
+    certificate: Certificate
+
+
+@dataclass(frozen=True)
+class NotInNotice:
+    """Issued, declined or objected to already: nothing to object to."""
+
+
+async def object_to(
+    session: AsyncSession, certificate_id: int, *, actor: int, now: datetime
+) -> Objected | NotInNotice:
+    """A leader of the team or a staff member objects during the notice (the caller
+    checks who); audited."""
+    certificate = await session.scalar(
+        locking(select(Certificate).where(Certificate.id == certificate_id))
+    )
+    if certificate is None or certificate.status is not CertificateStatus.NOTICE:
+        return NotInNotice()
+    certificate.status = CertificateStatus.OBJECTED
+    certificate.objected_by, certificate.objected_at = actor, now
+    audit.record(
+        session, at=now, action="certificate.object", object_type="certificate",
+        object_id=certificate.id, actor=actor, group_id=certificate.group_id,
+        before={"status": "notice"}, after={"status": "objected"},
+    )
+    return Objected(certificate)
+
+
+DELIVERY_WINDOW = timedelta(days=3)
+
+
+async def finish_notices(session: AsyncSession, *, now: datetime) -> list[Issued]:
+    """Issue every certificate whose notice ended without an objection, by the staff member
+    who approved it, and queue the PDF for the volunteer and the issuer (outbox kind
+    `certificate`). A volunteer who lost the real name or the hours meanwhile is not
+    issued: the certificate is declined, audited."""
+    due = list(await session.scalars(
+        select(Certificate.id).where(Certificate.status == CertificateStatus.NOTICE,
+                                     Certificate.notice_until <= now)
+        .order_by(Certificate.id)
+    ))
+    done: list[Issued] = []
+    for certificate_id in due:
+        found = await session.get(Certificate, certificate_id)
+        assert found is not None
+        org = await session.scalar(
+            locking(select(Organisation).where(Organisation.id == found.org_id))
+        )
+        certificate = await session.scalar(
+            locking(select(Certificate).where(Certificate.id == certificate_id))
+        )
+        assert org is not None and certificate is not None
+        if certificate.status is not CertificateStatus.NOTICE:
+            continue  # another process finished it, or someone objected a moment ago
+        person = await session.get(Person, certificate.person_id)
+        staff = await session.scalar(
+            select(Person).where(Person.telegram_user_id == certificate.decided_by)
+        )
+        assert person is not None and staff is not None
+        served = await served_in(session, org.id, person.id, certificate.first,
+                                 certificate.last)
+        if not person.real_name or not served:
+            certificate.status = CertificateStatus.DECLINED
+            _audit(session, certificate, "certificate.decline", staff, now)
+            continue
+        group = await session.get(Group, certificate.group_id)
+        zone = group.timezone if group is not None else "UTC"
+        issued = await _issue(session, org, certificate, person, served, staff, now,
+                              now.astimezone(ZoneInfo(zone)).date())
+        assert certificate.group_id is not None
+        await outbox.enqueue(session, [
+            Planned(f"certificate:{certificate.id}:p{who}", certificate.group_id,
+                    "certificate", now, now + DELIVERY_WINDOW, who,
+                    {"certificate": certificate.id})
+            for who in dict.fromkeys((staff.id, person.id))
+        ], now=now)
+        done.append(issued)
+    return done
 
 
 # ---- revoking and verifying ------------------------------------------------------------------

@@ -31,6 +31,18 @@ async def by_id(session: AsyncSession, group_id: int) -> Group | None:
     return await session.get(Group, group_id)
 
 
+INT32 = 2**31
+
+
+async def by_id_or_chat(session: AsyncSession, number: int) -> Group | None:
+    """A team by its id or its Telegram chat id (as the office's command line names it);
+    a chat id like -1001234567890 is beyond a team id's integer range."""
+    query = select(Group).where(Group.telegram_chat_id == number)
+    if -INT32 <= number < INT32:
+        query = select(Group).where((Group.id == number) | (Group.telegram_chat_id == number))
+    return await session.scalar(query)
+
+
 async def of_person(session: AsyncSession, person_id: int) -> list[Group]:
     """The active groups the person is an active member of, oldest membership first."""
     rows = await session.scalars(

@@ -172,8 +172,10 @@ class OrgSettings:
     star_hours: tuple[int, ...] | None = None
     points_per_hour: int | None = None
     report_points: int | None = None
+    certificate_notice_days: int | None = None  # 组织公示 before a certificate; 0/None: none
 
 
+MAX_NOTICE_DAYS = 30
 ORG_KEYS = ("name", *(f.name for f in dataclasses.fields(OrgSettings)))
 # Chinese names staff may type for the keys.
 ORG_KEY_ALIASES = {
@@ -181,6 +183,8 @@ ORG_KEY_ALIASES = {
     "负责人": "head", "经办人": "clerk", "电话": "phone", "联系电话": "phone",
     "星级": "star_hours", "星级时长": "star_hours", "每小时积分": "points_per_hour",
     "汇报积分": "report_points", "每条汇报积分": "report_points",
+    "公示": "certificate_notice_days", "公示天数": "certificate_notice_days",
+    "证明公示天数": "certificate_notice_days",
 }
 
 
@@ -264,6 +268,8 @@ def check_org_value(key: str, raw: str) -> str | int | tuple[int, ...] | BadOrgV
         hours = _star_hours(raw)
         return hours if hours is not None else BadOrgValue(key, raw)
     if not raw.isdecimal() or len(raw) > 4:
+        return BadOrgValue(key, raw)
+    if key == "certificate_notice_days" and int(raw) > MAX_NOTICE_DAYS:
         return BadOrgValue(key, raw)
     return int(raw)
 

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import esc, plain_text
-from bot.views.labels import hours_label, period_label
+from bot.views.labels import day_label, hours_label, period_label
 
 
 def usage(t: Translator) -> str:
@@ -168,6 +168,71 @@ def caption(t: Translator, snapshot: dict[str, Any], number: str) -> str:
         "with /verify {number}."
     ).format(number=esc(number), name=esc(snapshot["name"]),
              hours=hours_label(t, int(snapshot["minutes"])))
+
+
+def issued_after_notice(t: Translator) -> str:
+    """The issuer's copy, when the public notice ended without an objection."""
+    return t.gettext("The public notice ended without an objection, so it is issued.")
+
+
+def notice_in_group(t: Translator, name: str, first: date, last: date, minutes: int,
+                    days: int, until: date) -> str:
+    """The public notice (组织公示) in the team's group."""
+    return t.ngettext(
+        "📢 Public notice: the community office plans to issue {name} a volunteer service "
+        "certificate for {period} ({hours} served). Any objection: tell a team leader "
+        "within {days} day (by {until}).",
+        "📢 Public notice: the community office plans to issue {name} a volunteer service "
+        "certificate for {period} ({hours} served). Any objection: tell a team leader "
+        "within {days} days (by {until}).", days,
+    ).format(name=esc(name), period=period_label(t, first, last),
+             hours=hours_label(t, minutes), days=days, until=day_label(t, until))
+
+
+def object_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
+    """Leaders and staff object with one tap."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("Object (leaders and office staff)"),
+        callback_data=f"certobj:{certificate_id}",
+    )]])
+
+
+def notice_line(t: Translator, until: date) -> str:
+    """The staff's request: on public notice."""
+    return t.gettext("📢 On public notice in the team's group until {until}; issued then "
+                     "if nobody objects.").format(until=day_label(t, until))
+
+
+def objected_in_group(t: Translator) -> str:
+    """The notice, after an objection."""
+    return t.gettext("⏸ An objection was raised: the office looks at it again before "
+                     "issuing.")
+
+
+def objection_for_staff(t: Translator, who: str, name: str, first: date, last: date,
+                        minutes: int) -> str:
+    """The staff member who approved hears of the objection and decides again."""
+    return t.gettext(
+        "{who} objected to the service certificate of {name} for {period} ({hours}). "
+        "Talk it over, then issue it anyway or decline."
+    ).format(who=esc(who), name=esc(name), period=period_label(t, first, last),
+             hours=hours_label(t, minutes))
+
+
+def objectors_only(t: Translator) -> str:
+    """Someone else tapped the objection button."""
+    return t.gettext("Only the team's leaders and the office staff can object here; if "
+                     "you know of a problem, tell a team leader.")
+
+
+def objected_toast(t: Translator) -> str:
+    """The objector's confirmation."""
+    return t.gettext("Objection recorded: the office will look at it again.")
+
+
+def not_on_notice(t: Translator) -> str:
+    """The notice is over (issued, declined, or objected to already)."""
+    return t.gettext("This notice is over: there is nothing to object to now.")
 
 
 def hand_it_over(t: Translator) -> str:

@@ -151,6 +151,9 @@ def _labels(t: Translator) -> dict[str, str]:
         "star_hours": t.gettext("Star levels in hours (star_hours)"),
         "points_per_hour": t.gettext("Points per hour (points_per_hour)"),
         "report_points": t.gettext("Points per report (report_points)"),
+        "certificate_notice_days": t.gettext(
+            "Public notice before a certificate, days (certificate_notice_days)"
+        ),
     }
 
 
@@ -175,6 +178,10 @@ def settings_lines(t: Translator, org: Organisation, chosen: OrgSettings) -> str
         "report_points": (
             str(chosen.report_points) if chosen.report_points is not None else default
         ),
+        "certificate_notice_days": (
+            str(chosen.certificate_notice_days) if chosen.certificate_notice_days
+            else t.gettext("no public notice")
+        ),
     }
     return "\n".join(
         t.gettext("{label}: {value}").format(label=label, value=values[key])
@@ -188,7 +195,7 @@ def settings_usage(t: Translator) -> str:
         t,
         "Usage: /org settings name=<full name> | prefix=XFL | head=<name> | clerk=<name> | "
         "phone=<number> | star_hours=100,300,600,1000,1500 | points_per_hour=10 | "
-        "report_points=2",
+        "report_points=2 | certificate_notice_days=7 (0: no public notice)",
     )
 
 

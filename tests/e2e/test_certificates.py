@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import zxingcpp
@@ -217,3 +218,123 @@ async def test_a_name_the_certificate_cannot_print_is_never_issued(world: World)
         [waiting] = (await session.scalars(select(Certificate))).all()
     assert waiting.status is CertificateStatus.REQUESTED and waiting.number is None
     assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
+
+
+async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_objects(
+    world: World,
+) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice, bob = world.user("Alice"), world.user("Bob")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(bob, "/signup 李叔")
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    office = private(world, world.admin)
+    said = plain(await world.say(world.admin, "/org settings 公示天数=31", chat=office))
+    assert "is not a usable value" in said, said
+    said = plain(await world.say(world.admin, "/org settings 公示天数=7", chat=office))
+    assert "certificate_notice_days): 7" in said, said
+    await hours(world, world.group, alice, 2, 3)
+    chat = private(world, alice)
+    await world.say(alice, "/realname 王秀英", chat=chat)
+
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 王阿姨 2026")
+    [request] = world.emulator.bot_messages(office)[before:]
+    posted = len(world.emulator.bot_messages(world.group))
+    world.emulator.tap(request, 0, world.admin)  # Issue: the notice begins
+    world.emulator.tap(request, 0, world.admin)
+    await world.settle()
+    [notice] = world.emulator.bot_messages(world.group)[posted:]
+    assert plain([notice]) == (
+        "📢 公示：社区拟为王阿姨出具 2026年1月1日至11月24日的志愿服务证明（服务 6 小时）。"
+        "如有异议，请在 7 天内（12月1日周二前）联系队长。"), plain([notice])
+    assert "王秀英" not in plain([notice])  # the group hears the roster name
+    staff_view = world.emulator.find_message(office, request.message_id)
+    assert ("📢 On public notice in the team's group until Tue, Dec 1; issued then if nobody "
+            "objects.") in plain([staff_view]), plain([staff_view])
+    assert not world.emulator.sent_files
+    # A volunteer cannot object with the button: a leader or the office can.
+    world.emulator.tap(notice, 0, bob)
+    await world.settle()
+    async with world.database.sessions() as session:
+        [waiting] = (await session.scalars(select(Certificate))).all()
+    assert waiting.status is CertificateStatus.NOTICE and waiting.number is None
+
+    # Six days on: still on notice. The seventh: issued by the staff member who approved.
+    world.clock.advance(timedelta(days=6, hours=23))
+    await world.harness.tick()
+    await world.settle()
+    assert not world.emulator.sent_files
+    world.clock.advance(timedelta(hours=1))
+    await world.harness.tick()
+    await world.settle()
+    name, content = sent_file(world, chat)
+    assert sent_file(world, office) == (name, content)
+    number = re.fullmatch(r"志愿服务证明-(ZM2026-0001-[A-Z2-9]{6})\.pdf", name)
+    assert number is not None, name
+    flat = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "兹证明王秀英" in flat.replace("\n", "") and "经办人：Office" in flat, flat
+    captions = [c.params.get("caption", "") for c in world.emulator.calls
+                if c.method == "sendDocument" and c.params.get("chat_id") == office.id]
+    assert "公示期满，没有异议，证明已出具。" in str(captions[-1]), captions
+    said = plain(await world.say(bob, f"/verify {number[1]}"))
+    assert "✅ 有效" in said, said
+    await world.harness.tick()  # ticking again sends nothing twice
+    await world.settle()
+    assert len([f for f in world.emulator.sent_files if f.chat_id == chat.id]) == 1
+
+    # An objection holds the next one; the staff member who approved decides again.
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 王阿姨 2026-11-01..2026-11-30")
+    [request] = world.emulator.bot_messages(office)[before:]
+    posted = len(world.emulator.bot_messages(world.group))
+    world.emulator.tap(request, 0, world.admin)
+    await world.settle()
+    [notice] = world.emulator.bot_messages(world.group)[posted:]
+    before = len(world.emulator.bot_messages(office))
+    world.emulator.tap(notice, 0, boss)
+    world.emulator.tap(notice, 0, boss)  # twice: one objection
+    await world.settle()
+    held = world.emulator.find_message(world.group, notice.message_id)
+    assert "⏸ 有人提出了异议，社区重新审核后再决定是否出具。" in plain([held]), held.text
+    assert not held.reply_markup
+    [objection] = world.emulator.bot_messages(office)[before:]
+    assert "陈队长 objected to the service certificate of 王秀英" in plain([objection])
+    world.clock.advance(timedelta(days=8))
+    await world.harness.tick()
+    await world.settle()
+    async with world.database.sessions() as session:
+        second = await session.scalar(select(Certificate).order_by(Certificate.id.desc()))
+        assert second is not None
+        assert second.status is CertificateStatus.OBJECTED and second.number is None
+    sent = len(world.emulator.sent_files)
+    world.emulator.tap(objection, 0, world.admin)  # issue it anyway, after talking it over
+    await world.settle()
+    assert len(world.emulator.sent_files) == sent + 2
+    async with world.database.sessions() as session:
+        actions = [e.action for e in (await session.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == second.id,
+                                     AuditEntry.object_type == "certificate")
+            .order_by(AuditEntry.id))).all()]
+    assert actions == ["certificate.request", "certificate.notice", "certificate.object",
+                       "certificate.issue"]
+
+    # A volunteer who blocked the bot: the issuer is asked to hand the PDF over.
+    await world.say(world.admin, "/org settings 公示天数=1", chat=office)
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 王阿姨 2026-11-20..2026-11-30")
+    [request] = world.emulator.bot_messages(office)[before:]
+    world.emulator.tap(request, 0, world.admin)
+    await world.settle()
+    world.emulator.block_bot(alice)
+    world.clock.advance(timedelta(days=1))
+    before = len(world.emulator.bot_messages(office))
+    await world.harness.tick()
+    await world.settle()
+    await world.harness.tick()  # the hand-over note is queued by the refusal
+    await world.settle()
+    told = plain(world.emulator.bot_messages(office)[before:])
+    assert "only you got the certificate: please pass it on" in told, told
