@@ -217,6 +217,11 @@ def _wire(app: DutyApplication) -> None:
                        roster_import.document_message),
         group=COMMANDS,
     )
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.Document.ALL & filters.ChatType.GROUPS,
+                       roster_import.document_in_group),
+        group=COMMANDS,
+    )
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(roster_import.tap_team, pattern=r"^impto:\d+:\d+$"),
                     group=COMMANDS)

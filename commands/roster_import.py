@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot import views
@@ -19,6 +19,7 @@ from bot.documents.roster_file import MAX_FILE, FileProblem, kind_of, read_table
 from bot.i18n import Translator
 from bot.views import imports as view
 from commands.people import led_groups
+from commands.signup import command_args
 from storage import documents, imports, members
 from storage.db import transaction
 from storage.imports import NoNameColumn
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 QUESTIONS_AT_ONCE = 10  # link questions sent after an import; /import shows the rest
 REQUEST_KIND = "import"
+REMOVE_WORDS = {"remove", "删除", "删掉", "去掉"}
 
 
 async def import_command(update: Update, context: DutyContext) -> None:
@@ -44,6 +46,10 @@ async def import_command(update: Update, context: DutyContext) -> None:
     if not led:
         await message.reply_text(view.leaders_only(t))
         return
+    verb, _, name = command_args(message).strip().partition(" ")
+    if verb.casefold() in REMOVE_WORDS and name.strip():
+        await _remove(update, context, led, name.strip())
+        return
     async with context.services.sessions() as session:
         status = [
             view.list_status(t, group.title, *await imports.entry_counts(session, group.id))
@@ -52,6 +58,36 @@ async def import_command(update: Update, context: DutyContext) -> None:
     await message.reply_text(view.usage(t) + "\n\n" + "\n".join(status))
     for group in led:
         await _ask_links(context, t, user.id, group, limit=QUESTIONS_AT_ONCE)
+
+
+async def document_in_group(update: Update, context: DutyContext) -> None:
+    """A spreadsheet posted in the group: a list there shows everyone's personal details."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    if kind_of(message.document.file_name or "") is FileProblem.NOT_A_LIST:
+        return  # a photo, a PDF: not ours to comment on
+    await context.reply(update, view.list_in_group(context.translator_for(update)),
+                        kind="import.group")
+
+
+async def _remove(update: Update, context: DutyContext, led: list[Group], name: str) -> None:
+    """/import remove <name>: off the imported list (audited with what it said)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    t = context.translator_for(update)
+    services = context.services
+    async with transaction(services.sessions) as session:
+        done = await imports.remove(session, [g.id for g in led], name, actor=user.id,
+                                    now=services.clock.now())
+    titles = {g.id: g.title for g in led}
+    if isinstance(done, imports.Removed):
+        text = view.removed(t, done.entry.name, titles[done.entry.group_id])
+    elif done:
+        text = view.name_in_several_lists(t, name, [titles[g] for g in done])
+    else:
+        text = view.not_on_list(t, name)
+    await message.reply_text(text)
 
 
 async def document_message(update: Update, context: DutyContext) -> None:
@@ -148,15 +184,18 @@ async def _import(
         await bot.send_message(user_id, view.no_name_column(t, result.headings))
         return
     await bot.send_message(user_id, view.imported(t, group.title, file_name, result))
-    await _ask_links(context, t, user_id, group, limit=QUESTIONS_AT_ONCE)
+    touched = {r.name for r in result.rows if isinstance(r, imports.Added | imports.Updated)}
+    await _ask_links(context, t, user_id, group, limit=QUESTIONS_AT_ONCE, names=touched)
 
 
 async def _ask_links(
-    context: DutyContext, t: Translator, user_id: int, group: Group, *, limit: int
+    context: DutyContext, t: Translator, user_id: int, group: Group, *, limit: int,
+    names: set[str] | None = None,
 ) -> None:
-    """One question per member who may be an imported volunteer (at most `limit`)."""
+    """One question per member who may be an imported volunteer (at most `limit`; after an
+    import, only about the rows it added or changed: /import asks the rest again)."""
     async with context.services.sessions() as session:
-        found = await imports.candidates(session, group.id)
+        found = await imports.candidates(session, group.id, names)
     for candidate in found[:limit]:
         await context.bot.send_message(
             user_id, view.link_question(t, group.title, candidate),
@@ -180,7 +219,7 @@ async def tap_link(update: Update, context: DutyContext) -> None:
         await query.answer(view.link_gone(t), show_alert=True)
         return
     if not await context.leads(group.telegram_chat_id, group.id, user.id):
-        await query.answer(views.documents.no_longer_allowed(t), show_alert=True)
+        await query.answer(view.leaders_only_link(t), show_alert=True)
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
@@ -188,12 +227,20 @@ async def tap_link(update: Update, context: DutyContext) -> None:
         if action == "implink":
             done = await imports.link(session, group.id, int(entry_id), int(person_id),
                                       actor=user.id, now=now)
-            text = (view.linked(t, target, done) if isinstance(done, imports.Linked)
-                    else view.link_gone(t))
+            if isinstance(done, imports.LinkGone) and done.already:
+                text = ""  # a second tap: the message says so already
+            else:
+                text = (view.linked(t, target, done) if isinstance(done, imports.Linked)
+                        else view.link_gone(t))
         else:
             name = await imports.entry_name(session, int(entry_id))
             said = await imports.decline(session, group.id, int(entry_id), int(person_id),
                                          actor=user.id, now=now)
             text = view.declined(t, target, name) if said else view.link_gone(t)
+    if not text:
+        await query.answer(view.linked_already(t))
+        return
     await query.answer()
-    await query.edit_message_text(text)
+    if isinstance(query.message, Message):
+        await services.outgoing.edit_in_group(query.message.chat.id, query.message.message_id,
+                                              text, None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, orgs
 from storage.cleaning import TextProblem, clean_name, clean_text, name_key, strip_invisible
+from storage.db import locking
 from storage.members import MAX_BUILDING, MAX_NAME, MAX_SKILLS
 from storage.models import Group, Membership, Person, RosterEntry
 
@@ -42,7 +43,10 @@ HEADINGS: dict[str, str] = {
                      "telegramusername", "@"), "username"),
 }
 _NOTE = re.compile(r"[(（\[【].*?[)）\]】]")  # 姓名（必填）, Building (optional)
-_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+# An ID card number (18 characters, the last may be X) or a mainland mobile number: never
+# kept, even in a column that is read.
+_IDENTITY = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9}|\d{15})(?![\dXx])")
 _LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/", re.IGNORECASE)
 
 
@@ -81,6 +85,24 @@ def read_headings(cells: Sequence[str]) -> Columns | None:
     return Columns(at, tuple(ignored))
 
 
+HEADING_WITHIN = 10  # a title, a date or a note may stand above the headings
+
+
+def heading_row(rows: Sequence[tuple[int, Sequence[str]]]) -> tuple[Columns, int] | None:
+    """The columns and index of the first row (of the first few) that names a column of
+    names: offices put a title row ("…志愿者名单（2026年）") above the headings."""
+    for index, (_, cells) in enumerate(rows[:HEADING_WITHIN]):
+        columns = read_headings(cells)
+        if columns is not None:
+            return columns, index
+    return None
+
+
+def has_headings(table: Sequence[tuple[int, Sequence[str]]]) -> bool:
+    """Could the table (a sheet) be a list?"""
+    return heading_row([(n, c) for n, c in table if any(x.strip() for x in c)]) is not None
+
+
 class RowProblem(enum.Enum):
     """Why a row was not imported."""
 
@@ -90,6 +112,7 @@ class RowProblem(enum.Enum):
     BAD_USERNAME = "bad_username"
     SAME_NAME = "same_name"  # an earlier row of the file has this name
     SAME_USERNAME = "same_username"  # an earlier row, or another imported name, has it
+    IDENTITY = "identity"  # an ID card or phone number in a field that is kept
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,9 @@ def _read_row(line: int, cells: Sequence[str], columns: Columns
             return Rejected(line, RowProblem.BAD_FIELD, field=field, typed=typed)
         else:
             values[field] = cleaned
+    for field, value in values.items():
+        if value is not None and _IDENTITY.search(value):
+            return Rejected(line, RowProblem.IDENTITY, field=field)
     raw_user = _cell(cells, columns, "username")
     if raw_user is not None:
         user = _username(raw_user)
@@ -211,10 +237,13 @@ async def import_rows(
     rows = [(line, cells) for line, cells in table if any(c.strip() for c in cells)]
     if not rows:
         return NoNameColumn(())
-    columns = read_headings(rows[0][1])
-    if columns is None:
+    found = heading_row(rows)
+    if found is None:
         return NoNameColumn(tuple(c for c in rows[0][1] if c.strip()))
-    body = rows[1:]
+    columns, at = found
+    body = rows[at + 1:]
+    # One import at a time per team: a list sent twice at once must not add anyone twice.
+    await session.scalar(locking(select(Group.id).where(Group.id == group_id)))
     too_many = len(body) > MAX_ROWS
     existing = list(await session.scalars(
         select(RosterEntry).where(RosterEntry.group_id == group_id)
@@ -241,14 +270,19 @@ async def import_rows(
             outcomes.append(Rejected(line, RowProblem.SAME_USERNAME,
                                      other_line=seen_users[user.lower()], typed="@" + user))
             continue
-        if holder is not None and holder.name_key != key:
-            outcomes.append(Rejected(line, RowProblem.SAME_USERNAME, other_name=holder.name,
+        renamed = holder if holder is not None and holder.name_key != key else None
+        if renamed is not None and (key in by_key or renamed.name_key in seen_keys):
+            outcomes.append(Rejected(line, RowProblem.SAME_USERNAME, other_name=renamed.name,
                                      typed="@" + (user or "")))
             continue
         seen_keys[key] = line
         if user:
             seen_users[user.lower()] = line
         entry = by_key.get(key)
+        if renamed is not None:  # the list renamed the volunteer: the same @username
+            by_key.pop(renamed.name_key, None)
+            renamed.name_key = key
+            by_key[key] = entry = renamed
         if entry is None:
             entry = RosterEntry(group_id=group_id, name=name, name_key=key, created_at=now,
                                 updated_at=now, **{f: v for f, v in values.items()
@@ -305,15 +339,19 @@ class Candidate:
     person_id: int
     username: str | None
     member_name: str
+    telegram_name: str
+    joined: datetime
 
 
-async def candidates(session: AsyncSession, group_id: int) -> list[Candidate]:
-    """The team's imported volunteers not yet linked, each with the member who may be them."""
-    entries = list(await session.scalars(
+async def candidates(session: AsyncSession, group_id: int,
+                     names: Collection[str] | None = None) -> list[Candidate]:
+    """The team's imported volunteers not yet linked (of those `names`, when given), each
+    with the member who may be them."""
+    entries = [e for e in await session.scalars(
         select(RosterEntry)
         .where(RosterEntry.group_id == group_id, RosterEntry.person_id.is_(None))
         .order_by(RosterEntry.id)
-    ))
+    ) if names is None or e.name in names]
     if not entries:
         return []
     linked = set(await session.scalars(
@@ -335,7 +373,8 @@ async def candidates(session: AsyncSession, group_id: int) -> list[Candidate]:
             continue
         membership, person = hit
         found.append(Candidate(entry.id, entry.name, entry.building, person.id,
-                               person.username, membership.display_name))
+                               person.username, membership.display_name,
+                               person.telegram_name, membership.joined_at))
     return found
 
 
@@ -353,6 +392,8 @@ class Linked:
 class LinkGone:
     """Linked already, someone else's now, or the member left: nothing done."""
 
+    already: bool = False  # linked to this very member (a second tap)
+
 
 async def _membership(session: AsyncSession, group_id: int, person_id: int) -> Membership | None:
     return await session.scalar(
@@ -362,9 +403,11 @@ async def _membership(session: AsyncSession, group_id: int, person_id: int) -> M
 
 
 async def _apply(session: AsyncSession, entry: RosterEntry, fields: Sequence[str],
-                 actor: int | None = None, now: datetime | None = None) -> tuple[str, ...]:
+                 actor: int | None = None, now: datetime | None = None, *,
+                 fill: bool = False) -> tuple[str, ...]:
     """Copy the list's fields onto the linked member's roster entry; the names of the
-    membership fields changed. A roster name another member uses stays as it was."""
+    membership fields changed. A roster name another member uses stays as it was; with
+    `fill` (linking) a building or skills the member gave stay too."""
     assert entry.person_id is not None
     membership = await _membership(session, entry.group_id, entry.person_id)
     if membership is None:
@@ -382,7 +425,8 @@ async def _apply(session: AsyncSession, entry: RosterEntry, fields: Sequence[str
             changed.append("name")
     for field in ("building", "skills"):
         value = getattr(entry, field)
-        if field in fields and value is not None and getattr(membership, field) != value:
+        own = getattr(membership, field)
+        if field in fields and value is not None and own != value and not (fill and own):
             setattr(membership, field, value)
             changed.append(field)
     person = await session.get(Person, entry.person_id)
@@ -395,10 +439,11 @@ async def _apply(session: AsyncSession, entry: RosterEntry, fields: Sequence[str
 
 async def link(session: AsyncSession, group_id: int, entry_id: int, person_id: int, *,
                actor: int, now: datetime) -> Linked | LinkGone:
-    """A leader confirmed that the member is the imported volunteer."""
-    entry = await session.get(RosterEntry, entry_id)
+    """A leader confirmed that the member is the imported volunteer (the entry's row is
+    locked: a double tap links once)."""
+    entry = await session.scalar(locking(select(RosterEntry).where(RosterEntry.id == entry_id)))
     if entry is None or entry.group_id != group_id or entry.person_id is not None:
-        return LinkGone()
+        return LinkGone(already=entry is not None and entry.person_id == person_id)
     other = await session.scalar(
         select(RosterEntry.id).where(RosterEntry.group_id == group_id,
                                      RosterEntry.person_id == person_id)
@@ -409,7 +454,7 @@ async def link(session: AsyncSession, group_id: int, entry_id: int, person_id: i
     before = {"display_name": membership.display_name, "building": membership.building,
               "skills": membership.skills}
     entry.person_id, entry.linked_at, entry.linked_by = person_id, now, actor
-    changed = await _apply(session, entry, FIELDS, actor, now)
+    changed = await _apply(session, entry, FIELDS, actor, now, fill=True)
     person = await session.get(Person, person_id)
     kept = (person.real_name if person is not None and entry.real_name
             and person.real_name not in (None, entry.real_name) else None)
@@ -424,7 +469,7 @@ async def link(session: AsyncSession, group_id: int, entry_id: int, person_id: i
 async def decline(session: AsyncSession, group_id: int, entry_id: int, person_id: int, *,
                   actor: int, now: datetime) -> bool:
     """A leader said the member is someone else: not asked about this pair again."""
-    entry = await session.get(RosterEntry, entry_id)
+    entry = await session.scalar(locking(select(RosterEntry).where(RosterEntry.id == entry_id)))
     if entry is None or entry.group_id != group_id or entry.person_id is not None:
         return False
     entry.declined_person_id = person_id
@@ -433,6 +478,33 @@ async def decline(session: AsyncSession, group_id: int, entry_id: int, person_id
         object_id=entry.id, actor=actor, group_id=group_id, after={"person": person_id},
     )
     return True
+
+
+@dataclass(frozen=True)
+class Removed:
+    """The volunteer is off the imported list (a linked member stays on the roster)."""
+
+    entry: RosterEntry
+
+
+async def remove(session: AsyncSession, group_ids: Sequence[int], name: str, *, actor: int,
+                 now: datetime) -> Removed | list[int]:
+    """Take a volunteer off a team's imported list by roster name, audited with what the
+    entry said; the ids of the teams whose lists have that name when it is not one."""
+    found = list(await session.scalars(
+        select(RosterEntry).where(RosterEntry.group_id.in_(group_ids),
+                                  RosterEntry.name_key == name_key(name))
+    ))
+    if len(found) != 1:
+        return [e.group_id for e in found]
+    entry = found[0]
+    audit.record(
+        session, at=now, action="roster_entry.remove", object_type="roster_entry",
+        object_id=entry.id, actor=actor, group_id=entry.group_id,
+        before={**_snapshot(entry), "person": entry.person_id},
+    )
+    await session.delete(entry)
+    return Removed(entry)
 
 
 async def group_of_entry(session: AsyncSession, entry_id: int) -> Group | None:

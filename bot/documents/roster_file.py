@@ -17,6 +17,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from storage import imports
+
 log = logging.getLogger(__name__)
 
 MAX_FILE = 2 * 1024 * 1024  # a list of thousands of volunteers is far smaller
@@ -64,18 +66,24 @@ def _text(value: Any) -> str:
 
 
 def _xlsx(content: bytes) -> Table:
+    """The first sheet with a row of headings (a cover sheet may come first), else the
+    first sheet."""
     with zipfile.ZipFile(io.BytesIO(content)) as packed:
         if sum(info.file_size for info in packed.infolist()) > MAX_UNPACKED:
             raise ValueError("the workbook unpacks too large")
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        sheet = book.worksheets[0]
-        table = []
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if line > MAX_READ:
-                break
-            table.append((line, [_text(v) for v in row]))
-        return table
+        sheets = []
+        for sheet in book.worksheets:
+            table = []
+            for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if line > MAX_READ:
+                    break
+                table.append((line, [_text(v) for v in row]))
+            if imports.has_headings(table):
+                return table
+            sheets.append(table)
+        return sheets[0] if sheets else []
     finally:
         book.close()
 
@@ -90,16 +98,23 @@ def _decode(content: bytes) -> str:
 def _csv(content: bytes) -> Table:
     text = _decode(content)
     sample = text[:4096]
+    first = sample.split("\n", 1)[0]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t，")
     except csv.Error:
         dialect = csv.excel
+    if not any(sep in first for sep in ",;\t") and "，" in first:
+        dialect = _FullWidth  # typed by hand with a Chinese keyboard
     table = []
     for line, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
         if line > MAX_READ:
             break
         table.append((line, row))
     return table
+
+
+class _FullWidth(csv.excel):
+    delimiter = "，"
 
 
 def read_table(file_name: str, content: bytes) -> Table | FileProblem:
@@ -112,5 +127,5 @@ def read_table(file_name: str, content: bytes) -> Table | FileProblem:
     try:
         return _xlsx(content) if kind == "xlsx" else _csv(content)
     except Exception:  # a damaged or hostile file can fail anywhere inside openpyxl
-        log.info("could not read %s as a list", kind, exc_info=True)
+        log.debug("could not read %s as a list", kind, exc_info=True)
         return FileProblem.UNREADABLE

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.documents.roster_file import MAX_FILE, FileProblem
 from bot.i18n import N_, Translator
 from bot.render import esc, join_names, plain_text
+from bot.views.labels import day_label
 from storage import imports
 from storage.imports import Added, Candidate, Imported, Rejected, RowProblem, Unchanged, Updated
 from storage.models import Group
@@ -16,13 +17,14 @@ from storage.models import Group
 
 def usage(t: Translator) -> str:
     """How to import a list (privately, to a leader)."""
-    return t.gettext(
-        "To import your team's volunteer list, send me the file here: an Excel workbook "
+    return plain_text(
+        t, "To import your team's volunteer list, send me the file here: an Excel workbook "
         "(.xlsx) or a CSV file whose first row names the columns. I read 称呼 (the roster "
         "name), 姓名 (the real name), 楼栋, 技能, 标签 and Telegram (their @username); "
         "other columns, such as ID card or phone numbers, are neither read nor kept.\n"
-        "Rows are matched by the roster name: sending the same list again changes nothing, "
-        "and a corrected list updates only the rows that changed."
+        "Rows are matched by the roster name (or the same @username, for a new name): "
+        "sending the same list again changes nothing, and a corrected list updates only "
+        "the rows that changed. /import remove <name> takes someone off the list."
     )
 
 
@@ -75,9 +77,9 @@ def no_name_column(t: Translator, headings: Sequence[str]) -> str:
     found = (join_names(t, [h[:20] for h in headings[:10]]) if headings
              else t.gettext("nothing"))
     return t.gettext(
-        "The first row of the list must name its columns, and one of them must be 姓名 or "
-        "称呼 — I found: {headings}. Nothing was imported."
-    ).format(headings=found)
+        "The list needs a row of headings naming its columns, one of them 姓名 or 称呼, "
+        "within its first {n} rows; its first row says: {headings}. Nothing was imported."
+    ).format(headings=found, n=imports.HEADING_WITHIN)
 
 
 def which_team(t: Translator, file_name: str) -> str:
@@ -128,8 +130,13 @@ def _why(t: Translator, row: Rejected) -> str:
             )
         case RowProblem.BAD_USERNAME:
             return t.gettext(
-                "“{typed}” is not a Telegram username (letters, digits and _)"
+                "“{typed}” is not a Telegram username (5 to 32 letters, digits or _, "
+                "beginning with a letter)"
             ).format(typed=esc(row.typed))
+        case RowProblem.IDENTITY:
+            return t.gettext(
+                "the {field} looks like an ID card or phone number, which is never kept"
+            ).format(field=field_label(t, row.field or "name"))
         case RowProblem.SAME_NAME:
             return t.gettext("the same name as row {line}").format(line=row.other_line)
         case RowProblem.SAME_USERNAME if row.other_line is not None:
@@ -142,8 +149,31 @@ def _why(t: Translator, row: Rejected) -> str:
             )
 
 
+LONG = 30  # more rows than this in a plain group: their line numbers, in runs
+
+
+def _rows(t: Translator, rows: Sequence[Added | Unchanged]) -> str:
+    """Each row with its name; a long run of rows as their line numbers (2–1816)."""
+    if len(rows) <= LONG:
+        return t.gettext(", ").join(_row(t, r.line, r.name) for r in rows)
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r.line == runs[-1][1] + 1:
+            runs[-1][1] = r.line
+        else:
+            runs.append([r.line, r.line])
+    return t.gettext(", ").join(
+        t.gettext("row {line}").format(line=a) if a == b
+        else t.gettext("rows {first}–{last}").format(first=a, last=b)
+        for a, b in runs
+    )
+
+
 def imported(t: Translator, team: str, file_name: str, result: Imported) -> str:
     """The row-by-row answer."""
+    if not result.rows:
+        return t.gettext("The list “{file}” has no rows under its headings: nothing was "
+                         "imported.").format(file=esc(file_name[:60]))
     added = [r for r in result.rows if isinstance(r, Added)]
     updated = [r for r in result.rows if isinstance(r, Updated)]
     same = [r for r in result.rows if isinstance(r, Unchanged)]
@@ -153,7 +183,7 @@ def imported(t: Translator, team: str, file_name: str, result: Imported) -> str:
     sep = t.gettext(", ")
     if added:
         lines.append(t.ngettext("Added {n}: ", "Added {n}: ", len(added)).format(n=len(added))
-                     + sep.join(_row(t, r.line, r.name) for r in added))
+                     + _rows(t, added))
     if updated:
         lines.append(
             t.ngettext("Updated {n}: ", "Updated {n}: ", len(updated)).format(n=len(updated))
@@ -167,15 +197,13 @@ def imported(t: Translator, team: str, file_name: str, result: Imported) -> str:
     if same:
         lines.append(
             t.ngettext("Unchanged {n}: ", "Unchanged {n}: ", len(same)).format(n=len(same))
-            + sep.join(_row(t, r.line, r.name) for r in same)
+            + _rows(t, same)
         )
     if rejected:
         lines.append(t.ngettext("Not imported, {n} row:", "Not imported, {n} rows:",
                                 len(rejected)).format(n=len(rejected)))
         lines.extend(t.gettext("· row {line}: {why}").format(line=r.line, why=_why(t, r))
                      for r in rejected)
-    if not result.rows:
-        lines.append(t.gettext("The list has no rows under its headings."))
     if result.too_many:
         lines.append(t.gettext(
             "Only the first {n} rows were read; send the rest as a second file."
@@ -199,17 +227,23 @@ def list_status(t: Translator, team: str, total: int, linked: int) -> str:
 
 def link_question(t: Translator, team: str, candidate: Candidate) -> str:
     """Is this member the imported volunteer? (a leader decides)."""
-    member = ("@" + candidate.username) if candidate.username else candidate.member_name
+    member = t.gettext("{name} (Telegram: {telegram}, joined {day})").format(
+        name=esc(candidate.member_name),
+        telegram=esc("@" + candidate.username if candidate.username
+                     else candidate.telegram_name or "?"),
+        day=day_label(t, candidate.joined.date()),
+    )
     listed = (
         t.gettext("{name} ({building})").format(name=esc(candidate.name),
                                                 building=esc(candidate.building))
         if candidate.building else esc(candidate.name)
     )
     return plain_text(
-        t, "{team}: link {member} with {listed} from the imported list? The member then "
-        "takes the list's roster name, building and skills, and its real name if they "
+        t, "{team}: is the member {member} the {listed} of the imported list? Link them "
+        "only if you know it is the same person: the member then takes the list's roster "
+        "name, its building and skills where they gave none, and its real name if they "
         "have none."
-    ).format(team=esc(team), member=esc(member), listed=listed)
+    ).format(team=esc(team), member=member, listed=listed)
 
 
 def link_keyboard(t: Translator, candidate: Candidate) -> InlineKeyboardMarkup:
@@ -264,3 +298,44 @@ def confirm_in_telegram(t: Translator, n: int) -> str:
         "{n} members of the group may be volunteers of the list: a leader confirms each link "
         "by sending /import to the bot privately.", n,
     ).format(n=n)
+
+
+def list_in_group(t: Translator) -> str:
+    """A spreadsheet posted in the group."""
+    return t.gettext(
+        "If this is a volunteer list, it shows everyone's personal details to the whole "
+        "group: please delete the message, and send the file to me in a private chat to "
+        "import it (/import there says how)."
+    )
+
+
+def leaders_only_link(t: Translator) -> str:
+    """Someone who does not lead the team tapped a link question."""
+    return t.gettext("Only the team's leaders link members to the imported list.")
+
+
+def linked_already(t: Translator) -> str:
+    """A second tap on a link made a moment ago."""
+    return t.gettext("Already linked.")
+
+
+def removed(t: Translator, name: str, team: str) -> str:
+    """Off the imported list."""
+    return t.gettext(
+        "{name} is off the imported list of {team}. A member linked to them stays on the "
+        "roster."
+    ).format(name=esc(name), team=esc(team))
+
+
+def not_on_list(t: Translator, name: str) -> str:
+    """/import remove with a name not on any list."""
+    return t.gettext("There is no {name} on your teams' imported lists.").format(
+        name=esc(name[:32]))
+
+
+def name_in_several_lists(t: Translator, name: str, teams: Sequence[str]) -> str:
+    """/import remove: the name is on the lists of several teams the leader leads."""
+    return t.gettext(
+        "{name} is on the imported lists of {teams}: remove it in a corrected list "
+        "instead, or ask the office."
+    ).format(name=esc(name[:32]), teams=join_names(t, teams))

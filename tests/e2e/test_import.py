@@ -72,7 +72,7 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
     alice = world.user("Alice", username="wangayi")
     bob = world.user("Bob")
     await world.say(boss, "/signup 陈队长")
-    await world.say(alice, "/signup 王阿姨")
+    await world.say(alice, "/signup 王阿姨 楼栋=3号楼")
     await world.say(bob, "/signup 李叔")
     office_list = workbook(ROWS)
 
@@ -91,7 +91,7 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
     said = plain(await send_file(world, boss, chat, "坏的.xlsx", b"PK\x03\x04broken"))
     assert "读不了这个文件" in said, said
     said = plain(await send_file(world, boss, chat, "名单.csv", "序号,电话\n1,138\n".encode()))
-    assert "第一行要写明各列的名称，其中要有“姓名”或“称呼”" in said and "序号、电话" in said, said
+    assert "前 10 行里要有一行表头" in said and "第一行写的是：序号、电话" in said, said
     assert await entries(world) == []
 
     answer = await send_file(world, boss, chat, "名单.xlsx", office_list)
@@ -99,7 +99,8 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
     assert "📋 名单“名单.xlsx”已导入Sunrise Volunteers：" in said, said
     assert "新增 3 人：第 2 行 王阿姨、第 3 行 李叔、第 4 行 张丽" in said, said
     for expected in ("· 第 5 行：没有姓名",
-                     "· 第 6 行：“@@bad name”不是 Telegram 用户名（只能有字母、数字和 _）",
+                     "· 第 6 行：“@@bad name”不是 Telegram 用户名（5 到 32 个字母、数字或 _，"
+                     "以字母开头）",
                      "· 第 7 行：和第 2 行重名",
                      "· 第 8 行：称呼“" + "钱" * 20 + "”超过 32 个字，或者看不到字",
                      "· 第 9 行：@WangAyi已经在第 2 行",
@@ -120,31 +121,38 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
 
     # The bot asks before linking: the same @username, the same roster name.
     questions = answer[1:]
+    rule = ("确定是同一个人再连起来：连起来后，这位成员用导入名单上的称呼；自己没填楼栋、技能的，"
+            "用名单上的；还没有登记实名的，也用名单上的实名。")
     assert [plain([q]) for q in questions] == [
-        "Sunrise Volunteers：把@wangayi和导入名单上的王阿姨（3）连起来吗？连起来后，这位成员用导入"
-        "名单上的称呼、楼栋和技能；还没有登记实名的，也用名单上的实名。",
-        "Sunrise Volunteers：把李叔和导入名单上的李叔（5号楼）连起来吗？连起来后，这位成员用导入"
-        "名单上的称呼、楼栋和技能；还没有登记实名的，也用名单上的实名。",
+        "Sunrise Volunteers：成员王阿姨（Telegram：@wangayi，11月24日周二加入）就是导入名单上的"
+        "王阿姨（3）吗？" + rule,
+        "Sunrise Volunteers：成员李叔（Telegram：Bob，11月24日周二加入）就是导入名单上的"
+        "李叔（5号楼）吗？" + rule,
     ]
     # Only a leader's tap links (forged data from a volunteer changes nothing).
     world.emulator.tap_raw(questions[0], questions[0].reply_markup["inline_keyboard"][0][0]
                            ["callback_data"], bob)
     await world.settle()
+    assert "只有本队队长才能把成员和导入名单连起来" in str(world.emulator.calls[-1].params)
     async with world.database.sessions() as session:
         assert (await session.scalars(select(RosterEntry.person_id))).all() == [None] * 3
     world.emulator.tap(questions[0], 0, boss)
+    world.emulator.tap(questions[0], 0, boss)  # a second tap says so, and changes nothing
     world.emulator.tap(questions[1], 1, boss)
     await world.settle()
+    toasts = [c.params.get("text") for c in world.emulator.calls
+              if c.method == "answerCallbackQuery"]
+    assert "已经连起来了。" in toasts, toasts
     linked = world.emulator.find_message(chat, questions[0].message_id)
     assert "✅ 已连起来：@wangayi就是导入名单上的王阿姨。" in plain([linked]), linked.text
-    assert "从导入名单上取了：楼栋、技能、实名" in plain([linked]), linked.text
+    assert "从导入名单上取了：技能、实名" in plain([linked]), linked.text  # her building stays
     refused = world.emulator.find_message(chat, questions[1].message_id)
     assert "没有连：李叔不是导入名单上的李叔，以后不再问" in plain([refused]), refused.text
     async with world.database.sessions() as session:
         wang = await session.scalar(
             select(Membership).join(Person).where(Person.telegram_user_id == alice.id))
         assert wang is not None and (wang.display_name, wang.building, wang.skills) == (
-            "王阿姨", "3", "剪纸")
+            "王阿姨", "3号楼", "剪纸")
         person = await session.get(Person, wang.person_id)
         assert person is not None and person.real_name == "王秀英"
 
@@ -168,7 +176,34 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
     # /import privately: how, the team's list, and no question answered already.
     said = plain(await world.say(boss, "/import", chat=chat))
     assert "Sunrise Volunteers：导入名单上有 3 位志愿者，已和成员连起来 1 位" in said, said
-    assert "连起来吗" not in said, said
+    assert "就是导入名单上" not in said, said
+
+    # The office's usual sheet: a title row above the headings, a renamed volunteer (the
+    # same @username), an ID number typed into a column that is kept.
+    titled = workbook([
+        ["序号", "姓名", "称呼", "Telegram", "技能"],
+        [1, "王秀英", "王姨", "@wangayi", "剪纸"],
+        [2, "孙红", "孙姐", None, "电话13812345678"],
+    ], headings=["幸福里志愿者名单（2026年）"])
+    said = plain(await send_file(world, boss, chat, "名单2026.xlsx", titled))
+    assert "更新 1 人：第 3 行 王姨（称呼）" in said, said
+    assert "· 第 4 行：技能像是身份证号或手机号，这些信息不保存" in said, said
+    assert ("王姨", "王秀英", "6号楼", "剪纸", "党员", "wangayi") in await entries(world)
+    assert await world.roster() == ["陈队长", "王姨", "李叔"]  # the linked member follows
+    assert "13812345678" not in repr(await entries(world))
+    # Someone taken off the list (audited with what the row said).
+    said = plain(await world.say(boss, "/import remove 张丽", chat=chat))
+    assert "已把张丽从Sunrise Volunteers的导入名单上去掉" in said, said
+    said = plain(await world.say(boss, "/import remove 张丽", chat=chat))
+    assert "你带的队的导入名单上没有张丽" in said, said
+    assert [e[0] for e in await entries(world)] == ["王姨", "李叔"]
+
+    # A list posted in the group: the bot asks for it privately.
+    before = len(world.emulator.bot_messages(world.group))
+    world.emulator.send_document(world.group, boss, "名单.xlsx", office_list)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(world.group)[before:])
+    assert "请删除这条消息，把文件私聊发给我来导入" in said, said
 
 
 async def test_a_leader_of_two_teams_chooses_the_team(world: World) -> None:
