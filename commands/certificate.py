@@ -150,8 +150,18 @@ async def tap_ask(update: Update, context: DutyContext) -> None:
     org = scopes[0].org
     assert org is not None
     today = local_today(services.settings.bot.timezone, now)
-    await _ask(context, update, org, person, (today.replace(month=1, day=1), today),
-               group_id=None)
+    which = query.data.partition(":")[2] if query.data else ""
+    if which == "last":
+        period = (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+    elif which == "this":
+        period = (today.replace(month=1, day=1), today)
+    else:  # /me's button: which year (in January, this year has hardly begun)
+        await context.bot.send_message(
+            query.from_user.id, views.certificates.which_year(t),
+            reply_markup=views.certificates.which_year_keyboard(t, today),
+        )
+        return
+    await _ask(context, update, org, person, period, group_id=None)
 
 
 async def tap_decide(update: Update, context: DutyContext) -> None:

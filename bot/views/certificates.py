@@ -120,6 +120,22 @@ def decide_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
+def which_year(t: Translator) -> str:
+    """/me's certificate button: for which period."""
+    return t.gettext("A service certificate for which period?")
+
+
+def which_year_keyboard(t: Translator, today: date) -> InlineKeyboardMarkup:
+    """This year so far, or all of last year."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("This year so far ({period})").format(
+            period=period_label(t, today.replace(month=1, day=1), today)),
+            callback_data="certme:this")],
+        [InlineKeyboardButton(t.gettext("All of {year}").format(year=today.year - 1),
+                              callback_data="certme:last")],
+    ])
+
+
 def staff_only(t: Translator) -> str:
     """Only the organisation's office staff issue and revoke."""
     return t.gettext("Only the community office's staff issue or revoke certificates.")

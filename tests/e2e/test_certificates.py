@@ -162,12 +162,22 @@ async def test_a_volunteer_asks_from_me_and_staff_may_decline(world: World) -> N
     buttons = [b["text"] for row in me.reply_markup["inline_keyboard"] for b in row]
     world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)
     await world.settle()
+    [which] = world.emulator.bot_messages(chat)[-1:]
+    assert plain([which]) == "申请哪段时间的服务证明？"
+    assert [row[0]["text"] for row in which.reply_markup["inline_keyboard"]] == [
+        "今年到今天（2026年1月1日至11月24日）", "2025年全年"]
+    world.emulator.tap(which, 0, alice)
+    await world.settle()
     said = plain(world.emulator.bot_messages(chat)[-1:])
-    assert "已向幸福里社区居委会申请你的服务证明" in said, said
+    assert "已向幸福里社区居委会申请你的服务证明（2026年1月1日至11月24日）" in said, said
     [request] = world.emulator.bot_messages(office)[before:]
-    world.emulator.tap(me, buttons.index("📜 申请服务证明"), alice)  # the same period again
+    world.emulator.tap(which, 0, alice)  # the same period again
     await world.settle()
     assert "已经申请过了" in plain(world.emulator.bot_messages(chat)[-1:])
+    world.emulator.tap(which, 1, alice)  # last year: nothing was served then
+    await world.settle()
+    said = plain(world.emulator.bot_messages(chat)[-1:])
+    assert "你在2025年还没有已确认的服务时长，暂时不能出具证明。" in said, said
     assert len(world.emulator.bot_messages(office)[before:]) == 1
     assert "本人申请" in (request.text or "") or "asked by the volunteer" in (request.text or "")
     world.emulator.tap(request, 1, world.admin)  # Do not issue
