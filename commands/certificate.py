@@ -27,7 +27,7 @@ from commands.signup import command_args
 from storage import certificates, members, orgs
 from storage.db import transaction
 from storage.duties import local_today
-from storage.models import Certificate, Group, Organisation, Person
+from storage.models import Certificate, CertificateStatus, Group, Organisation, Person
 
 REVOKE_WORDS = {"revoke", "撤销", "作废"}
 SEND_WORDS = {"send", "补发", "重发"}
@@ -388,15 +388,21 @@ async def _staff_org_of_number(
 
 
 async def _send_again(context: DutyContext, update: Update, number: str) -> None:
-    """Staff: an issued certificate's PDF once more (a delivery that failed, a lost file)."""
+    """Staff, or the volunteer it certifies: an issued certificate's PDF once more (a
+    delivery that failed, a lost file)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     t = context.translator_for(update)
     async with context.services.sessions() as session:
-        staff = await members.person_of(session, user.id)
-        org_id = await _staff_org_of_number(session, staff, number)
-        allowed = org_id is not None
+        asker = await members.person_of(session, user.id)
+        org_id = await _staff_org_of_number(session, asker, number)
         found = await certificates.issued_in(session, org_id, number) if org_id else None
+        if org_id is None and asker is not None:
+            own = await certificates.by_number(session, number)
+            if own is not None and own.person_id == asker.id:
+                org_id = own.org_id
+                found = own if own.status is CertificateStatus.ISSUED else None
+        allowed = org_id is not None
     if not allowed:
         await message.reply_text(views.certificates.staff_only(t))
     elif found is None or found.snapshot is None or found.number is None:

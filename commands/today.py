@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot import views
 from bot.context import DutyContext, thread_of, user_ref
 from commands.signup import command_args
-from storage import attendance, credit, daybook, members
+from storage import attendance, certificates, credit, daybook, members
 from storage.db import transaction
 from storage.duties import local_today
 
@@ -67,8 +67,11 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
             session, person.id, zone=zone, now=now,
             defaults=services.settings.recognition.rules,
         )
-    return MeAnswer(views.today.me_text(t, name or fallback_name, record),
-                    views.today.me_keyboard(t, record.hidden))
+        mine = await certificates.of_person(session, person.id)
+    text = views.today.me_text(t, name or fallback_name, record)
+    if mine:
+        text += "\n" + views.certificates.mine(t, mine, zone)
+    return MeAnswer(text, views.today.me_keyboard(t, record.hidden))
 
 
 async def me(update: Update, context: DutyContext) -> None:

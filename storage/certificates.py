@@ -443,6 +443,20 @@ async def revoke(
     return Revoked(certificate)
 
 
+SHOWN_TO_OWNER = 5
+
+
+async def of_person(session: AsyncSession, person_id: int) -> list[Certificate]:
+    """The person's own certificates, newest first (not the declined ones), for /me."""
+    return list(await session.scalars(
+        select(Certificate)
+        .where(Certificate.person_id == person_id,
+               Certificate.status != CertificateStatus.DECLINED)
+        .order_by(Certificate.requested_at.desc(), Certificate.id.desc())
+        .limit(SHOWN_TO_OWNER)
+    ))
+
+
 async def by_number(session: AsyncSession, number: str) -> Certificate | None:
     """A certificate by its number, as typed."""
     return await session.scalar(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.render import esc, plain_text
 from bot.views.labels import day_label, hours_label, period_label
+from storage.models import Certificate, CertificateStatus
 
 
 def usage(t: Translator) -> str:
@@ -118,6 +121,27 @@ def decide_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
         InlineKeyboardButton(t.gettext("Issue"), callback_data=f"certok:{certificate_id}"),
         InlineKeyboardButton(t.gettext("Do not issue"), callback_data=f"certno:{certificate_id}"),
     ]])
+
+
+def mine(t: Translator, found: Sequence[Certificate], zone: str) -> str:
+    """/me: the person's certificates and where each stands."""
+    lines = [t.gettext("My service certificates:")]
+    for c in found:
+        period = period_label(t, c.first, c.last)
+        match c.status:
+            case CertificateStatus.ISSUED:
+                state = t.gettext("issued, number {number}").format(number=c.number)
+            case CertificateStatus.REVOKED:
+                state = t.gettext("revoked, number {number}").format(number=c.number)
+            case CertificateStatus.NOTICE if c.notice_until is not None:
+                state = t.gettext("on public notice until {until}").format(
+                    until=day_label(t, c.notice_until.astimezone(ZoneInfo(zone)).date()))
+            case _:
+                state = t.gettext("with the community office")
+        lines.append(t.gettext("· {period}: {state}").format(period=period, state=state))
+    if any(c.status is CertificateStatus.ISSUED for c in found):
+        lines.append(plain_text(t, "/certificate send <number> sends one to you again."))
+    return "\n".join(lines)
 
 
 def which_year(t: Translator) -> str:

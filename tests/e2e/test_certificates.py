@@ -100,8 +100,13 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
     # Staff can have an issued certificate again (a delivery that failed, a lost file).
     await world.say(world.admin, f"/certificate send {number.lower()}", chat=office)
     assert sent_file(world, office) == (name, content)
-    said = plain(await world.say(alice, f"/certificate send {number}", chat=chat))
+    # The volunteer may have her own again; nobody else but staff.
+    await world.say(alice, f"/certificate send {number}", chat=chat)
+    assert sent_file(world, chat) == (name, content)
+    said = plain(await world.say(bob, f"/certificate send {number}", chat=private(world, bob)))
     assert "只有社区工作人员" in said, said
+    said = plain(await world.say(alice, "/me", chat=chat))
+    assert f"我的服务证明：\n· 2026年1月1日至11月24日：已出具，编号 {number}" in said, said
 
     # The QR code's link, and /verify by anyone: the masked name, period, hours, issuer.
     carol = world.user("Carol")
