@@ -11,6 +11,7 @@ from typing import Any
 import segno
 from babel.dates import format_skeleton
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
@@ -51,6 +52,9 @@ def served_line(t: Translator, duty: str | None, place: str | None, minutes: int
     if place:
         what += t.gettext(" ({note})").format(note=place)
     return t.gettext("{what} {hours}").format(what=what, hours=hours_label(t, minutes))
+
+
+SEAL_X, SEAL_R = A4[0] - 60 * mm, 20 * mm  # the seal circle's centre and radius
 
 
 def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
@@ -95,16 +99,19 @@ def certificate_pdf(t: Translator, snapshot: dict[str, Any], number: str,
         t.gettext("Issued on: {day}").format(
             day=period_label(t, *(2 * [date.fromisoformat(snapshot["issued_on"])]))),
     ]
-    y = height - 185 * mm
-    for line in lines:
-        canvas.drawString(25 * mm, y, line)
-        y -= 8 * mm
+    # Left of the seal: a long office name wraps instead of running into the circle.
+    issuer_style = ParagraphStyle("issuer", parent=s.cell, fontSize=11, leading=20)
+    issuer_box = (SEAL_X - SEAL_R - 30 * mm, 50 * mm)
+    issuer = Frame(25 * mm, height - 235 * mm, *issuer_box, showBoundary=0,
+                   leftPadding=0, rightPadding=0)
+    issuer.addFromList([KeepInFrame(*issuer_box, [Paragraph(esc(line), issuer_style)
+                                                  for line in lines], mode="shrink")], canvas)
     # The seal goes here: a ruled circle the office stamps over.
     canvas.setDash(2, 2)
-    canvas.circle(width - 60 * mm, height - 200 * mm, 20 * mm)
+    canvas.circle(SEAL_X, height - 200 * mm, SEAL_R)
     canvas.setDash()
     canvas.setFont(font, 9)
-    canvas.drawCentredString(width - 60 * mm, height - 201 * mm, t.gettext("Seal"))
+    canvas.drawCentredString(SEAL_X, height - 201 * mm, t.gettext("Seal"))
     link = verify_link(bot_username, number)
     canvas.drawImage(ImageReader(io.BytesIO(_qr_png(link))), 25 * mm, 22 * mm,
                      width=32 * mm, height=32 * mm)

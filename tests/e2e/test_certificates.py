@@ -353,3 +353,19 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     await world.settle()
     told = plain(world.emulator.bot_messages(office)[before:])
     assert "only you got the certificate: please pass it on" in told, told
+
+
+def test_a_long_office_name_wraps_left_of_the_seal() -> None:
+    from bot.documents.certificate_pdf import certificate_pdf
+    from bot.i18n import translator
+
+    office = "上海市浦东新区花木街道幸福里社区居民委员会志愿服务站"
+    snapshot = {"name": "王秀英", "masked": "王*英", "volunteer_number": "XFL-0001",
+                "first": "2026-01-01", "last": "2026-11-30", "minutes": 600,
+                "served": [["督导", "3号点", 600]], "org": office, "head": "张主任",
+                "phone": "021-5555-0100", "clerk": "李红", "issued_on": "2026-11-30"}
+    content = certificate_pdf(translator("zh_CN"), snapshot, "XFL2026-0001-K7M2QX", "bot")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    line = f"出具单位：{office}（盖章）"
+    assert line in text.replace("\n", "")
+    assert line not in text  # wrapped before the seal circle, not drawn across it
