@@ -72,7 +72,7 @@ NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 NAMES_LEADERS = frozenset({"noshow", "monthly", "gap"})
 # Documents the person asked for: sent even before they pressed Start (Telegram lets a bot
 # write to whoever wrote to it; a 403 says they never did).
-ASKED_FOR = frozenset({"certificate"})
+ASKED_FOR = frozenset({"certificate", "certagain"})
 
 
 @dataclass
@@ -85,6 +85,7 @@ class Rendered:
     markup: InlineKeyboardMarkup | None = None
     photo: bytes | None = None  # sent with sendPhoto, the text as its caption
     document: tuple[str, bytes] | None = None  # (file name, bytes): sendDocument, captioned
+    edit_message_id: int | None = None  # edit this message of ours instead of posting
     chart: tuple[list[date], list[int]] | None = None  # minutes a day, drawn after rendering
 
 
@@ -163,6 +164,14 @@ class Notifier:
         return Sent(message.message_id)
 
     async def _send(self, rendered: Rendered, deadline: datetime) -> Message:
+        if rendered.edit_message_id is not None:
+            edited = await self._bot.edit_message_text(
+                rendered.text, chat_id=rendered.chat_id, message_id=rendered.edit_message_id,
+                reply_markup=None,
+                rate_limit_args=Deadline(deadline, self._clock),  # type: ignore[arg-type]
+            )
+            assert isinstance(edited, Message)
+            return edited
         if rendered.document is not None:
             name, content = rendered.document
             return await self._bot.send_document(
@@ -353,20 +362,50 @@ class Notifier:
             case "certificate":
                 # A certificate issued when its public notice ended: the PDF, privately.
                 return await self._certificate(session, row, target)
+            case "certgroup":
+                # The notice in the group says how it ended.
+                return await self._notice_outcome(session, group, row, target, thread)
+            case "certagain":
+                # The hours changed during the notice: the approving staff decide again.
+                again = await session.get(Certificate, int(payload["certificate"]))
+                person = (await session.get(Person, again.person_id)
+                          if again is not None else None)
+                staff = await session.get(Person, row.person_id) if row.person_id else None
+                if again is None or person is None or staff is None:
+                    return None
+                st = translator(language_for_user(staff.language_code, self._language))
+                text = views.certificates.hours_changed(
+                    st, person.real_name or person.telegram_name, group.title, again.first,
+                    again.last, again.notice_minutes or 0, int(payload["minutes"]))
+                markup = views.certificates.decide_keyboard(st, again.id)
             case "certhand":
                 # The volunteer never started the bot: the issuer hands the PDF over.
                 issued = await session.get(Certificate, int(payload["certificate"]))
                 issuer = (await members.person_of(session, issued.decided_by or 0)
                           if issued is not None else None)
-                if issuer is None:
+                if issued is None or issuer is None or issued.snapshot is None:
                     return None
-                target = issuer.telegram_user_id
+                target, thread = issuer.telegram_user_id, None
                 text = views.certificates.hand_it_over(
-                    translator(language_for_user(issuer.language_code, self._language)))
+                    translator(language_for_user(issuer.language_code, self._language)),
+                    str(issued.snapshot.get("name", "")), issued.number or "")
             case _:
                 log.error("outbox %s: unknown kind %s", row.key, row.kind)
                 return None
         return Rendered(target, text, thread, markup, chart=drawn)
+
+    async def _notice_outcome(self, session: AsyncSession, group: Group, row: Outbox,
+                              target: int, thread: int | None) -> Rendered | None:
+        found = await session.get(Certificate, int((row.payload or {})["certificate"]))
+        if found is None or found.notice_message_id is None:
+            return None
+        t = translator(group.language)
+        name = await members.roster_name(session, found.person_id, group.id) or "?"
+        text = views.certificates.notice_text(t, found, name, group.timezone) + "\n" + (
+            views.certificates.notice_issued(t) if found.status is CertificateStatus.ISSUED
+            else views.certificates.notice_changed(t)
+        )
+        return Rendered(target, text, thread, edit_message_id=found.notice_message_id)
 
     async def _certificate(self, session: AsyncSession, row: Outbox, target: int
                            ) -> Rendered | None:

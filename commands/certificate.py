@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import Forbidden
 
 from bot import views
@@ -103,8 +103,9 @@ async def _ask(
                     else views.certificates.no_real_name(t, await _roster_name(context, person)))
         case certificates.NoHours():
             text = views.certificates.no_hours(t, None if own else name, *period)
-        case certificates.AlreadyAsked():
-            text = views.certificates.already_asked(t, org.name)
+        case certificates.AlreadyAsked(waiting):
+            text = views.certificates.already_asked(t, org.name, waiting,
+                                                    services.settings.bot.timezone)
         case certificates.Requested(found, minutes):
             text = views.certificates.asked(t, org.name, None if own else name, *period)
             asker = user.full_name if own else await _roster_name_of(context, user.id)
@@ -210,18 +211,29 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             await _decided(context, query.message, views.certificates.issued_line(
                 t, done.number or "", int((done.snapshot or {}).get("minutes", 0))))
             await _deliver(context, done, person, query.from_user.id)
+            await _notice_decided(context, done, issued=True)
         case certificates.Declined(declined):
             await query.answer(views.certificates.declined_toast(t))
             await _decided(context, query.message, views.certificates.declined_line(t))
-            told = views.certificates.not_issued(translator(services.settings.bot.language))
-            await _tell(context, None, told, telegram_id=declined.requested_by)
-            await _tell(context, declined.person_id, told, unless=declined.requested_by)
-        case certificates.NoticeStarted(noticed, person, minutes, days):
-            await query.answer(views.certificates.issued_toast(t))
+            dt = translator(services.settings.bot.language)
+            async with services.sessions() as session:
+                volunteer = await session.get(Person, declined.person_id)
+                name = (await members.roster_name(session, declined.person_id)
+                        if volunteer is not None else None) or ""
+            period = (declined.first, declined.last)
+            if volunteer is None or volunteer.telegram_user_id != declined.requested_by:
+                await _tell(context, None, views.certificates.not_issued(dt, name, *period),
+                            telegram_id=declined.requested_by)
+            await _tell(context, declined.person_id,
+                        views.certificates.not_issued(dt, None, *period))
+            await _notice_decided(context, declined, issued=False)
+        case certificates.NoticeStarted(noticed, person, _minutes, _days):
+            await query.answer(views.certificates.notice_toast(t))
             assert noticed.notice_until is not None
             until = _local(noticed.notice_until, context) or noticed.last
-            await _decided(context, query.message, views.certificates.notice_line(t, until))
-            await _announce(context, noticed, person, minutes, days, until)
+            team = await _announce(context, noticed, person)
+            await _decided(context, query.message, views.certificates.notice_line(t, team, until),
+                           views.certificates.stop_notice_keyboard(t, noticed.id))
         case certificates.AlreadyDecided():
             await query.answer(views.certificates.already_decided(t))
         case certificates.NoRealName():
@@ -230,23 +242,58 @@ async def tap_decide(update: Update, context: DutyContext) -> None:
             await query.answer(views.certificates.nothing_to_issue(t), show_alert=True)
 
 
-async def _announce(context: DutyContext, noticed: Certificate, person: Person, minutes: int,
-                    days: int, until: date) -> None:
-    """The public notice (组织公示) in the team's group, with the objection button; the
-    group hears the roster name."""
+async def _announce(context: DutyContext, noticed: Certificate, person: Person) -> str:
+    """The public notice (组织公示) in the team's group, with the objection button (the
+    group hears the roster name); its message is kept, to say the outcome. The team's
+    name."""
     assert noticed.group_id is not None
-    async with context.services.sessions() as session:
+    services = context.services
+    async with services.sessions() as session:
         group = await session.get(Group, noticed.group_id)
         name = await members.roster_name(session, person.id, noticed.group_id)
     if group is None:
-        return
+        return ""
     gt = translator(group.language)
-    await context.services.outgoing.to_group(
+    posted = await services.outgoing.to_group(
         group.telegram_chat_id,
-        views.certificates.notice_in_group(gt, name or person.telegram_name, noticed.first,
-                                           noticed.last, minutes, days, until),
+        views.certificates.notice_text(gt, noticed, name or person.telegram_name,
+                                       group.timezone),
         markup=views.certificates.object_keyboard(gt, noticed.id),
     )
+    if posted is not None:
+        async with transaction(services.sessions) as session:
+            found = await session.get(Certificate, noticed.id)
+            if found is not None:
+                found.notice_message_id = posted.message_id
+    return group.title
+
+
+async def _notice_decided(context: DutyContext, decided: Certificate, *, issued: bool) -> None:
+    """After a notice: its message in the group says what the office decided, and whoever
+    objected hears it."""
+    if decided.notice_message_id is None or decided.group_id is None:
+        return
+    services = context.services
+    async with services.sessions() as session:
+        group = await session.get(Group, decided.group_id)
+        name = await members.roster_name(session, decided.person_id, decided.group_id) or "?"
+        objector = (await members.person_of(session, decided.objected_by)
+                    if decided.objected_by is not None else None)
+    if group is None:
+        return
+    gt = translator(group.language)
+    outcome = (views.certificates.notice_declined(gt) if not issued
+               else views.certificates.notice_issued_after_all(gt) if objector is not None
+               else views.certificates.notice_issued(gt))
+    await services.outgoing.edit_in_group(
+        group.telegram_chat_id, decided.notice_message_id,
+        views.certificates.notice_text(gt, decided, name, group.timezone) + "\n" + outcome,
+        None,
+    )
+    if objector is not None:
+        ot = translator(language_for_user(objector.language_code, group.language))
+        await services.outgoing.to_person(
+            members.ref_of(objector), views.certificates.decision_for_objector(ot, name, issued))
 
 
 async def tap_object(update: Update, context: DutyContext) -> None:
@@ -284,7 +331,8 @@ async def tap_object(update: Update, context: DutyContext) -> None:
             minutes = sum(s.minutes for s in await certificates.served_in(
                 session, found.org_id, found.person_id, found.first, found.last))
     if not isinstance(result, certificates.Objected):
-        await query.answer(views.certificates.not_on_notice(t), show_alert=True)
+        await query.answer(views.certificates.held_already(t) if result.held
+                           else views.certificates.not_on_notice(t), show_alert=True)
         return
     await query.answer(views.certificates.objected_toast(t))
     await _decided(context, query.message, views.certificates.objected_in_group(t))
@@ -300,11 +348,12 @@ async def tap_object(update: Update, context: DutyContext) -> None:
     )
 
 
-async def _decided(context: DutyContext, message: object, outcome: str) -> None:
-    """The staff message says what became of the request, its buttons gone."""
+async def _decided(context: DutyContext, message: object, outcome: str,
+                   markup: InlineKeyboardMarkup | None = None) -> None:
+    """The staff message says what became of the request (its buttons gone, or `markup`)."""
     if isinstance(message, Message):
         await context.services.outgoing.edit_in_group(
-            message.chat.id, message.message_id, f"{message.text_html}\n{outcome}", None
+            message.chat.id, message.message_id, f"{message.text_html}\n{outcome}", markup
         )
 
 
@@ -323,7 +372,8 @@ async def _deliver(context: DutyContext, done: Certificate, person: Person, issu
         await context.bot.send_document(person.telegram_user_id, InputFile(pdf, filename=name),
                                         caption=caption)
     except Forbidden:
-        await context.bot.send_message(issuer, views.certificates.hand_it_over(t))
+        await context.bot.send_message(issuer, views.certificates.hand_it_over(
+            t, str(done.snapshot.get("name", "")), done.number))
 
 
 async def _tell(context: DutyContext, person_id: int | None, text: str, *,

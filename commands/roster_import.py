@@ -16,14 +16,14 @@ from telegram.error import TelegramError
 from bot import views
 from bot.context import DutyContext, user_ref
 from bot.documents.roster_file import MAX_FILE, FileProblem, kind_of, read_table
-from bot.i18n import Translator
+from bot.i18n import Translator, language_for_user, translator
 from bot.views import imports as view
 from commands.people import led_groups
 from commands.signup import command_args
-from storage import documents, imports, members
+from storage import documents, groups, imports, members
 from storage.db import transaction
 from storage.imports import NoNameColumn
-from storage.models import DocumentRequest, Group
+from storage.models import DocumentRequest, Group, Person
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def import_command(update: Update, context: DutyContext) -> None:
         return
     led = await led_groups(context, user.id)
     if not led:
-        await message.reply_text(view.leaders_only(t))
+        await message.reply_text(view.leaders_only(t, await _is_member(context, user.id)))
         return
     verb, _, name = command_args(message).strip().partition(" ")
     if verb.casefold() in REMOVE_WORDS and name.strip():
@@ -82,12 +82,19 @@ async def _remove(update: Update, context: DutyContext, led: list[Group], name: 
                                     now=services.clock.now())
     titles = {g.id: g.title for g in led}
     if isinstance(done, imports.Removed):
-        text = view.removed(t, done.entry.name, titles[done.entry.group_id])
+        text = view.removed(t, done.entry.name, titles[done.entry.group_id],
+                            done.entry.person_id is not None)
     elif done:
         text = view.name_in_several_lists(t, name, [titles[g] for g in done])
     else:
         text = view.not_on_list(t, name)
     await message.reply_text(text)
+
+
+async def _is_member(context: DutyContext, user_id: int) -> bool:
+    async with context.services.sessions() as session:
+        person = await members.person_of(session, user_id)
+        return person is not None and bool(await groups.of_person(session, person.id))
 
 
 async def document_message(update: Update, context: DutyContext) -> None:
@@ -107,7 +114,7 @@ async def document_message(update: Update, context: DutyContext) -> None:
         return
     led = await led_groups(context, user.id)
     if not led:
-        await message.reply_text(view.leaders_only(t))
+        await message.reply_text(view.leaders_only(t, await _is_member(context, user.id)))
         return
     if len(led) == 1:
         await _import(context, t, user.id, led[0], document.file_id, file_name)
@@ -232,6 +239,8 @@ async def tap_link(update: Update, context: DutyContext) -> None:
             else:
                 text = (view.linked(t, target, done) if isinstance(done, imports.Linked)
                         else view.link_gone(t))
+            member = await session.get(Person, int(person_id))
+            ref = members.ref_of(member) if member is not None else None
         else:
             name = await imports.entry_name(session, int(entry_id))
             said = await imports.decline(session, group.id, int(entry_id), int(person_id),
@@ -244,3 +253,7 @@ async def tap_link(update: Update, context: DutyContext) -> None:
     if isinstance(query.message, Message):
         await services.outgoing.edit_in_group(query.message.chat.id, query.message.message_id,
                                               text, None)
+    if action == "implink" and isinstance(done, imports.Linked) and ref is not None:
+        mt = translator(language_for_user(ref.language_code, group.language))
+        await services.outgoing.to_person(
+            ref, view.linked_for_member(mt, group.title, done.entry.name, done.changed))

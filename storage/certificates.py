@@ -37,6 +37,9 @@ from storage.orgs import CODE_LETTERS, number_of, org_settings, team_ids, volunt
 from storage.outbox import Planned
 
 RANDOM_LENGTH = 6
+IN_PROGRESS = (CertificateStatus.REQUESTED, CertificateStatus.NOTICE,
+               CertificateStatus.OBJECTED)
+ISSUABLE = (CertificateStatus.REQUESTED, CertificateStatus.OBJECTED)
 MAX_REASON = 200
 DEFAULT_PREFIX = "ZM"  # 证明
 
@@ -141,12 +144,13 @@ async def request(
     waiting = await session.scalar(
         select(Certificate).where(
             Certificate.org_id == org.id, Certificate.person_id == person.id,
-            Certificate.first == first, Certificate.last == last,
-            Certificate.status.in_([CertificateStatus.REQUESTED, CertificateStatus.NOTICE,
-                                    CertificateStatus.OBJECTED]),
-        )
+            Certificate.first <= last, Certificate.last >= first,
+            Certificate.status.in_(IN_PROGRESS),
+        ).order_by(Certificate.id).limit(1)
     )
-    if waiting is not None:  # staff issue exactly the period they were shown
+    # One at a time for the same days: two would certify the same hours twice (and staff
+    # issue exactly the period they were shown).
+    if waiting is not None:
         return AlreadyAsked(waiting)
     minutes = sum(s.minutes for s in await served_in(session, org.id, person.id, first, last))
     if not minutes:
@@ -251,7 +255,8 @@ async def decide(
         locking(select(Certificate).where(Certificate.id == certificate_id))
     )
     assert org is not None and certificate is not None
-    if certificate.status not in (CertificateStatus.REQUESTED, CertificateStatus.OBJECTED):
+    # Staff issue a request or an objected notice; they may also stop a running notice.
+    if certificate.status not in (IN_PROGRESS if not issue else ISSUABLE):
         return AlreadyDecided(certificate)
     person = await session.get(Person, certificate.person_id)
     assert person is not None
@@ -273,6 +278,7 @@ async def decide(
         if team is not None:  # announced in the team's group first (组织公示)
             certificate.status, certificate.group_id = CertificateStatus.NOTICE, team
             certificate.notice_until = now + timedelta(days=days)
+            certificate.notice_minutes = minutes
             _audit(session, certificate, "certificate.notice", staff, now)
             return NoticeStarted(certificate, person, minutes, days)
     return await _issue(session, org, certificate, person, served, staff, now, today)
@@ -327,6 +333,8 @@ class Objected:
 class NotInNotice:
     """Issued, declined or objected to already: nothing to object to."""
 
+    held: bool = False  # objected to already: the office is looking at it
+
 
 async def object_to(
     session: AsyncSession, certificate_id: int, *, actor: int, now: datetime
@@ -337,7 +345,8 @@ async def object_to(
         locking(select(Certificate).where(Certificate.id == certificate_id))
     )
     if certificate is None or certificate.status is not CertificateStatus.NOTICE:
-        return NotInNotice()
+        return NotInNotice(held=certificate is not None
+                           and certificate.status is CertificateStatus.OBJECTED)
     certificate.status = CertificateStatus.OBJECTED
     certificate.objected_by, certificate.objected_at = actor, now
     audit.record(
@@ -354,8 +363,9 @@ DELIVERY_WINDOW = timedelta(days=3)
 async def finish_notices(session: AsyncSession, *, now: datetime) -> list[Issued]:
     """Issue every certificate whose notice ended without an objection, by the staff member
     who approved it, and queue the PDF for the volunteer and the issuer (outbox kind
-    `certificate`). A volunteer who lost the real name or the hours meanwhile is not
-    issued: the certificate is declined, audited."""
+    `certificate`) and the outcome for the group's notice (`certgroup`). Where the
+    confirmed hours are no longer those announced (or the real name is gone), nothing is
+    issued: the staff member decides again (`certagain`)."""
     due = list(await session.scalars(
         select(Certificate.id).where(Certificate.status == CertificateStatus.NOTICE,
                                      Certificate.notice_until <= now)
@@ -381,20 +391,37 @@ async def finish_notices(session: AsyncSession, *, now: datetime) -> list[Issued
         assert person is not None and staff is not None
         served = await served_in(session, org.id, person.id, certificate.first,
                                  certificate.last)
-        if not person.real_name or not served:
-            certificate.status = CertificateStatus.DECLINED
-            _audit(session, certificate, "certificate.decline", staff, now)
+        assert certificate.group_id is not None
+        minutes = sum(s.minutes for s in served)
+        if not person.real_name or minutes != certificate.notice_minutes:
+            # Not what the group was shown: the staff member who approved decides again
+            # (issuing starts a new notice with the hours as they are now).
+            certificate.status = CertificateStatus.REQUESTED
+            audit.record(
+                session, at=now, action="certificate.notice_changed",
+                object_type="certificate", object_id=certificate.id, actor=None,
+                group_id=certificate.group_id,
+                before={"minutes": certificate.notice_minutes}, after={"minutes": minutes},
+            )
+            await outbox.enqueue(session, [
+                Planned(f"certificate:{certificate.id}:changed:{now.isoformat()}:{who}",
+                        certificate.group_id, kind, now, now + DELIVERY_WINDOW, person_id,
+                        {"certificate": certificate.id, "minutes": minutes})
+                for who, kind, person_id in (("staff", "certagain", staff.id),
+                                             ("group", "certgroup", None))
+            ], now=now)
             continue
         group = await session.get(Group, certificate.group_id)
         zone = group.timezone if group is not None else "UTC"
         issued = await _issue(session, org, certificate, person, served, staff, now,
                               now.astimezone(ZoneInfo(zone)).date())
-        assert certificate.group_id is not None
         await outbox.enqueue(session, [
-            Planned(f"certificate:{certificate.id}:p{who}", certificate.group_id,
-                    "certificate", now, now + DELIVERY_WINDOW, who,
-                    {"certificate": certificate.id})
-            for who in dict.fromkeys((staff.id, person.id))
+            *(Planned(f"certificate:{certificate.id}:p{who}", certificate.group_id,
+                      "certificate", now, now + DELIVERY_WINDOW, who,
+                      {"certificate": certificate.id})
+              for who in dict.fromkeys((staff.id, person.id))),
+            Planned(f"certificate:{certificate.id}:group", certificate.group_id, "certgroup",
+                    now, now + DELIVERY_WINDOW, None, {"certificate": certificate.id}),
         ], now=now)
         done.append(issued)
     return done

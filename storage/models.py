@@ -941,6 +941,10 @@ class Certificate(Base):
     notice_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     objected_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The notice's message in the team's group (edited with the outcome) and the hours it
+    # announced (a certificate is issued only for the hours people were shown).
+    notice_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    notice_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class RosterEntry(Base):

@@ -267,9 +267,11 @@ def check_org_value(key: str, raw: str) -> str | int | tuple[int, ...] | BadOrgV
     if key == "star_hours":
         hours = _star_hours(raw)
         return hours if hours is not None else BadOrgValue(key, raw)
+    if key == "certificate_notice_days":
+        days = raw.removesuffix("天").removesuffix("days").removesuffix("day").strip()
+        ok = days.isdecimal() and len(days) <= 2 and int(days) <= MAX_NOTICE_DAYS
+        return int(days) if ok else BadOrgValue(key, raw)
     if not raw.isdecimal() or len(raw) > 4:
-        return BadOrgValue(key, raw)
-    if key == "certificate_notice_days" and int(raw) > MAX_NOTICE_DAYS:
         return BadOrgValue(key, raw)
     return int(raw)
 

@@ -61,10 +61,21 @@ def no_hours(t: Translator, name: str | None, first: date, last: date) -> str:
     ).format(name=esc(name), period=period_label(t, first, last))
 
 
-def already_asked(t: Translator, org: str) -> str:
-    """The same request is waiting."""
-    return t.gettext("This certificate was asked for already: {org} will issue it.").format(
-        org=esc(org))
+def already_asked(t: Translator, org: str, waiting: Certificate | None = None,
+                  zone: str = "UTC") -> str:
+    """A request for the same days is in progress (the period and where it stands)."""
+    if waiting is None:
+        return t.gettext("This certificate was asked for already: {org} will issue it."
+                         ).format(org=esc(org))
+    period = period_label(t, waiting.first, waiting.last)
+    if waiting.status is CertificateStatus.NOTICE and waiting.notice_until is not None:
+        until = waiting.notice_until.astimezone(ZoneInfo(zone)).date()
+        return t.gettext("A service certificate for {period} is on public notice until "
+                         "{until}: it covers these days already.").format(
+            period=period, until=day_label(t, until))
+    return t.gettext("A service certificate for {period} was asked for already and "
+                     "{org} is looking at it: it covers these days.").format(
+        period=period, org=esc(org))
 
 
 def asked(t: Translator, org: str, name: str | None, first: date, last: date) -> str:
@@ -165,12 +176,19 @@ def staff_only(t: Translator) -> str:
     return t.gettext("Only the community office's staff issue or revoke certificates.")
 
 
-def not_issued(t: Translator) -> str:
-    """The person who asked: the office did not issue it."""
+def not_issued(t: Translator, name: str | None, first: date, last: date) -> str:
+    """The office did not issue it: to the volunteer (`name` None), or to the leader who
+    asked for them."""
+    period = period_label(t, first, last)
+    if name is None:
+        return t.gettext(
+            "📜 The community office did not issue your service certificate for {period}. "
+            "Ask the office if you want to know why."
+        ).format(period=period)
     return t.gettext(
-        "📜 The community office did not issue the service certificate you asked for. "
-        "Ask the office if you want to know why."
-    )
+        "📜 The community office did not issue the service certificate you asked for "
+        "{name} ({period}). Ask the office if you want to know why."
+    ).format(name=esc(name), period=period)
 
 
 def revoked_for_volunteer(t: Translator, number: str) -> str:
@@ -215,18 +233,55 @@ def issued_after_notice(t: Translator) -> str:
     return t.gettext("The public notice ended without an objection, so it is issued.")
 
 
-def notice_in_group(t: Translator, name: str, first: date, last: date, minutes: int,
-                    days: int, until: date) -> str:
-    """The public notice (组织公示) in the team's group."""
+def notice_text(t: Translator, certificate: Certificate, name: str, zone: str) -> str:
+    """The public notice (组织公示) in the team's group: the roster name, the period, the
+    hours announced and the moment objections end."""
+    assert certificate.notice_until is not None and certificate.decided_at is not None
+    days = max(1, round((certificate.notice_until - certificate.decided_at).total_seconds()
+                        / 86400))
+    until = certificate.notice_until.astimezone(ZoneInfo(zone))
     return t.ngettext(
         "📢 Public notice: the community office plans to issue {name} a volunteer service "
         "certificate for {period} ({hours} served). Any objection: tell a team leader "
-        "within {days} day (by {until}).",
+        "within {days} day (until {until}).",
         "📢 Public notice: the community office plans to issue {name} a volunteer service "
         "certificate for {period} ({hours} served). Any objection: tell a team leader "
-        "within {days} days (by {until}).", days,
-    ).format(name=esc(name), period=period_label(t, first, last),
-             hours=hours_label(t, minutes), days=days, until=day_label(t, until))
+        "within {days} days (until {until}).", days,
+    ).format(name=esc(name), period=period_label(t, certificate.first, certificate.last),
+             hours=hours_label(t, certificate.notice_minutes or 0), days=days,
+             until=f"{day_label(t, until.date())} {until:%H:%M}")
+
+
+def notice_issued(t: Translator) -> str:
+    """The notice's outcome: issued."""
+    return t.gettext("✅ Issued: nobody objected.")
+
+
+def notice_issued_after_all(t: Translator) -> str:
+    """The notice's outcome: issued after the office looked at the objection."""
+    return t.gettext("✅ Issued after the office looked at it again.")
+
+
+def notice_declined(t: Translator) -> str:
+    """The notice's outcome: not issued."""
+    return t.gettext("The office decided not to issue it.")
+
+
+def notice_changed(t: Translator) -> str:
+    """The notice's outcome: the hours changed meanwhile."""
+    return t.gettext("The confirmed hours changed during the notice: the office looks at "
+                     "it again before issuing.")
+
+
+def hours_changed(t: Translator, name: str, team: str, first: date, last: date,
+                  announced: int, now: int) -> str:
+    """The approving staff member: the notice ended, the hours are not those announced."""
+    return t.gettext(
+        "The public notice for {name} ({team}, {period}) has ended, but the confirmed hours "
+        "changed meanwhile: {announced} were announced, {now} now. Nothing was issued. "
+        "Issuing starts a new notice with the hours as they are now."
+    ).format(name=esc(name), team=esc(team), period=period_label(t, first, last),
+             announced=hours_label(t, announced), now=hours_label(t, now))
 
 
 def object_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
@@ -237,10 +292,37 @@ def object_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
     )]])
 
 
-def notice_line(t: Translator, until: date) -> str:
+def notice_line(t: Translator, team: str, until: date) -> str:
     """The staff's request: on public notice."""
-    return t.gettext("📢 On public notice in the team's group until {until}; issued then "
-                     "if nobody objects.").format(until=day_label(t, until))
+    return t.gettext("📢 On public notice in the group of {team} until {until}; issued "
+                     "then if nobody objects.").format(team=esc(team),
+                                                       until=day_label(t, until))
+
+
+def stop_notice_keyboard(t: Translator, certificate_id: int) -> InlineKeyboardMarkup:
+    """Staff may stop a running notice: not issued."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("Stop the notice: do not issue"), callback_data=f"certno:{certificate_id}",
+    )]])
+
+
+def notice_toast(t: Translator) -> str:
+    """Staff tapped Issue with a notice set."""
+    return t.gettext("The public notice has begun.")
+
+
+def held_already(t: Translator) -> str:
+    """A second objection."""
+    return t.gettext("An objection was raised already: the office is looking at it.")
+
+
+def decision_for_objector(t: Translator, name: str, issued: bool) -> str:
+    """The one who objected hears what the office decided."""
+    if issued:
+        return t.gettext("The office looked at your objection and issued the service "
+                         "certificate of {name} after all.").format(name=esc(name))
+    return t.gettext("The office looked at your objection and did not issue the service "
+                     "certificate of {name}.").format(name=esc(name))
 
 
 def objected_in_group(t: Translator) -> str:
@@ -275,12 +357,12 @@ def not_on_notice(t: Translator) -> str:
     return t.gettext("This notice is over: there is nothing to object to now.")
 
 
-def hand_it_over(t: Translator) -> str:
+def hand_it_over(t: Translator, name: str, number: str) -> str:
     """The volunteer never started the bot: the issuer hands the PDF over."""
     return t.gettext(
-        "The volunteer has not started a private chat with the bot, so only you got the "
-        "certificate: please pass it on."
-    )
+        "{name} has not started a private chat with the bot, so only you got the "
+        "certificate {number}: please pass it on."
+    ).format(name=esc(name), number=number)
 
 
 def revoked(t: Translator, number: str) -> str:

@@ -19,7 +19,8 @@ def usage(t: Translator) -> str:
     """How to import a list (privately, to a leader)."""
     return plain_text(
         t, "To import your team's volunteer list, send me the file here: an Excel workbook "
-        "(.xlsx) or a CSV file whose first row names the columns. I read 称呼 (the roster "
+        "(.xlsx) or a CSV file with a row of headings naming the columns (a title above it "
+        "is fine). I read 称呼 (the roster "
         "name), 姓名 (the real name), 楼栋, 技能, 标签 and Telegram (their @username); "
         "other columns, such as ID card or phone numbers, are neither read nor kept.\n"
         "Rows are matched by the roster name (or the same @username, for a new name): "
@@ -36,12 +37,25 @@ def in_group(t: Translator) -> str:
     )
 
 
-def leaders_only(t: Translator) -> str:
-    """Someone who leads no team sent a list, or /import."""
+def leaders_only(t: Translator, member: bool = False) -> str:
+    """Someone who leads no team sent a list, or /import (`member`: of some team)."""
+    if member:
+        return t.gettext("Only team leaders import volunteer lists, and you do not lead a "
+                         "team here. Ask your team leader.")
     return t.gettext(
         "Only team leaders import volunteer lists. If you lead a team, sign up in its group "
         "with /signup first, so I know the team is yours."
     )
+
+
+def linked_for_member(t: Translator, team: str, name: str, changed: Sequence[str]) -> str:
+    """The member hears that a leader linked them to the office's list, and what changed."""
+    text = t.gettext("A leader of {team} linked you to {name} on the community office's "
+                     "volunteer list.").format(team=esc(team), name=esc(name))
+    if changed:
+        text += " " + t.gettext("Taken from the list: {fields}.").format(
+            fields=t.gettext(", ").join(field_label(t, f) for f in changed))
+    return text + " " + t.gettext("/me shows your details.")
 
 
 def file_problem(t: Translator, problem: FileProblem) -> str:
@@ -319,12 +333,13 @@ def linked_already(t: Translator) -> str:
     return t.gettext("Already linked.")
 
 
-def removed(t: Translator, name: str, team: str) -> str:
+def removed(t: Translator, name: str, team: str, linked: bool) -> str:
     """Off the imported list."""
-    return t.gettext(
-        "{name} is off the imported list of {team}. A member linked to them stays on the "
-        "roster."
-    ).format(name=esc(name), team=esc(team))
+    text = t.gettext("{name} is off the imported list of {team}.").format(
+        name=esc(name), team=esc(team))
+    if linked:
+        text += " " + t.gettext("The member linked to this row stays on the roster.")
+    return text
 
 
 def not_on_list(t: Translator, name: str) -> str:

@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from bot.render import esc, plain_text, quote
 from bot.views.labels import at_label, day_label, hours_label
 from storage.models import Group, Organisation, OrgToken
-from storage.orgs import OrgSettings, org_settings
+from storage.orgs import MAX_NOTICE_DAYS, OrgSettings, org_settings
 
 
 def org_usage(t: Translator) -> str:
@@ -179,8 +179,9 @@ def settings_lines(t: Translator, org: Organisation, chosen: OrgSettings) -> str
             str(chosen.report_points) if chosen.report_points is not None else default
         ),
         "certificate_notice_days": (
-            str(chosen.certificate_notice_days) if chosen.certificate_notice_days
-            else t.gettext("no public notice")
+            t.ngettext("{n} day", "{n} days", chosen.certificate_notice_days).format(
+                n=chosen.certificate_notice_days)
+            if chosen.certificate_notice_days else t.gettext("no public notice")
         ),
     }
     return "\n".join(
@@ -214,10 +215,16 @@ def unknown_setting(t: Translator, key: str) -> str:
 
 
 def bad_setting(t: Translator, key: str, value: str) -> str:
-    """The value does not fit the key."""
-    return t.gettext("{label}: {value} is not a usable value.").format(
+    """The value does not fit the key (and what would)."""
+    text = t.gettext("{label}: {value} is not a usable value.").format(
         value=quote(value), label=_labels(t).get(key, esc(key))
-    ) + "\n" + settings_usage(t)
+    )
+    if key == "certificate_notice_days":
+        return text + " " + t.gettext(
+            "Give a whole number of days from 0 to {most} (0: no public notice), for "
+            "example certificate_notice_days=7."
+        ).format(most=MAX_NOTICE_DAYS)
+    return text + "\n" + settings_usage(t)
 
 
 def asked_to_join(t: Translator, org: Organisation) -> str:

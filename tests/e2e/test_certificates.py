@@ -191,7 +191,8 @@ async def test_a_volunteer_asks_from_me_and_staff_may_decline(world: World) -> N
         [declined] = (await session.scalars(select(Certificate))).all()
     assert declined.status is CertificateStatus.DECLINED and declined.number is None
     assert "❌ Not issued." in (world.emulator.bot_messages(office)[before].text or "")
-    assert "社区没有出具你申请的服务证明" in plain(world.emulator.bot_messages(chat)[-1:])
+    said = plain(world.emulator.bot_messages(chat)[-1:])
+    assert "社区没有出具你 2026年1月1日至11月24日的服务证明" in said, said
     assert not [f for f in world.emulator.sent_files if f.method == "sendDocument"]
 
 
@@ -248,9 +249,9 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     await join(world, world.group, boss, code)
     office = private(world, world.admin)
     said = plain(await world.say(world.admin, "/org settings 公示天数=31", chat=office))
-    assert "is not a usable value" in said, said
-    said = plain(await world.say(world.admin, "/org settings 公示天数=7", chat=office))
-    assert "certificate_notice_days): 7" in said, said
+    assert "Give a whole number of days from 0 to 30" in said, said
+    said = plain(await world.say(world.admin, "/org settings 公示天数=7天", chat=office))
+    assert "certificate_notice_days): 7 days" in said, said
     await hours(world, world.group, alice, 2, 3)
     chat = private(world, alice)
     await world.say(alice, "/realname 王秀英", chat=chat)
@@ -263,14 +264,16 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     world.emulator.tap(request, 0, world.admin)
     await world.settle()
     [notice] = world.emulator.bot_messages(world.group)[posted:]
-    assert plain([notice]) == (
-        "📢 公示：社区拟为王阿姨出具 2026年1月1日至11月24日的志愿服务证明（服务 6 小时）。"
-        "如有异议，请在 7 天内（12月1日周二前）联系队长。"), plain([notice])
-    assert "王秀英" not in plain([notice])  # the group hears the roster name
+    announced = ("📢 公示：社区拟为王阿姨出具 2026年1月1日至11月24日的志愿服务证明（服务 6 小时）。"
+                 "如有异议，请在 7 天内（12月1日周二 18:30 前）联系队长。")
+    assert plain([notice]) == announced, plain([notice])
     staff_view = world.emulator.find_message(office, request.message_id)
-    assert ("📢 On public notice in the team's group until Tue, Dec 1; issued then if nobody "
-            "objects.") in plain([staff_view]), plain([staff_view])
+    assert ("📢 On public notice in the group of Sunrise Volunteers until Tue, Dec 1; issued "
+            "then if nobody objects.") in plain([staff_view]), plain([staff_view])
     assert not world.emulator.sent_files
+    # The same days cannot be asked for twice while the notice runs.
+    said = plain(await world.say(boss, "/certificate 王阿姨 2026-11-01..2026-11-24"))
+    assert "2026年1月1日至11月24日的服务证明正在公示，到 12月1日周二" in said, said
     # A volunteer cannot object with the button: a leader or the office can.
     world.emulator.tap(notice, 0, bob)
     await world.settle()
@@ -278,7 +281,8 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
         [waiting] = (await session.scalars(select(Certificate))).all()
     assert waiting.status is CertificateStatus.NOTICE and waiting.number is None
 
-    # Six days on: still on notice. The seventh: issued by the staff member who approved.
+    # Six days on: still on notice. The seventh: issued by the staff member who approved,
+    # and the notice says so.
     world.clock.advance(timedelta(days=6, hours=23))
     await world.harness.tick()
     await world.settle()
@@ -295,15 +299,21 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     captions = [c.params.get("caption", "") for c in world.emulator.calls
                 if c.method == "sendDocument" and c.params.get("chat_id") == office.id]
     assert "公示期满，没有异议，证明已出具。" in str(captions[-1]), captions
+    ended = world.emulator.find_message(world.group, notice.message_id)
+    assert plain([ended]) == announced + "\n✅ 公示期满，没有异议，已出具。", plain([ended])
+    assert not ended.reply_markup
     said = plain(await world.say(bob, f"/verify {number[1]}"))
     assert "✅ 有效" in said, said
     await world.harness.tick()  # ticking again sends nothing twice
     await world.settle()
     assert len([f for f in world.emulator.sent_files if f.chat_id == chat.id]) == 1
 
-    # An objection holds the next one; the staff member who approved decides again.
+    # An objection holds the next one; the staff member who approved decides again, and
+    # the leader who objected hears the decision.
     before = len(world.emulator.bot_messages(office))
-    await world.say(boss, "/certificate 王阿姨 2026-11-01..2026-11-30")
+    await world.say(boss, "/certificate 王阿姨 2026-11-25..2026-11-30")
+    await hours(world, world.group, alice, 1, 2)  # 12-01, inside the new period
+    await world.say(boss, "/certificate 王阿姨 2026-11-25..2026-12-01")
     [request] = world.emulator.bot_messages(office)[before:]
     posted = len(world.emulator.bot_messages(world.group))
     world.emulator.tap(request, 0, world.admin)
@@ -326,9 +336,14 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
         assert second is not None
         assert second.status is CertificateStatus.OBJECTED and second.number is None
     sent = len(world.emulator.sent_files)
+    boss_chat = private(world, boss)
     world.emulator.tap(objection, 0, world.admin)  # issue it anyway, after talking it over
     await world.settle()
     assert len(world.emulator.sent_files) == sent + 2
+    decided = world.emulator.find_message(world.group, notice.message_id)
+    assert "✅ 社区重新审核后，已出具。" in plain([decided]), decided.text
+    said = plain(world.emulator.bot_messages(boss_chat)[-1:])
+    assert "社区看了你提出的异议，仍然出具了王阿姨的服务证明。" in said, said
     async with world.database.sessions() as session:
         actions = [e.action for e in (await session.scalars(
             select(AuditEntry).where(AuditEntry.object_id == second.id,
@@ -337,10 +352,60 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     assert actions == ["certificate.request", "certificate.notice", "certificate.object",
                        "certificate.issue"]
 
-    # A volunteer who blocked the bot: the issuer is asked to hand the PDF over.
-    await world.say(world.admin, "/org settings 公示天数=1", chat=office)
+
+async def test_a_notice_issues_only_the_hours_it_announced(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice = world.user("Alice")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    office = private(world, world.admin)
+    await world.say(world.admin, "/org settings certificate_notice_days=1", chat=office)
+    await hours(world, world.group, alice, 2, 3)
+    chat = private(world, alice)
+    await world.say(alice, "/realname 王秀英", chat=chat)
     before = len(world.emulator.bot_messages(office))
-    await world.say(boss, "/certificate 王阿姨 2026-11-20..2026-11-30")
+    await world.say(boss, "/certificate 王阿姨 2026")
+    [request] = world.emulator.bot_messages(office)[before:]
+    posted = len(world.emulator.bot_messages(world.group))
+    world.emulator.tap(request, 0, world.admin)
+    await world.settle()
+    [notice] = world.emulator.bot_messages(world.group)[posted:]
+    # During the notice a leader enters more hours: the group was shown 6, not 8.
+    await world.say(boss, "/hours 王阿姨 11-20 2")
+    world.clock.advance(timedelta(days=1))
+    before = len(world.emulator.bot_messages(office))
+    await world.harness.tick()
+    await world.settle()
+    assert not world.emulator.sent_files
+    [again] = world.emulator.bot_messages(office)[before:]
+    assert "confirmed hours changed meanwhile: 6 h were announced, 8 h now" in plain([again])
+    changed = world.emulator.find_message(world.group, notice.message_id)
+    assert "公示期间已确认的时长有变化，社区重新审核后再决定。" in plain([changed]), changed.text
+    # Issuing again starts a new notice with the hours as they are now; staff may stop it.
+    posted = len(world.emulator.bot_messages(world.group))
+    world.emulator.tap(again, 0, world.admin)
+    await world.settle()
+    [renewed] = world.emulator.bot_messages(world.group)[posted:]
+    assert "（服务 8 小时）" in plain([renewed]), plain([renewed])
+    staff_view = world.emulator.find_message(office, again.message_id)
+    buttons = [b["text"] for row in staff_view.reply_markup["inline_keyboard"] for b in row]
+    assert buttons == ["Stop the notice: do not issue"]
+    world.emulator.tap(staff_view, 0, world.admin)
+    await world.settle()
+    stopped = world.emulator.find_message(world.group, renewed.message_id)
+    assert "社区决定不出具。" in plain([stopped]), stopped.text
+    assert "社区没有出具你 2026年1月1日至11月24日的服务证明" in plain(
+        world.emulator.bot_messages(chat)[-1:])
+    async with world.database.sessions() as session:
+        [declined] = (await session.scalars(select(Certificate))).all()
+    assert declined.status is CertificateStatus.DECLINED and declined.number is None
+
+    # A volunteer who blocked the bot: the issuer is asked to hand the PDF over.
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 王阿姨 2026")
     [request] = world.emulator.bot_messages(office)[before:]
     world.emulator.tap(request, 0, world.admin)
     await world.settle()
@@ -352,7 +417,8 @@ async def test_with_a_public_notice_the_certificate_is_issued_when_nobody_object
     await world.harness.tick()  # the hand-over note is queued by the refusal
     await world.settle()
     told = plain(world.emulator.bot_messages(office)[before:])
-    assert "only you got the certificate: please pass it on" in told, told
+    assert "王秀英 has not started a private chat with the bot, so only you got the " \
+           "certificate ZM2026-0001-" in told, told
 
 
 def test_a_long_office_name_wraps_left_of_the_seal() -> None:

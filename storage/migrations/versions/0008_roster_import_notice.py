@@ -47,11 +47,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('notice_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('objected_by', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('objected_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('notice_message_id', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('notice_minutes', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_column('notice_minutes')
+        batch_op.drop_column('notice_message_id')
         batch_op.drop_column('objected_at')
         batch_op.drop_column('objected_by')
         batch_op.drop_column('notice_until')
