@@ -46,6 +46,7 @@ from commands import (
     mine,
     notices,
     org,
+    places,
     points,
     record,
     report,
@@ -162,7 +163,7 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CommandHandler("leave", signup.leave, filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
         ("lang", admin.lang), ("leader", admin.leader), ("duty", duty.duty),
-        ("shift", shift_command.dispatch), ("gaps", shift.gaps),
+        ("shift", shift_command.dispatch), ("gaps", shift.gaps), ("place", places.place_command),
     ):
         app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)
@@ -223,6 +224,8 @@ def _wire(app: DutyApplication) -> None:
         group=COMMANDS,
     )
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(places.tap_leave, pattern=r"^scanout:"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(roster_import.tap_team, pattern=r"^impto:\d+:\d+$"),
                     group=COMMANDS)
     app.add_handler(

@@ -50,6 +50,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("report", N_("Report what you found (numbers, text, photo)"), where=Where.GROUP),
     CommandSpec("problem", N_("Record a problem to follow up"), where=Where.GROUP),
     CommandSpec("problems", N_("Open problems"), where=Where.GROUP),
+    CommandSpec("place", N_("Our places and their check-in posters (leaders)"),
+                where=Where.GROUP),
     CommandSpec("today", N_("Today: who served, hours, reports"), where=Where.GROUP),
     CommandSpec("me", N_("My hours, shifts and reports")),
     CommandSpec("hours", N_("Leaders: add, correct or confirm hours"), where=Where.GROUP),

@@ -11,11 +11,12 @@ from bot.context import DutyContext, GroupInfo, thread_of, user_ref
 from bot.documents.certificate_pdf import VERIFY_PREFIX
 from bot.i18n import Translator, translator
 from bot.notify_view import guide
-from commands import certificate, export
+from commands import certificate, export, places
 from commands.attendance import noshows_text
 from commands.org import STAFF_LINK_PREFIX, staff_link_opened
 from commands.today import me_text
 from storage import daybook, documents, groups, members
+from storage import places as places_store
 from storage.db import transaction
 
 
@@ -37,6 +38,9 @@ async def start(update: Update, context: DutyContext) -> None:
         if context.args and context.args[0].startswith(documents.LINK_PREFIX):
             await export.link_opened(update, context,
                                      context.args[0][len(documents.LINK_PREFIX):])
+            return
+        if context.args and context.args[0].startswith(places_store.LINK_PREFIX):
+            await places.scan(update, context, context.args[0][len(places_store.LINK_PREFIX):])
             return
         if context.args and context.args[0].startswith(VERIFY_PREFIX):
             await certificate.verify_number(update, context,

@@ -8,6 +8,7 @@ official only once a leader confirms them, and nobody confirms or corrects their
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -121,6 +122,15 @@ async def day_minutes(
 
 
 # ---- check in ------------------------------------------------------------------------------
+
+class CheckSource(enum.StrEnum):
+    """How presence was shown at one end of an attendance (Attendance.checkin_source and
+    checkout_source)."""
+
+    GROUP = "group"  # /checkin, /checkout in the group
+    SCAN = "scan"  # the place's QR code, scanned (a photo of it works from anywhere)
+    AUTO = "auto"  # a forgotten check-out, closed by the bot
+
 
 @dataclass(frozen=True)
 class CheckedIn:
@@ -252,6 +262,7 @@ async def check_in(
     at: datetime,
     companions: int = 0,
     place: str | None = None,
+    source: CheckSource = CheckSource.GROUP,
     now: datetime,
 ) -> CheckInResult:
     """Open attendance on the caller's current shift (or, without a claim, as a walk-in).
@@ -334,7 +345,7 @@ async def check_in(
         group_id=group.id, person_id=person.id, shift_id=shift.id,
         local_date=shift.local_date, checkin_at=at, is_open=True,
         companions=max(0, min(companions, MAX_COMPANIONS)), walk_in=not mine,
-        confirmed=False, created_at=now, served_from=first,
+        confirmed=False, created_at=now, served_from=first, checkin_source=source.value,
     )
     session.add(attendance)
     await session.flush()
@@ -508,7 +519,8 @@ async def _close(
 
 
 async def check_out(
-    session: AsyncSession, group: Group, person: Person, *, at: datetime, now: datetime
+    session: AsyncSession, group: Group, person: Person, *, at: datetime, now: datetime,
+    source: CheckSource = CheckSource.GROUP,
 ) -> CheckOutResult:
     """Close the caller's open attendance with the hours the group's rules give."""
     await lock_person(session, person.id)
@@ -531,6 +543,7 @@ async def check_out(
         result = CheckedOut(current, None)
     else:
         result = await _close(session, current, shift, settings_of(group), at, forgotten=False)
+    current.checkout_source = source.value
     audit.record(
         session, at=now, action="attendance.checkout", object_type="attendance",
         object_id=current.id, actor=person.telegram_user_id, group_id=group.id,
@@ -559,6 +572,7 @@ async def close_overdue(
             continue
         before = snapshot(attendance)
         await _close(session, attendance, shift, rules, now, forgotten=True)
+        attendance.checkout_source = CheckSource.AUTO.value
         audit.record(
             session, at=now, action="attendance.autoclose", object_type="attendance",
             object_id=attendance.id, actor=None, group_id=group.id, before=before,

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import daybook, points
-from storage.attendance import each_record
+from storage.attendance import CheckSource, each_record
 from storage.credit import standings_in
 from storage.hours import Minutes, counts, present, tally
 from storage.models import (
@@ -190,6 +190,8 @@ class Source(enum.StrEnum):
     WALK_IN = "walk_in"  # checked in without a place on the roster
     LEADER = "leader"  # entered by a leader (/hours)
     FORGOTTEN = "forgotten"  # the check-out was forgotten: closed by the bot
+    SCAN = "scan"  # checked in by scanning the place's code
+    SCAN_WALK_IN = "scan_walk_in"  # the same, without a place on the roster
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,8 @@ async def _service_batches(
                 source = Source.LEADER
             elif a.evidence is Evidence.AUTO or a.id in closed:
                 source = Source.FORGOTTEN
+            elif a.checkin_source == CheckSource.SCAN:
+                source = Source.SCAN_WALK_IN if a.walk_in else Source.SCAN
             else:
                 source = Source.WALK_IN if a.walk_in else Source.CHECKIN
             out.append(ServiceRow(

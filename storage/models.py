@@ -387,6 +387,10 @@ class Attendance(Base):
     served_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # 作废: a leader voided it (`/hours … 0 <reason>`); kept in the ledger, counted nowhere.
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # How presence was shown at each end (storage.attendance.CheckSource): a command in the
+    # group, a scan of the place's code, …; None for records from before it was kept.
+    checkin_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    checkout_source: Mapped[str | None] = mapped_column(String(16), default=None)
     # Confirmed minutes already credited (points, star levels); `unsettled` marks a record
     # whose confirmed minutes changed since (set on every flush by storage.credit).
     credited: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
@@ -977,3 +981,22 @@ class RosterEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     linked_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Place(Base):
+    """A place a duty names (2号投放点, 东门), with its check-in code: a poster's QR code
+    opens the bot with `start=p-<token>`; only the token's SHA-256 is kept, so a poster
+    cannot be forged from the database, and the posters sent are kept by Telegram file id."""
+
+    __tablename__ = "places"
+    __table_args__ = (Index("uq_places_group_name", "group_id", "name_key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    token_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    poster_pdf: Mapped[str | None] = mapped_column(String(255), default=None)  # file ids
+    poster_png: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -79,6 +79,8 @@ def source_label(t: Translator, source: lg.Source) -> str:
         lg.Source.WALK_IN: t.gettext("checked in without a place (walk-in)"),
         lg.Source.LEADER: t.gettext("entered by a leader"),
         lg.Source.FORGOTTEN: t.gettext("forgot to check out (closed by the bot)"),
+        lg.Source.SCAN: t.gettext("scanned the code at the place"),
+        lg.Source.SCAN_WALK_IN: t.gettext("scanned the code at the place (walk-in)"),
     }[source]
 
 

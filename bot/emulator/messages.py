@@ -204,7 +204,8 @@ def _input_file(
     if isinstance(value, UploadedFile):
         if value.size == 0:
             raise bad_request("file must be non-empty")
-        file_id, unique = w.new_file_id(kind, size=value.size, filename=value.filename)
+        file_id, unique = w.new_file_id(kind, size=value.size, filename=value.filename,
+                                        content=value.content)
         return file_id, unique, value.filename, value.size
     if not isinstance(value, str) or not value:
         raise bad_request(f"there is no {kind} in the request")
@@ -244,7 +245,8 @@ def _send_file(w: World, p: Params, method: str, kind: str) -> JSON:
     upload = p.get(kind)
     if isinstance(upload, str) and upload.startswith("attach://"):
         upload = p.get(upload.removeprefix("attach://"))
-    content = upload.content if isinstance(upload, UploadedFile) else b""
+    known = w.known_file(file_id) or {}
+    content = upload.content if isinstance(upload, UploadedFile) else known.get("content", b"")
     w.sent_files.append(
         SentFile(method, chat.id, kind, filename, size, file_id, message.message_id, content)
     )

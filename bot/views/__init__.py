@@ -12,6 +12,7 @@ from bot.views import (
     labels,
     mine,
     orgs,
+    places,
     points,
     record,
     reports,
@@ -24,5 +25,5 @@ from bot.views import (
 
 __all__ = [
     "attendance", "certificates", "documents", "duties", "imports", "labels", "mine", "orgs",
-    "points", "record", "reports", "rewards", "roster", "settings", "stats", "today",
+    "places", "points", "record", "reports", "rewards", "roster", "settings", "stats", "today",
 ]

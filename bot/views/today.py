@@ -14,6 +14,7 @@ from bot.render import (
 from bot.views.labels import at_label, day_label, hours_label, shift_label
 from bot.views.record import ask_button, record_lines
 from bot.views.reports import numbers_line
+from storage.attendance import CheckSource
 from storage.daybook import DayBook, MyRecord
 from storage.hours import Minutes
 from storage.models import Attendance
@@ -58,6 +59,8 @@ def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     marks = ""
     if a.walk_in:
         marks += spacer(t) + t.gettext("[walk-in]")
+    if a.checkin_source == CheckSource.SCAN:
+        marks += spacer(t) + t.gettext("[scanned]")
     if a.companions:
         marks += " " + t.gettext("+{n}").format(n=a.companions)
     return f"  ✅ {esc(name)} — {state}{marks}"

@@ -1,0 +1,97 @@
+"""Places and their check-in codes: the list, the poster's words, the answers to a scan."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.render import esc, join_names, plain_text
+from storage.cleaning import name_key
+
+
+def place_list(t: Translator, known: Sequence[str], coded: Collection[str]) -> str:
+    """/place: the team's places, and which have a check-in code."""
+    if not known:
+        return t.gettext("No duty names a place yet (/duty add … at 3号投放点).")
+    lines = [t.gettext("Our places:")]
+    lines += [
+        t.gettext("· {place} (check-in code ready)").format(place=esc(p))
+        if name_key(p) in coded else t.gettext("· {place}").format(place=esc(p))
+        for p in known
+    ]
+    lines.append(plain_text(t, "Leaders: /place qr <place> sends you its check-in poster "
+                               "privately; /place qr <place> new replaces its code."))
+    return "\n".join(lines)
+
+
+def unknown_place(t: Translator, typed: str, known: Sequence[str]) -> str:
+    """/place qr with a place no duty names."""
+    if not typed:
+        return plain_text(t, "Which place? /place qr <place>, for example /place qr 3号投放点.")
+    text = t.gettext("No duty here takes place at “{typed}”.").format(typed=esc(typed[:30]))
+    if known:
+        text += " " + t.gettext("Our places: {places}.").format(places=join_names(t, known))
+    return text
+
+
+def poster_caption(t: Translator, place: str, renewed: bool = False) -> str:
+    """The poster, privately to the leader."""
+    text = t.gettext("🪧 The check-in poster of {place}: print it and put it up there. "
+                     "Volunteers scan it with their phone's camera when they arrive and "
+                     "when they leave.").format(place=esc(place))
+    if renewed:
+        text += "\n" + t.gettext("This is a new code: the old posters of {place} no longer "
+                                 "work, take them down.").format(place=esc(place))
+    return text + "\n" + t.gettext(
+        "A photo of the code works from anywhere, so a scan shows less than a check-in on "
+        "the spot would; the records say 扫码."
+    )
+
+
+def poster_file(t: Translator, place: str, ext: str) -> str:
+    """The poster's file name."""
+    return t.gettext("Check-in code-{place}.{ext}").format(place=place, ext=ext)
+
+
+def start_me_first(t: Translator) -> str:
+    """The leader has not started the bot: the poster cannot go privately."""
+    return t.gettext("The poster goes to you privately (in the group it would work from "
+                     "home): open a chat with me, press Start, then send the command again.")
+
+
+def code_gone(t: Translator) -> str:
+    """A replaced or unknown code."""
+    return t.gettext("This check-in code no longer works: the team has a new poster. Ask a "
+                     "team leader.")
+
+
+def not_a_member(t: Translator, team: str) -> str:
+    """A scan by someone outside the team's group: nothing recorded."""
+    return t.gettext("This code is for the volunteers of {team}, and you are not in its "
+                     "group, so nothing was recorded. Ask a team leader if you want to "
+                     "join.").format(team=esc(team))
+
+
+def leave_so_soon(t: Translator, minutes: int) -> str:
+    """A second scan within min_presence minutes: check out now?"""
+    return t.gettext("You checked in less than {minutes} minutes ago. Check out now?").format(
+        minutes=minutes)
+
+
+def leave_keyboard(t: Translator, attendance_id: int) -> InlineKeyboardMarkup:
+    """Check out now, or stay."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t.gettext("Check out now"), callback_data=f"scanout:{attendance_id}"),
+    ]])
+
+
+def nothing_open(t: Translator) -> str:
+    """The check-out button after the record closed."""
+    return t.gettext("You are not checked in any more.")
+
+
+def scanned_mark(t: Translator) -> str:
+    """How a scanned check-in is marked in the group."""
+    return t.gettext(" (scanned)")
