@@ -34,6 +34,7 @@ from storage.hours import round_quarter, span_minutes
 from storage.ids import parse_id
 from storage.models import Duty, Person, Shift
 from storage.recurrence import Window, occurrence
+from storage.settings import settings_of
 
 COMPANIONS = re.compile(r"\+?\s*(\d{1,3})\s*(?:人|位)?")
 
@@ -97,8 +98,9 @@ async def checkin(update: Update, context: DutyContext) -> None:
         )
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
         duty = await _duty_of(session, shift)
+        scan_wanted = settings_of(row).checkin_proof == "qr"
     text = views.attendance.checkin_outcome(
-        t, membership.display_name, result, duty, group.timezone
+        t, membership.display_name, result, duty, group.timezone, scan_wanted=scan_wanted
     )
     markup = None
     if isinstance(result, attendance.CheckedIn) and result.elsewhere:

@@ -132,6 +132,12 @@ class CheckSource(enum.StrEnum):
     AUTO = "auto"  # a forgotten check-out, closed by the bot
 
 
+def proof_shown(rules: GroupSettings, attendance: Attendance) -> bool:
+    """Did the check-in show what the team asks for its hours to stand without a leader
+    (`checkin_proof`: anything, or a scan of the place's code)?"""
+    return rules.checkin_proof != "qr" or attendance.checkin_source == CheckSource.SCAN
+
+
 @dataclass(frozen=True)
 class CheckedIn:
     """Attendance is open. A walk-in had no claim on the shift (recorded all the same);
@@ -497,7 +503,8 @@ async def _close(
         attendance.checkout_at = checkout
         attendance.evidence = Evidence.CHECKOUT
         counted_to = checkout
-    attendance.confirmed = not forgotten and not attendance.walk_in
+    attendance.confirmed = not forgotten and not attendance.walk_in and proof_shown(
+        rules, attendance)
     short = not forgotten and hours.too_short(checkin, checkout, rules.min_presence)
     first, last = hours.served_span(
         rules.hours_mode, checkin=checkin, checkout=counted_to, start=shift.start_at,

@@ -19,6 +19,9 @@ from storage import audit, duties
 from storage.models import Group
 
 HOURS_MODES = ("actual", "scheduled")
+# What a check-in must show for its hours to stand without a leader: anything, or a scan
+# of the place's code (storage.attendance.proof_shown).
+CHECKIN_PROOFS = ("any", "qr")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -42,6 +45,7 @@ class GroupSettings:
     weekly_day: str = "sunday"  # the weekly summary follows that day's daily one
     min_presence: int = 15  # minutes: a shorter attendance credits nothing
     hours_backdate_days: int = 62  # /hours accepts dates this many days back
+    checkin_proof: str = "any"  # qr: a plain /checkin's hours wait for a leader
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ SPECS: dict[str, Spec] = {
     "weekly_day": Spec("weekly_day", choices=WEEKDAYS),
     "min_presence": Spec("min_presence", low=0, high=240),
     "hours_backdate_days": Spec("hours_backdate_days", low=1, high=3660),
+    "checkin_proof": Spec("checkin_proof", choices=CHECKIN_PROOFS),
 }
 TRUE = ("true", "yes", "on", "1", "是", "开")
 FALSE = ("false", "no", "off", "0", "否", "关")

@@ -38,10 +38,16 @@ def checkin_usage(t: Translator) -> str:
 
 
 def checkin_outcome(
-    t: Translator, name: str, result: att.CheckInResult, duty: Duty | None, zone: str
+    t: Translator, name: str, result: att.CheckInResult, duty: Duty | None, zone: str,
+    *, scan_wanted: bool = False,
 ) -> str:
-    """The answer to /checkin."""
+    """The answer to /checkin (`scan_wanted`: the team counts scans at the place only)."""
     match result:
+        case att.CheckedIn(attendance, shift, walk_in) if scan_wanted and not walk_in:
+            return checkin_outcome(t, name, result, duty, zone) + spacer(t) + t.gettext(
+                "This team checks in by scanning the poster at the place, so these hours "
+                "wait for a leader to confirm them; next time scan the poster there."
+            )
         case att.CheckedIn(attendance, shift, walk_in):
             assert attendance.checkin_at is not None
             text = t.gettext("✅ {name} checked in at {time}: {shift}.").format(
@@ -165,6 +171,11 @@ def checkout_outcome(
             if attendance.walk_in:
                 text += spacer(t) + t.gettext(
                     "As a walk-in, the hours wait for a leader to confirm them."
+                )
+            elif not attendance.confirmed:
+                text += spacer(t) + t.gettext(
+                    "Checked in without scanning the poster at the place: the hours wait for "
+                    "a leader to confirm them."
                 )
             if result.capped:
                 text += spacer(t) + t.gettext("A day counts at most 24 hours.")

@@ -26,6 +26,8 @@ SETTING_HELP = {
     "topic": N_("the forum topic for automatic posts: send /settings here in it (0 = main)"),
     "min_presence": N_("minutes on duty below which a check-in credits nothing"),
     "hours_backdate_days": N_("how many days back leaders may enter or correct hours"),
+    "checkin_proof": N_("any: every check-in counts; qr: only a scan of the place's poster "
+                        "counts without a leader's confirmation (/place qr)"),
 }
 
 

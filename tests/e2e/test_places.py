@@ -127,3 +127,34 @@ async def test_a_volunteer_scans_in_and_out_at_the_place(world: World) -> None:
     async with world.database.sessions() as session:
         opened = await session.scalars(select(Attendance).where(Attendance.is_open))
         assert [a.person_id for a in opened] != []  # bob is still there
+
+
+async def test_with_checkin_proof_qr_a_plain_checkin_waits_for_a_leader(world: World) -> None:
+    boss = await leader(world)
+    alice, bob = world.user("Alice"), world.user("Bob")
+    at(world, "17:00")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(bob, "/signup 李叔")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-2人 在 3号投放点")
+    await world.say(alice, "/shift claim 1")
+    await world.say(bob, "/shift claim 1")
+    said = plain(await world.say(boss, "/settings checkin_proof=qr"))
+    assert "checkin_proof" in said and "qr" in said, said
+    boss_chat = private(world, boss)
+    await world.say(boss, "/start", chat=boss_chat)
+    await world.say(boss, "/place qr 3号投放点")
+    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+
+    at(world, "18:55")
+    said = plain(await world.say(alice, "/checkin"))
+    assert "本队要求到岗扫码签到，这次的时长要等队长确认" in said, said
+    await world.say(bob, f"/start p-{token}", chat=private(world, bob))
+    at(world, "21:00")
+    said = plain(await world.say(alice, "/checkout"))
+    assert "这次没有扫地点的签到海报，时长要等队长确认" in said, said
+    await world.say(bob, f"/start p-{token}", chat=private(world, bob))
+    [plain_one] = await records(world, "王阿姨")
+    [scanned] = await records(world, "李叔")
+    assert (plain_one.minutes, plain_one.confirmed) == (120, False)
+    assert (scanned.minutes, scanned.confirmed) == (120, True)
