@@ -43,6 +43,7 @@ from commands import (
     duty,
     export,
     ical,
+    location,
     mine,
     notices,
     org,
@@ -167,8 +168,11 @@ def _wire(app: DutyApplication) -> None:
     ):
         app.add_handler(CommandHandler(name, _in_groups(name, callback), filters=NEW_MESSAGES),
                         group=COMMANDS)
+    app.add_handler(CommandHandler("checkin", _in_groups_else(attendance.checkin,
+                                                              location.private_checkin),
+                                   filters=NEW_MESSAGES), group=COMMANDS)
     for name, callback in (
-        ("checkin", attendance.checkin), ("checkout", attendance.checkout),
+        ("checkout", attendance.checkout),
         ("hours", attendance.hours), ("noshows", attendance.noshow_list),
         ("report", report.report), ("problem", report.problem),
         ("problems", report.problems), ("resolve", report.resolve),
@@ -226,6 +230,15 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(places.tap_leave, pattern=r"^scanout:"),
                     group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(location.tap_consent, pattern=r"^loc(ok|no):\d+:\d+$"),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(location.tap_team, pattern=r"^wherego:\d+$"),
+                    group=COMMANDS)
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.LOCATION & filters.ChatType.PRIVATE,
+                       location.location_message),
+        group=COMMANDS,
+    )
     app.add_handler(CallbackQueryHandler(roster_import.tap_team, pattern=r"^impto:\d+:\d+$"),
                     group=COMMANDS)
     app.add_handler(
@@ -277,6 +290,15 @@ def _wire(app: DutyApplication) -> None:
 
 
 Handler = Callable[[Update, DutyContext], Coroutine[Any, Any, None]]
+
+
+def _in_groups_else(in_group: Handler, in_private: Handler) -> Handler:
+    """One command, two meanings: in a group, and privately."""
+
+    async def handle(update: Update, context: DutyContext) -> None:
+        await (in_group if context.group is not None else in_private)(update, context)
+
+    return handle
 
 
 def _in_groups(name: str, callback: Handler) -> Handler:

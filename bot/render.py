@@ -125,7 +125,9 @@ def storage_note(t: Translator) -> str:
         "them); the building, skills and real name you give, your points, training, "
         "commendations and evaluations (only you, the team's leaders and the community "
         "office staff see those; a commendation is announced only if a leader chooses). "
-        "Chat messages are never stored. /leave takes you off the roster."
+        "Where a team checks in by location, only your distance from the place is kept, "
+        "never the location. Chat messages are never stored. /leave takes you off the "
+        "roster."
     )
 
 

@@ -98,9 +98,10 @@ async def checkin(update: Update, context: DutyContext) -> None:
         )
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
         duty = await _duty_of(session, shift)
-        scan_wanted = settings_of(row).checkin_proof == "qr"
+        proof = settings_of(row).checkin_proof
     text = views.attendance.checkin_outcome(
-        t, membership.display_name, result, duty, group.timezone, scan_wanted=scan_wanted
+        t, membership.display_name, result, duty, group.timezone,
+        unproven="" if proof == "any" else proof,
     )
     markup = None
     if isinstance(result, attendance.CheckedIn) and result.elsewhere:

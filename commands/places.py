@@ -23,6 +23,7 @@ from bot.documents.poster import poster_pdf, poster_png, scan_link
 from bot.i18n import Translator, translator
 from bot.leaders import chat_member, in_group
 from bot.views import places as view
+from commands import location
 from commands.attendance import _duty_of
 from commands.people import member_in_group
 from commands.signup import command_args
@@ -34,6 +35,7 @@ from storage.settings import settings_of
 
 QR_WORDS = {"qr", "code", "poster", "二维码", "签到码", "海报"}
 NEW_WORDS = {"new", "换", "换新", "重新生成", "新"}
+LOCATE_WORDS = {"locate", "location", "位置", "定位"}
 
 
 async def place_command(update: Update, context: DutyContext) -> None:
@@ -44,6 +46,10 @@ async def place_command(update: Update, context: DutyContext) -> None:
     t = context.translator_for(update)
     group, services = context.group, context.services
     words = command_args(message).split()
+    if words and words[0].casefold() in LOCATE_WORDS:
+        if not await context.refused_unless_leader(update):
+            await location.locate_command(update, context, words)
+        return
     if not words or words[0].casefold() not in QR_WORDS:
         async with services.sessions() as session:
             known = await places.names(session, group.id)
@@ -129,6 +135,8 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
             text = views.attendance.checkout_outcome(gt, membership.display_name, out, duty,
                                                      group.timezone)
             kind = "checkout" if isinstance(out, attendance.CheckedOut) else ""
+        elif settings_of(team).checkin_proof == "location":
+            text = ""  # the team wants a location at the place: asked next
         else:
             result = await attendance.check_in(session, team, person, at=now,
                                                place=place.name, source=CheckSource.SCAN,
@@ -140,6 +148,11 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
             kind = "checkin" if isinstance(result, attendance.CheckedIn) else ""
     if ask_first is not None:
         await message.reply_text(text, reply_markup=view.leave_keyboard(t, ask_first))
+        return
+    if not text:
+        text = await location.begin(context, user, row, place.name)
+        if text:
+            await message.reply_text(text)
         return
     await message.reply_text(text)
     if kind:

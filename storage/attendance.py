@@ -129,13 +129,18 @@ class CheckSource(enum.StrEnum):
 
     GROUP = "group"  # /checkin, /checkout in the group
     SCAN = "scan"  # the place's QR code, scanned (a photo of it works from anywhere)
+    LOCATION = "location"  # a shared location within the place's radius (a check, not proof)
     AUTO = "auto"  # a forgotten check-out, closed by the bot
 
 
 def proof_shown(rules: GroupSettings, attendance: Attendance) -> bool:
     """Did the check-in show what the team asks for its hours to stand without a leader
-    (`checkin_proof`: anything, or a scan of the place's code)?"""
-    return rules.checkin_proof != "qr" or attendance.checkin_source == CheckSource.SCAN
+    (`checkin_proof`: anything; a scan of the place's code, or a location there; a location
+    within the place's radius)?"""
+    shown = {
+        "qr": (CheckSource.SCAN, CheckSource.LOCATION), "location": (CheckSource.LOCATION,),
+    }.get(rules.checkin_proof)
+    return shown is None or attendance.checkin_source in shown
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,12 @@ async def _places_of(
     )).all())
     duties = await _duties_of(session, shifts)
     return sorted({duties[s.duty_id].place or "" for s in shifts} - {""})
+
+
+async def open_places(session: AsyncSession, group: Group, at: datetime) -> list[str]:
+    """The places with a shift open for check-in at `at`."""
+    early = timedelta(minutes=settings_of(group).checkin_early)
+    return await _places_of(session, group.id, at, early)
 
 
 async def most_needed(session: AsyncSession, shifts: list[Shift], at: datetime) -> Shift:

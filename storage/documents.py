@@ -80,3 +80,15 @@ def note_sent(
         object_id=request.id, actor=actor, group_id=request.group_id,
         after={"kind": request.kind, "org_id": request.org_id, **what},
     )
+
+
+async def latest_request(session: AsyncSession, person_id: int, kinds: tuple[str, ...], *,
+                         now: datetime) -> DocumentRequest | None:
+    """The person's newest request of those kinds still valid (what a reply answers)."""
+    return await session.scalar(
+        select(DocumentRequest)
+        .where(DocumentRequest.person_id == person_id, DocumentRequest.kind.in_(kinds),
+               DocumentRequest.expires_at > now)
+        .order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())
+        .limit(1)
+    )

@@ -192,6 +192,7 @@ class Source(enum.StrEnum):
     FORGOTTEN = "forgotten"  # the check-out was forgotten: closed by the bot
     SCAN = "scan"  # checked in by scanning the place's code
     SCAN_WALK_IN = "scan_walk_in"  # the same, without a place on the roster
+    LOCATION = "location"  # checked in with a location within the place's radius
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,8 @@ async def _service_batches(
                 source = Source.LEADER
             elif a.evidence is Evidence.AUTO or a.id in closed:
                 source = Source.FORGOTTEN
+            elif a.checkin_source == CheckSource.LOCATION:
+                source = Source.LOCATION
             elif a.checkin_source == CheckSource.SCAN:
                 source = Source.SCAN_WALK_IN if a.walk_in else Source.SCAN
             else:

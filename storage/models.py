@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -97,6 +98,9 @@ class Person(Base):
     # /me hide: counted everywhere, named in no top list or announcement.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # /remindme on: duty reminders privately too.
+    # Asked once before the bot asks for their location (None: not asked yet); only the
+    # distance to the place is ever kept.
+    location_consent: Mapped[bool | None] = mapped_column(Boolean, default=None)
     remind_private: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
@@ -999,4 +1003,8 @@ class Place(Base):
     token_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     poster_pdf: Mapped[str | None] = mapped_column(String(255), default=None)  # file ids
     poster_png: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Where it is (a leader's shared location) and how near counts as there, in metres.
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
+    radius: Mapped[int] = mapped_column(Integer, default=150, server_default=text("150"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -97,3 +99,54 @@ async def by_token(session: AsyncSession, token: str) -> Place | None:
     if not token.isascii() or len(token) > 64:
         return None
     return await session.scalar(select(Place).where(Place.token_hash == _hash(token)))
+
+
+DEFAULT_RADIUS = 150  # metres
+MAX_RADIUS = 2000
+EARTH_RADIUS = 6_371_000  # metres
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    """The great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * EARTH_RADIUS * math.asin(math.sqrt(a)))
+
+
+async def place_named(session: AsyncSession, group_id: int, name: str) -> Place | None:
+    """The stored place of that name (with its code and position), if any."""
+    return await session.scalar(
+        select(Place).where(Place.group_id == group_id, Place.name_key == name_key(name))
+    )
+
+
+async def set_position(session: AsyncSession, group: Group, name: str, latitude: float,
+                       longitude: float, radius: int, *, actor: int, now: datetime) -> Place:
+    """Where the place is, and how near counts as there (audited)."""
+    place = await place_named(session, group.id, name)
+    if place is None:
+        place = Place(group_id=group.id, name=name, name_key=name_key(name), created_at=now)
+        session.add(place)
+    before = {"latitude": place.latitude, "longitude": place.longitude,
+              "radius": place.radius}
+    place.latitude, place.longitude, place.radius = latitude, longitude, radius
+    await session.flush()
+    audit.record(
+        session, at=now, action="place.position", object_type="place", object_id=place.id,
+        actor=actor, group_id=group.id, before=before,
+        after={"latitude": latitude, "longitude": longitude, "radius": radius},
+    )
+    return place
+
+
+async def nearest(session: AsyncSession, group_id: int, latitude: float, longitude: float,
+                  among: Sequence[str]) -> tuple[Place, int] | None:
+    """The nearest of the named places that has a position, with its distance."""
+    keys = {name_key(n) for n in among}
+    found = [
+        (p, distance_m(p.latitude, p.longitude, latitude, longitude))
+        for p in await session.scalars(select(Place).where(Place.group_id == group_id))
+        if p.name_key in keys and p.latitude is not None and p.longitude is not None
+    ]
+    return min(found, key=lambda pair: pair[1]) if found else None

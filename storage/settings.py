@@ -19,9 +19,9 @@ from storage import audit, duties
 from storage.models import Group
 
 HOURS_MODES = ("actual", "scheduled")
-# What a check-in must show for its hours to stand without a leader: anything, or a scan
-# of the place's code (storage.attendance.proof_shown).
-CHECKIN_PROOFS = ("any", "qr")
+# What a check-in must show for its hours to stand without a leader: anything, a scan of
+# the place's code, or a location within its radius (storage.attendance.proof_shown).
+CHECKIN_PROOFS = ("any", "qr", "location")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

@@ -81,6 +81,7 @@ def source_label(t: Translator, source: lg.Source) -> str:
         lg.Source.FORGOTTEN: t.gettext("forgot to check out (closed by the bot)"),
         lg.Source.SCAN: t.gettext("scanned the code at the place"),
         lg.Source.SCAN_WALK_IN: t.gettext("scanned the code at the place (walk-in)"),
+        lg.Source.LOCATION: t.gettext("location at the place"),
     }[source]
 
 

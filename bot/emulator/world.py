@@ -283,6 +283,20 @@ class World(State):
                         "caption": caption, "document": document, "reply_to": None}
         return self.post(chat, user, **fields)
 
+    def send_location(
+        self, chat: FakeChat, user: FakeUser, latitude: float, longitude: float, *,
+        forwarded_from: FakeUser | None = None,
+    ) -> FakeMessage:
+        """`user` shares a location (or forwards someone's, which Telegram marks)."""
+        if chat.type == "private":
+            user.started, user.blocked = True, False
+        extra: JSON = {"location": {"latitude": latitude, "longitude": longitude}}
+        if forwarded_from is not None:
+            extra["forward_origin"] = {"type": "user", "date": self.now_ts(),
+                                       "sender_user": forwarded_from.to_dict()}
+        # Fields the message model has no slot for travel in `service`, merged as they are.
+        return self.post(chat, user, service=extra, plain=None, reply_to=None)
+
     def _photo_sizes(self, size: int = 54_321) -> list[JSON]:
         sizes = []
         for width, height, share in ((90, 67, 0.05), (800, 600, 1.0)):

@@ -39,15 +39,19 @@ def checkin_usage(t: Translator) -> str:
 
 def checkin_outcome(
     t: Translator, name: str, result: att.CheckInResult, duty: Duty | None, zone: str,
-    *, scan_wanted: bool = False,
+    *, unproven: str = "",
 ) -> str:
-    """The answer to /checkin (`scan_wanted`: the team counts scans at the place only)."""
+    """The answer to /checkin (`unproven`: the team's checkin_proof this check-in did not
+    show, so its hours wait for a leader)."""
     match result:
-        case att.CheckedIn(attendance, shift, walk_in) if scan_wanted and not walk_in:
-            return checkin_outcome(t, name, result, duty, zone) + spacer(t) + t.gettext(
-                "This team checks in by scanning the poster at the place, so these hours "
-                "wait for a leader to confirm them; next time scan the poster there."
-            )
+        case att.CheckedIn(attendance, shift, walk_in) if unproven and not walk_in:
+            why = (t.gettext("This team checks in by scanning the poster at the place, so "
+                             "these hours wait for a leader to confirm them; next time scan "
+                             "the poster there.") if unproven == "qr"
+                   else t.gettext("This team checks in with a location at the place, and "
+                                  "there was none, so these hours wait for a leader to "
+                                  "confirm them."))
+            return checkin_outcome(t, name, result, duty, zone) + spacer(t) + why
         case att.CheckedIn(attendance, shift, walk_in):
             assert attendance.checkin_at is not None
             text = t.gettext("✅ {name} checked in at {time}: {shift}.").format(

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.render import esc, join_names, plain_text
 from storage.cleaning import name_key
+from storage.models import Group
 
 
 def place_list(t: Translator, known: Sequence[str], coded: Collection[str]) -> str:
@@ -22,7 +23,8 @@ def place_list(t: Translator, known: Sequence[str], coded: Collection[str]) -> s
         for p in known
     ]
     lines.append(plain_text(t, "Leaders: /place qr <place> sends you its check-in poster "
-                               "privately; /place qr <place> new replaces its code."))
+                               "privately; /place qr <place> new replaces its code; /place "
+                               "locate <place> [radius in metres] sets where it is."))
     return "\n".join(lines)
 
 
@@ -95,3 +97,101 @@ def nothing_open(t: Translator) -> str:
 def scanned_mark(t: Translator) -> str:
     """How a scanned check-in is marked in the group."""
     return t.gettext(" (scanned)")
+
+
+def share_button(t: Translator) -> str:
+    """The one-tap "share my location" key."""
+    return t.gettext("📍 Send my location now")
+
+
+def send_position(t: Translator, place: str) -> str:
+    """A leader sets a place's position."""
+    return t.gettext("Where is {place}? Standing there, tap the button below; elsewhere, "
+                     "send its location with 📎 → Location within ten minutes.").format(
+        place=esc(place))
+
+
+def position_set(t: Translator, place: str, radius: int) -> str:
+    """The place's position is stored."""
+    return t.gettext("📍 The position of {place} is saved: a check-in within {radius} m of it "
+                     "counts as there.").format(place=esc(place), radius=radius)
+
+
+def consent_question(t: Translator) -> str:
+    """Asked once, before the first location."""
+    return t.gettext(
+        "This team checks in with your location at the place. The bot asks for it when you "
+        "check in and keeps only how far you were from the place, never the location "
+        "itself. A location can be picked on a map, so it is a check, not proof. Agree?"
+    )
+
+
+def consent_keyboard(t: Translator, group_id: int, place_id: int) -> InlineKeyboardMarkup:
+    """Agree, or check in without a location (a leader confirms the hours)."""
+    pair = f"{group_id}:{place_id}"
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("Agree"), callback_data=f"locok:{pair}")],
+        [InlineKeyboardButton(t.gettext("No: a leader confirms my hours"),
+                              callback_data=f"locno:{pair}")],
+    ])
+
+
+def share_now(t: Translator, place: str | None) -> str:
+    """The location question at check-in."""
+    if place is None:
+        return t.gettext("To check in, tap the button below within two minutes: it sends "
+                         "your location now.")
+    return t.gettext("To check in at {place}, tap the button below within two minutes: it "
+                     "sends your location now.").format(place=esc(place))
+
+
+def which_team(t: Translator) -> str:
+    """A private /checkin from someone in several location teams."""
+    return t.gettext("Check in with which team?")
+
+
+def team_keyboard(teams: Sequence[Group]) -> InlineKeyboardMarkup:
+    """One button per team."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(g.title[:40] or str(g.id), callback_data=f"wherego:{g.id}")]
+        for g in teams
+    ])
+
+
+def location_unasked(t: Translator) -> str:
+    """A location nobody asked for (or after the two minutes)."""
+    return t.gettext("I did not ask for a location just now, so I did nothing with this one. "
+                     "To check in, scan the poster at the place or send /checkin here.")
+
+
+def forwarded_location(t: Translator) -> str:
+    """A forwarded location does not count."""
+    return t.gettext("A forwarded location does not count: tap the button to send your own, "
+                     "now. Scan the poster again or send /checkin for a new try.")
+
+
+def late_location(t: Translator) -> str:
+    """Sent more than two minutes after the question."""
+    return t.gettext("That location came more than two minutes after the question, so it "
+                     "does not count. Scan the poster again or send /checkin for a new try.")
+
+
+def no_position(t: Translator, place: str | None) -> str:
+    """The place has no position to compare with."""
+    if place is None:
+        return t.gettext("No place with a shift open now has a position yet, so a location "
+                         "cannot be checked. Scan the poster at the place, or ask a leader.")
+    return t.gettext("{place} has no position yet, so a location cannot be checked: ask a "
+                     "leader to set it with /place locate.").format(place=esc(place))
+
+
+def too_far(t: Translator, place: str, distance: int, radius: int) -> str:
+    """Outside the radius: refused, with the distance."""
+    return t.gettext("📍 You are {distance} m from {place}; check-in counts within {radius} "
+                     "m. Not checked in. Once there, scan the poster again or send /checkin."
+                     ).format(place=esc(place), distance=distance, radius=radius)
+
+
+def located_mark(t: Translator) -> str:
+    """How a check-in by location is marked in the group."""
+    return " 📍"

@@ -27,7 +27,9 @@ SETTING_HELP = {
     "min_presence": N_("minutes on duty below which a check-in credits nothing"),
     "hours_backdate_days": N_("how many days back leaders may enter or correct hours"),
     "checkin_proof": N_("any: every check-in counts; qr: only a scan of the place's poster "
-                        "counts without a leader's confirmation (/place qr)"),
+                        "(or a location there) counts without a leader's confirmation; "
+                        "location: only a location within the place's radius (/place qr, "
+                        "/place locate)"),
 }
 
 

@@ -61,6 +61,8 @@ def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
         marks += spacer(t) + t.gettext("[walk-in]")
     if a.checkin_source == CheckSource.SCAN:
         marks += spacer(t) + t.gettext("[scanned]")
+    elif a.checkin_source == CheckSource.LOCATION:
+        marks += " 📍"
     if a.companions:
         marks += " " + t.gettext("+{n}").format(n=a.companions)
     return f"  ✅ {esc(name)} — {state}{marks}"

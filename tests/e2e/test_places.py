@@ -158,3 +158,101 @@ async def test_with_checkin_proof_qr_a_plain_checkin_waits_for_a_leader(world: W
     [scanned] = await records(world, "李叔")
     assert (plain_one.minutes, plain_one.confirmed) == (120, False)
     assert (scanned.minutes, scanned.confirmed) == (120, True)
+
+
+PLACE = (31.2304, 121.4737)
+METRE = 1 / 111_195  # degrees of latitude
+
+
+async def test_a_location_within_the_radius_checks_in_and_one_outside_is_refused(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    at(world, "17:00")
+    for who, name in ((boss, "陈队长"), (alice, "王阿姨"), (bob, "李叔"), (carol, "陈老师")):
+        await world.say(who, f"/signup {name}")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-3人 在 3号投放点")
+    await world.say(alice, "/shift claim 1")
+    await world.say(carol, "/shift claim 1")
+    await world.say(boss, "/settings checkin_proof=location")
+    boss_chat = private(world, boss)
+    await world.say(boss, "/start", chat=boss_chat)
+    before = len(world.emulator.bot_messages(boss_chat))
+    await world.say(boss, "/place locate 3号投放点 200米")
+    [where] = world.emulator.bot_messages(boss_chat)[before:]
+    assert where.reply_markup["keyboard"][0][0]["request_location"] is True
+    assert "3号投放点在哪里" in plain([where]), plain([where])
+    world.emulator.send_location(boss_chat, boss, *PLACE)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(boss_chat)[-1:])
+    assert "📍 3号投放点的位置已保存：在 200 米以内签到，就算到岗。" in said, said
+    await world.say(boss, "/place qr 3号投放点")
+    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+
+    at(world, "18:55")
+    chat = private(world, alice)
+    [consent] = await world.say(alice, f"/start p-{token}", chat=chat)
+    assert "只保存你离地点有多远，不保存位置本身" in plain([consent]), plain([consent])
+    before = len(world.emulator.bot_messages(chat))
+    world.emulator.tap(consent, 0, alice)  # agree
+    await world.settle()
+    [ask] = world.emulator.bot_messages(chat)[before:]
+    assert "要在3号投放点签到，请在两分钟内点下面的按钮" in plain([ask]), plain([ask])
+    posted = len(world.emulator.bot_messages(world.group))
+    world.emulator.send_location(chat, alice, PLACE[0] + 120 * METRE, PLACE[1])
+    await world.settle()
+    said = plain(world.emulator.bot_messages(chat)[-1:])
+    assert "✅ 王阿姨" in said, said
+    heard = plain(world.emulator.bot_messages(world.group)[posted:])
+    assert "王阿姨" in heard and "📍" in heard, heard
+    [mine] = await records(world, "王阿姨")
+    assert mine.checkin_source == "location"
+
+    # Outside the radius: refused with the distance, the attempt recorded (no location).
+    bob_chat = private(world, bob)
+    [consent] = await world.say(bob, f"/start p-{token}", chat=bob_chat)
+    world.emulator.tap(consent, 0, bob)
+    await world.settle()
+    world.emulator.send_location(bob_chat, bob, PLACE[0] + 500 * METRE, PLACE[1])
+    await world.settle()
+    said = plain(world.emulator.bot_messages(bob_chat)[-1:])
+    assert "📍 你离3号投放点还有 500 米，要在 200 米以内才能签到。这次没有签到。" in said, said
+    assert await records(world, "李叔") == []
+    async with world.database.sessions() as session:
+        [refused] = (await session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "attendance.location_refused"))).all()
+    assert refused.after == {"distance": 500, "radius": 200}
+    # A forwarded location, or one too late, does not count; /checkin privately asks again.
+    await world.say(bob, "/checkin", chat=bob_chat)
+    world.emulator.send_location(bob_chat, bob, *PLACE, forwarded_from=alice)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(bob_chat)[-1:])
+    assert "转发的位置不算" in said, said
+    await world.say(bob, "/checkin", chat=bob_chat)
+    at(world, "18:58")
+    world.emulator.send_location(bob_chat, bob, *PLACE)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(bob_chat)[-1:])
+    assert "两分钟以后才发来的，不算" in said, said
+    await world.say(bob, "/checkin", chat=bob_chat)
+    world.emulator.send_location(bob_chat, bob, *PLACE)
+    await world.settle()
+    [bobs] = await records(world, "李叔")
+    assert bobs.checkin_source == "location" and bobs.walk_in
+
+    # Declining: checked in all the same, the hours wait for a leader.
+    carol_chat = private(world, carol)
+    [consent] = await world.say(carol, f"/start p-{token}", chat=carol_chat)
+    world.emulator.tap(consent, 1, carol)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(carol_chat)[-1:])
+    assert "本队要求在地点定位签到，这次没有定位，时长要等队长确认" in said, said
+    [carols] = await records(world, "陈老师")
+    assert carols.checkin_source == "scan"
+    at(world, "21:00")
+    await world.say(alice, "/checkout")
+    await world.say(carol, "/checkout")
+    [mine] = await records(world, "王阿姨")
+    [carols] = await records(world, "陈老师")
+    assert mine.confirmed and not carols.confirmed

@@ -29,6 +29,9 @@ def upgrade() -> None:
     sa.Column('token_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('poster_pdf', sa.String(length=255), nullable=True),
     sa.Column('poster_png', sa.String(length=255), nullable=True),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('radius', sa.Integer(), server_default=sa.text('150'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_places_group_id_groups'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_places')),
@@ -39,10 +42,14 @@ def upgrade() -> None:
     with op.batch_alter_table('attendances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_source', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('checkout_source', sa.String(length=16), nullable=True))
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('location_consent', sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_column('location_consent')
     with op.batch_alter_table('attendances', schema=None) as batch_op:
         batch_op.drop_column('checkout_source')
         batch_op.drop_column('checkin_source')
