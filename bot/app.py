@@ -230,6 +230,8 @@ def _wire(app: DutyApplication) -> None:
     app.add_handler(CallbackQueryHandler(report.tap_form, pattern=r"^rf:"), group=COMMANDS)
     app.add_handler(CallbackQueryHandler(places.tap_leave, pattern=r"^scanout:"),
                     group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(places.tap_stay, pattern=r"^scanstay:"),
+                    group=COMMANDS)
     app.add_handler(CallbackQueryHandler(location.tap_consent, pattern=r"^loc(ok|no):\d+:\d+$"),
                     group=COMMANDS)
     app.add_handler(CallbackQueryHandler(location.tap_team, pattern=r"^wherego:\d+$"),

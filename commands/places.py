@@ -23,18 +23,21 @@ from bot.documents.poster import poster_pdf, poster_png, scan_link
 from bot.i18n import Translator, translator
 from bot.leaders import chat_member, in_group
 from bot.views import places as view
+from bot.views.labels import at_label, hours_label
 from commands import location
 from commands.attendance import _duty_of
 from commands.people import member_in_group
 from commands.signup import command_args
 from storage import attendance, places
 from storage.attendance import CheckSource
+from storage.cleaning import name_key
 from storage.db import transaction
 from storage.models import Attendance, Group, GroupStatus, Shift
 from storage.settings import settings_of
 
+SCANNED = (CheckSource.SCAN, CheckSource.LOCATION)
 QR_WORDS = {"qr", "code", "poster", "二维码", "签到码", "海报"}
-NEW_WORDS = {"new", "换", "换新", "重新生成", "新"}
+NEW_WORDS = {"new", "换新", "换码", "重新生成"}
 LOCATE_WORDS = {"locate", "location", "位置", "定位"}
 
 
@@ -120,15 +123,31 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
     kind = ""
     async with transaction(services.sessions) as session:
         membership, person, team = await member_in_group(session, group, user, now=now)
+        closed = [a for a in await attendance.close_overdue(session, now=now,
+                                                             person_id=person.id)
+                  if a.group_id == group.id]
         current = await attendance.open_attendance(session, person.id)
         least = settings_of(team).min_presence
-        if current is not None and current.group_id == group.id and (
+        there = await attendance.place_of(session, current) if current is not None else None
+        if current is not None and current.group_id != group.id:
+            other = await session.get(Group, current.group_id)
+            text = view.open_in_other_team(t, other.title if other is not None else "?")
+        elif current is not None and name_key(there or "") != name_key(place.name):
+            assert current.checkin_at is not None
+            text = view.open_elsewhere(t, there or "?",
+                                       at_label(t, current.checkin_at, group.timezone))
+        elif current is not None and current.checkin_source not in SCANNED:
+            assert current.checkin_at is not None  # checked in from the group: arriving?
+            ask_first = current.id
+            text = view.checked_in_by_command(
+                t, at_label(t, current.checkin_at, group.timezone))
+        elif current is not None and (
             current.checkin_at is not None
             and now - current.checkin_at < timedelta(minutes=least)
         ):
             ask_first = current.id  # a second scan soon after the first: ask
             text = view.leave_so_soon(t, least)
-        elif current is not None and current.group_id == group.id:
+        elif current is not None:
             out = await attendance.check_out(session, team, person, at=now, now=now,
                                              source=CheckSource.SCAN)
             duty = await _duty_of(session, getattr(out, "shift", None))
@@ -146,6 +165,12 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
             text = views.attendance.checkin_outcome(gt, membership.display_name, result, duty,
                                                     group.timezone)
             kind = "checkin" if isinstance(result, attendance.CheckedIn) else ""
+        if closed:  # a forgotten check-out the bot closed just now: say so first
+            forgotten = closed[0]
+            assert forgotten.checkin_at is not None
+            text = view.closed_forgotten(
+                t, at_label(t, forgotten.checkin_at, group.timezone),
+                hours_label(t, forgotten.minutes or 0)) + ("\n" + text if text else "")
     if ask_first is not None:
         await message.reply_text(text, reply_markup=view.leave_keyboard(t, ask_first))
         return
@@ -165,6 +190,18 @@ async def _tell_group(context: DutyContext, group: GroupInfo, topic: int | None,
     await context.services.acks.add(
         AckKey(group.chat_id, topic, kind), Ack(text=text + view.scanned_mark(gt), reply_to=None)
     )
+
+
+async def tap_stay(update: Update, context: DutyContext) -> None:
+    """scanstay:<attendance>: still on duty (a second scan by mistake)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await context.services.outgoing.edit_in_group(
+            query.message.chat.id, query.message.message_id,
+            view.stay(context.translator_for(update)), None)
 
 
 async def tap_leave(update: Update, context: DutyContext) -> None:

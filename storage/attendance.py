@@ -229,6 +229,16 @@ async def _places_of(
     return sorted({duties[s.duty_id].place or "" for s in shifts} - {""})
 
 
+async def place_of(session: AsyncSession, attendance: Attendance) -> str | None:
+    """The place of the shift an attendance is on (None: no shift, or no place)."""
+    if attendance.shift_id is None:
+        return None
+    return await session.scalar(
+        select(Duty.place).join(Shift, Shift.duty_id == Duty.id)
+        .where(Shift.id == attendance.shift_id)
+    )
+
+
 async def open_places(session: AsyncSession, group: Group, at: datetime) -> list[str]:
     """The places with a shift open for check-in at `at`."""
     early = timedelta(minutes=settings_of(group).checkin_early)
@@ -311,15 +321,15 @@ async def check_in(
         ).all()
     )
     if not candidates:
-        upcoming = await session.scalar(
-            select(Shift)
-            .where(
-                Shift.group_id == group.id, Shift.status == ShiftStatus.OPEN,
-                Shift.start_at > at,
-            )
-            .order_by(Shift.start_at, Shift.id)
-            .limit(1)
-        )
+        coming = select(Shift).where(
+            Shift.group_id == group.id, Shift.status == ShiftStatus.OPEN, Shift.start_at > at,
+        ).order_by(Shift.start_at, Shift.id)
+        if place is None:
+            upcoming = await session.scalar(coming.limit(1))
+        else:  # the next one at the place named (a scan there)
+            there = await _at_place(session, list(await session.scalars(coming.limit(50))),
+                                    place)
+            upcoming = there[0] if there else None
         return NoShiftNow(upcoming, upcoming.start_at - early if upcoming else None)
     if place is not None:
         candidates = await _at_place(session, candidates, place)

@@ -47,8 +47,15 @@ def poster_pdf(t: Translator, place: str, team: str, link: str) -> bytes:
     room = width - 20 * mm
     canvas.setFont(font, _fit(team, font, 14, room))
     canvas.drawCentredString(width / 2, height - 20 * mm, team)
-    canvas.setFont(font, _fit(place, font, 34, room))
-    canvas.drawCentredString(width / 2, height - 36 * mm, place)
+    if _fit(place, font, 34, room) >= 26:
+        canvas.setFont(font, _fit(place, font, 34, room))
+        canvas.drawCentredString(width / 2, height - 36 * mm, place)
+    else:  # a long name: two lines, still large
+        first, second = _halves(place)
+        size = min(_fit(first, font, 26, room), _fit(second, font, 26, room))
+        canvas.setFont(font, size)
+        canvas.drawCentredString(width / 2, height - 32 * mm, first)
+        canvas.drawCentredString(width / 2, height - 32 * mm - size * 1.2, second)
     side = 104 * mm
     canvas.drawImage(ImageReader(_qr(link, 10)), (width - side) / 2, height - 48 * mm - side,
                      width=side, height=side)
@@ -65,16 +72,30 @@ def poster_pdf(t: Translator, place: str, team: str, link: str) -> bytes:
 MARGIN = 60  # pixels kept free at each side of the picture
 
 
-def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, width: int) -> None:
-    """One line, centred, its font shrunk until it fits between the margins."""
+def _size(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> int:
+    """The largest font size up to `size` at which `text` fits between the margins."""
     path = str(font_path())
-    while True:
-        font = ImageFont.truetype(path, size)
-        left, _, right, _ = draw.textbbox((0, 0), text, font=font)
-        if right - left <= width - 2 * MARGIN or size <= 12:
+    while size > 12:
+        left, _, right, _ = draw.textbbox((0, 0), text, font=ImageFont.truetype(path, size))
+        if right - left <= width - 2 * MARGIN:
             break
         size -= 2
+    return size
+
+
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, width: int) -> None:
+    """One line, centred, its font shrunk until it fits between the margins."""
+    font = ImageFont.truetype(str(font_path()), _size(draw, text, size, width))
+    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
     draw.text(((width - (right - left)) / 2, y), text, font=font, fill="black")
+
+
+def _halves(text: str) -> tuple[str, str]:
+    """A long name in two lines: at the space or bracket nearest the middle, else the middle."""
+    middle = len(text) // 2
+    cuts = [i for i, ch in enumerate(text) if ch in " （(" and 0 < i < len(text)]
+    cut = min(cuts, key=lambda i: abs(i - middle)) if cuts else middle
+    return text[:cut].strip(), text[cut:].strip()
 
 
 def _fit(text: str, font: str, size: float, width: float) -> float:
@@ -90,7 +111,13 @@ def poster_png(t: Translator, place: str, team: str, link: str) -> bytes:
     image = Image.new("RGB", PNG_SIZE, "white")
     draw = ImageDraw.Draw(image)
     _centred(draw, 90, team, 56, width)
-    _centred(draw, 190, place, 132, width)
+    if _size(draw, place, 132, width) >= 100:
+        _centred(draw, 190, place, 132, width)
+    else:  # a long name: two lines, still large
+        first, second = _halves(place)
+        size = min(_size(draw, first, 100, width), _size(draw, second, 100, width))
+        _centred(draw, 170, first, size, width)
+        _centred(draw, 170 + int(size * 1.15), second, size, width)
     code = _qr(link, 12)
     side = 900
     image.paste(code.resize((side, side), Image.Resampling.NEAREST), ((width - side) // 2, 400))

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.render import esc, join_names, plain_text
+from bot.render import esc, join_names, plain_text, spacer
 from storage.cleaning import name_key
 from storage.models import Group
 
@@ -34,7 +34,8 @@ def unknown_place(t: Translator, typed: str, known: Sequence[str]) -> str:
         return plain_text(t, "Which place? /place qr <place>, for example /place qr 3号投放点.")
     text = t.gettext("No duty here takes place at “{typed}”.").format(typed=esc(typed[:30]))
     if known:
-        text += " " + t.gettext("Our places: {places}.").format(places=join_names(t, known))
+        text += spacer(t) + t.gettext("Our places: {places}.").format(
+            places=join_names(t, known))
     return text
 
 
@@ -47,8 +48,8 @@ def poster_caption(t: Translator, place: str, renewed: bool = False) -> str:
         text += "\n" + t.gettext("This is a new code: the old posters of {place} no longer "
                                  "work, take them down.").format(place=esc(place))
     return text + "\n" + t.gettext(
-        "A photo of the code works from anywhere, so a scan shows less than a check-in on "
-        "the spot would; the records say 扫码."
+        "A photo of the code can be scanned anywhere, so a scan is weaker than being seen "
+        "at the place: records made by a scan are marked 扫码."
     )
 
 
@@ -65,8 +66,8 @@ def start_me_first(t: Translator) -> str:
 
 def code_gone(t: Translator) -> str:
     """A replaced or unknown code."""
-    return t.gettext("This check-in code no longer works: the team has a new poster. Ask a "
-                     "team leader.")
+    return t.gettext("This check-in code does not work: it was replaced, or not read right. "
+                     "Scan the poster again, or ask a team leader.")
 
 
 def not_a_member(t: Translator, team: str) -> str:
@@ -78,14 +79,15 @@ def not_a_member(t: Translator, team: str) -> str:
 
 def leave_so_soon(t: Translator, minutes: int) -> str:
     """A second scan within min_presence minutes: check out now?"""
-    return t.gettext("You checked in less than {minutes} minutes ago. Check out now?").format(
-        minutes=minutes)
+    return t.gettext("You checked in less than {minutes} minutes ago: checking out now "
+                     "credits no hours for it. Check out now?").format(minutes=minutes)
 
 
 def leave_keyboard(t: Translator, attendance_id: int) -> InlineKeyboardMarkup:
     """Check out now, or stay."""
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t.gettext("Check out now"), callback_data=f"scanout:{attendance_id}"),
+        InlineKeyboardButton(t.gettext("Still on duty"), callback_data=f"scanstay:{attendance_id}"),
     ]])
 
 
@@ -195,3 +197,35 @@ def too_far(t: Translator, place: str, distance: int, radius: int) -> str:
 def located_mark(t: Translator) -> str:
     """How a check-in by location is marked in the group."""
     return " 📍"
+
+
+def open_in_other_team(t: Translator, team: str) -> str:
+    """A scan while checked in with another team."""
+    return t.gettext("You are still checked in with {team}. Check out there first (scan "
+                     "that place's poster again, or send /checkout in that group).").format(
+        team=esc(team))
+
+
+def open_elsewhere(t: Translator, place: str, since: str) -> str:
+    """A scan of one place while checked in at another: nothing changes."""
+    return t.gettext("You checked in at {place} at {time} and have not checked out. Nothing "
+                     "changed: to leave {place}, scan its poster.").format(
+        place=esc(place), time=since)
+
+
+def checked_in_by_command(t: Translator, since: str) -> str:
+    """A scan after checking in from the group: arriving, or leaving?"""
+    return t.gettext("You checked in from the group at {time}. Are you leaving now?").format(
+        time=since)
+
+
+def closed_forgotten(t: Translator, since: str, hours: str) -> str:
+    """The bot closed a forgotten check-out just now."""
+    return t.gettext("Your check-in at {time} was never checked out, so the bot closed it "
+                     "at the end of the shift: {hours}, waiting for a leader to confirm.").format(
+        time=since, hours=hours)
+
+
+def stay(t: Translator) -> str:
+    """The answer to "still on duty"."""
+    return t.gettext("Fine, still on duty. Scan the poster again when you leave.")

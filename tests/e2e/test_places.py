@@ -99,10 +99,21 @@ async def test_a_volunteer_scans_in_and_out_at_the_place(world: World) -> None:
     assert duty is not None and duty.place == "东门" and bobs.walk_in
     assert bobs.checkin_source == "scan"
 
-    # A second scan a moment later asks first; later it checks out with the hours.
+    # A second scan a moment later asks first (a camera reads a code twice); "still on
+    # duty" keeps the check-in.
     at(world, "19:00")
     [question] = await world.say(alice, f"/start p-{token}", chat=chat)
-    assert "你签到还不到" in plain([question]), plain([question])
+    assert "你签到还不到 15 分钟，现在签退的话这次不计时长" in plain([question])
+    world.emulator.tap(question, 1, alice)
+    await world.settle()
+    kept = world.emulator.find_message(chat, question.message_id)
+    assert "好的，继续值班" in plain([kept]), kept.text
+    [mine] = await records(world, "王阿姨")
+    assert mine.is_open
+    # Scanning another place's poster while checked in here changes nothing.
+    at(world, "20:00")
+    said = plain(await world.say(alice, f"/start p-{east}", chat=chat))
+    assert "你 18:55 在3号投放点签到了，还没有签退。这次什么也没有改" in said, said
     [mine] = await records(world, "王阿姨")
     assert mine.is_open
     at(world, "21:00")
@@ -119,7 +130,7 @@ async def test_a_volunteer_scans_in_and_out_at_the_place(world: World) -> None:
     renewed = poster_link(world, boss_chat.id)[0]
     assert renewed != link
     said = plain(await world.say(alice, f"/start p-{token}", chat=chat))
-    assert "这个签到码已经不能用了" in said, said
+    assert "这个签到码用不了：可能已经换了新的" in said, said
     async with world.database.sessions() as session:
         actions = [e.action for e in await session.scalars(
             select(AuditEntry).where(AuditEntry.object_type == "place").order_by(AuditEntry.id))]
@@ -256,3 +267,44 @@ async def test_a_location_within_the_radius_checks_in_and_one_outside_is_refused
     [mine] = await records(world, "王阿姨")
     [carols] = await records(world, "陈老师")
     assert mine.confirmed and not carols.confirmed
+
+
+async def test_a_scan_after_a_group_check_in_asks_and_a_forgotten_one_is_told(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    carol = world.user("Carol")
+    at(world, "17:00")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(carol, "/signup 陈老师")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-2人 在 3号投放点")
+    await world.say(boss, "/duty add 巡逻 每天 07:00-08:00 需要1人 在 东门")
+    await world.say(carol, "/shift claim 1")
+    boss_chat = private(world, boss)
+    await world.say(boss, "/start", chat=boss_chat)
+    await world.say(boss, "/place qr 3号投放点")
+    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    await world.say(boss, "/place qr 东门")
+    east = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    chat = private(world, carol)
+    # Outside any window: the next shift at the place scanned, not elsewhere.
+    said = plain(await world.say(carol, f"/start p-{east}", chat=chat))
+    assert "巡逻" in said and "东门" in said and "督导" not in said, said
+
+    at(world, "18:38")
+    await world.say(carol, "/checkin")
+    at(world, "19:20")
+    [question] = await world.say(carol, f"/start p-{token}", chat=chat)
+    assert plain([question]) == "你 18:38 已经在群里签到了。现在是要签退吗？"
+    world.emulator.tap(question, 1, carol)  # still on duty: arriving, not leaving
+    await world.settle()
+    [hers] = await records(world, "陈老师")
+    assert hers.is_open
+
+    # She forgets to check out; scanning the next morning says what became of it.
+    at(world, "07:05", day=25)
+    said = plain(await world.say(carol, f"/start p-{east}", chat=chat))
+    assert "你 18:38 的签到一直没有签退，机器人已按班次结束时间自动结束" in said, said
+    first, second = await records(world, "陈老师")
+    assert not first.is_open and first.checkout_source == "auto"
+    assert second.is_open and second.checkin_source == "scan"
