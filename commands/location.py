@@ -257,7 +257,8 @@ async def _check_in(context: DutyContext, user: User, team: Group, place: str | 
     group = GroupInfo.of(team)
     gt = translator(team.language)
     now = services.clock.now()
-    source = CheckSource.SCAN
+    # Without a location: from a scan of the place's poster, or from /checkin privately.
+    source = CheckSource.SCAN if place is not None else CheckSource.PRIVATE
     async with transaction(services.sessions) as session:
         membership, person, row = await member_in_group(session, group, user, now=now)
         if point is not None:

@@ -128,6 +128,8 @@ class CheckSource(enum.StrEnum):
     checkout_source)."""
 
     GROUP = "group"  # /checkin, /checkout in the group
+    PRIVATE = "private"  # /checkin in the private chat, without a location there
+    LEADER = "leader"  # entered by a leader (/hours)
     SCAN = "scan"  # the place's QR code, scanned (a photo of it works from anywhere)
     LOCATION = "location"  # a shared location within the place's radius (a check, not proof)
     AUTO = "auto"  # a forgotten check-out, closed by the bot

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.attendance import Overlaps, day_minutes, lock_person, overlapping, snapshot
+from storage.attendance import (
+    CheckSource,
+    Overlaps,
+    day_minutes,
+    lock_person,
+    overlapping,
+    snapshot,
+)
 from storage.duties import local_today
 from storage.hours import DAY_MINUTES
 from storage.models import Attendance, Evidence, Group, Person, Shift
@@ -198,6 +205,7 @@ async def set_hours(
         target = Attendance(
             group_id=group.id, person_id=person.id, shift_id=None, local_date=day,
             companions=0, walk_in=False, created_at=now,
+            checkin_source=CheckSource.LEADER.value, checkout_source=CheckSource.LEADER.value,
         )
         session.add(target)
     target.is_open = False

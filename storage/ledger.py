@@ -193,6 +193,7 @@ class Source(enum.StrEnum):
     SCAN = "scan"  # checked in by scanning the place's code
     SCAN_WALK_IN = "scan_walk_in"  # the same, without a place on the roster
     LOCATION = "location"  # checked in with a location within the place's radius
+    PRIVATE = "private"  # /checkin in the private chat, without a location
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ async def _service_batches(
                 source = Source.FORGOTTEN
             elif a.checkin_source == CheckSource.LOCATION:
                 source = Source.LOCATION
+            elif a.checkin_source == CheckSource.PRIVATE:
+                source = Source.PRIVATE
             elif a.checkin_source == CheckSource.SCAN:
                 source = Source.SCAN_WALK_IN if a.walk_in else Source.SCAN
             else:

@@ -82,6 +82,7 @@ def source_label(t: Translator, source: lg.Source) -> str:
         lg.Source.SCAN: t.gettext("scanned the code at the place"),
         lg.Source.SCAN_WALK_IN: t.gettext("scanned the code at the place (walk-in)"),
         lg.Source.LOCATION: t.gettext("location at the place"),
+        lg.Source.PRIVATE: t.gettext("checked in in the private chat"),
     }[source]
 
 
