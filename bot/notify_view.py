@@ -25,7 +25,7 @@ from bot.views.labels import (
 )
 from bot.views.reports import numbers_line
 from bot.views.roster import ShiftLine
-from bot.views.today import day_totals, pending_lines, record_state, star_name
+from bot.views.today import day_totals, pending_lines, presence_mark, record_state, star_name
 from storage.claims import still_needed
 from storage.daybook import DayBook, Figures, Period
 from storage.ids import parse_id
@@ -319,6 +319,7 @@ def summary(
         lines.append(f"<b>{_shift(t, day.shift, day.duty, zone)}</b>")
         served = [
             f"{esc(book.names.get(a.person_id, '?'))} {record_state(t, a, zone)}"
+            f"{presence_mark(t, a)}"
             for a in day.came  # still there: "checked in 19:00", never "nobody"
         ]
         lines.append("  " + (t.gettext(", ").join(served) if served else t.gettext("nobody")))

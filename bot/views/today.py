@@ -54,15 +54,22 @@ def record_state(t: Translator, a: Attendance, zone: str) -> str:
     return state
 
 
+def presence_mark(t: Translator, a: Attendance) -> str:
+    """How presence was shown, compactly: （扫码） for a scan, 📍 for a location at the place
+    (nothing for a check-in in the group)."""
+    if a.checkin_source == CheckSource.SCAN:
+        return spacer(t) + t.gettext("[scanned]")
+    if a.checkin_source == CheckSource.LOCATION:
+        return " 📍"
+    return ""
+
+
 def _attendance_line(t: Translator, a: Attendance, name: str, zone: str) -> str:
     state = record_state(t, a, zone)
     marks = ""
     if a.walk_in:
         marks += spacer(t) + t.gettext("[walk-in]")
-    if a.checkin_source == CheckSource.SCAN:
-        marks += spacer(t) + t.gettext("[scanned]")
-    elif a.checkin_source == CheckSource.LOCATION:
-        marks += " 📍"
+    marks += presence_mark(t, a)
     if a.companions:
         marks += " " + t.gettext("+{n}").format(n=a.companions)
     return f"  ✅ {esc(name)} — {state}{marks}"

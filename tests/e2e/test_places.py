@@ -124,6 +124,8 @@ async def test_a_volunteer_scans_in_and_out_at_the_place(world: World) -> None:
     assert (mine.checkin_source, mine.checkout_source) == ("scan", "scan")
     said = plain(await world.say(boss, "/today"))
     assert "王阿姨" in said and "（扫码）" in said, said
+    said = plain(await world.say(boss, "/summary"))
+    assert "王阿姨 2 小时（扫码）" in said, said  # the day's summary says so too
 
     # A new code: the old posters stop working (audited).
     await world.say(boss, "/place qr 3号投放点 new")
