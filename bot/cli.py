@@ -1,4 +1,4 @@
-"""The `dutybot` command: run, migrate, console, export, import."""
+"""The `dutybot` command: run, migrate, console, export, import, backup."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -22,7 +23,15 @@ from scheduler import jobs
 from scheduler.clock import Clock, FileClock, SystemClock
 from scheduler.crash import POINTS
 from scheduler.jobs import TICK_EVERY, UPKEEP_EVERY, upkeep
-from storage.db import DatabaseUnavailable, make_engine, make_session_factory, migrate, safe_url
+from storage.db import (
+    AlreadyRunning,
+    DatabaseUnavailable,
+    make_engine,
+    make_session_factory,
+    migrate,
+    one_process,
+    safe_url,
+)
 
 log = logging.getLogger("dutybot")
 
@@ -217,6 +226,31 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import NotSqlite, copy_sqlite, sqlite_path
+
+    out: Path = args.out
+    try:
+        path = sqlite_path(settings.database.url)
+    except NotSqlite:
+        print("dutybot: backup copies a SQLite database; for PostgreSQL use pg_dump (see the "
+              "README's Backup section)", file=sys.stderr)
+        return 2
+    if not path.exists():
+        print(f"dutybot: there is no database file {path}", file=sys.stderr)
+        return 2
+    if out.exists():
+        print(f"dutybot: {out} exists already; name a new file", file=sys.stderr)
+        return 2
+    try:
+        copy_sqlite(path, out)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"dutybot: cannot back up {path} to {out}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: a copy of {path}")
+    return 0
+
+
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.import_cli import ListError, import_list
 
@@ -252,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="the file's language (default: the bot's)")
     exp.add_argument("out", type=Path,
                      help="OUT.xlsx (workbook), OUT.zip (CSV files) or OUT.pdf (printed)")
+    bak = sub.add_parser("backup", help="copy the SQLite database to a file, safely while running")
+    bak.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    bak.add_argument("out", type=Path, help="the backup file to write (must not exist)")
     imp = sub.add_parser("import", help="import a team's volunteer list (.xlsx or .csv)")
     imp.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
     imp.add_argument("--group", type=int, required=True,
@@ -265,7 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             from bot.console import run_console
 
-            return asyncio.run(run_console(Path(args.db), fresh=args.fresh, script=args.script))
+            with one_process(f"sqlite+aiosqlite:///{args.db}"):
+                return asyncio.run(run_console(Path(args.db), fresh=args.fresh,
+                                               script=args.script))
         settings = _load(args)
         setup_logging(settings.telegram.token)
         if args.command == "migrate":
@@ -276,12 +315,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(settings, args)
         if args.command == "import":
             return _import(settings, args)
-        asyncio.run(run_bot(settings))
+        if args.command == "backup":
+            return _backup(settings, args)
+        with one_process(settings.database.url):
+            asyncio.run(run_bot(settings))
         return 0
     except ConfigError as exc:
         print(f"dutybot: config error: {exc}", file=sys.stderr)
         return 2
-    except StartupError as exc:
+    except (StartupError, AlreadyRunning) as exc:
         print(f"dutybot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

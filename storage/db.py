@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -179,9 +180,10 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "head")
 
 
-def _backup_sqlite(path: Path, stamp: str) -> Path:
-    target = path.with_name(f"{path.name}.before-{stamp}.bak")
-    source = sqlite3.connect(path)
+def copy_sqlite(path: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite database through its online backup API (safe while the
+    bot writes to it)."""
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         dest = sqlite3.connect(target)
         try:
@@ -191,6 +193,58 @@ def _backup_sqlite(path: Path, stamp: str) -> Path:
     finally:
         source.close()
     return target
+
+
+def _backup_sqlite(path: Path, stamp: str) -> Path:
+    return copy_sqlite(path, path.with_name(f"{path.name}.before-{stamp}.bak"))
+
+
+class AlreadyRunning(Exception):
+    """Another `dutybot run` or `console` holds this SQLite file (SQLite serves one process;
+    several instances share PostgreSQL)."""
+
+
+@contextlib.contextmanager
+def one_process(url: str) -> Iterator[None]:
+    """Hold `<database>.lock` while a bot process runs on a SQLite file: a second `run` or
+    `console` on it is refused (export, import, backup and migrate do not take it)."""
+    try:
+        path = sqlite_path(url)
+    except NotSqlite:
+        yield  # PostgreSQL: any number of instances
+        return
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: no lock to take
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(
+                f"another dutybot (run or console) is using {path}; stop it first, or give "
+                "this one another database (several instances need PostgreSQL)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class NotSqlite(Exception):
+    """`dutybot backup` copies SQLite files; PostgreSQL is backed up with pg_dump."""
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a SQLite database URL (NotSqlite for any other database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise NotSqlite(safe_url(url))
+    return Path(parsed.database)
 
 
 async def migrate(engine: AsyncEngine, now: datetime) -> Path | None:
