@@ -42,6 +42,7 @@ from commands import (
     cover,
     duty,
     export,
+    forget,
     ical,
     location,
     mine,
@@ -190,6 +191,10 @@ def _wire(app: DutyApplication) -> None:
         ("verify", certificate.verify), ("import", roster_import.import_command),
     ):
         app.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES), group=COMMANDS)
+    app.add_handler(CommandHandler("forgetme", forget.forgetme, filters=NEW_MESSAGES),
+                    group=COMMANDS)
+    app.add_handler(CallbackQueryHandler(forget.tap_forget, pattern=r"^forget:(yes|no)$"),
+                    group=COMMANDS)
     for name, callback in (
         ("realname", org.realname), ("evaluate", record.evaluate),
         ("points", points.points_command), ("calendar", ical.calendar),

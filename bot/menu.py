@@ -79,6 +79,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 where=Where.PRIVATE),
     CommandSpec("rewards", N_("The community's rewards for points (爱心超市)")),
     CommandSpec("redeem", N_("Leaders: record points redeemed for goods")),
+    CommandSpec("forgetme", N_("Have the bot forget you (your hours stay, without your name)"),
+                where=Where.PRIVATE),
     CommandSpec("realname", N_("Your real name, for documents only (never in the group)"),
                 where=Where.PRIVATE),
     CommandSpec("org", N_("The community office your team belongs to (office staff: more)")),

@@ -727,6 +727,7 @@ class PointsKind(enum.StrEnum):
     REDEEMED = "redeemed"  # 取出: handed over for goods
     MOVED_OUT = "moved_out"  # the team joined an organisation: its balance moved there
     MOVED_IN = "moved_in"
+    CLOSED = "closed"  # the volunteer asked to be forgotten: the balance is closed
 
 
 class PointsEntry(Base):

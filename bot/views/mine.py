@@ -189,3 +189,43 @@ def standing_dropped(t: Translator, result: Dropped | DutyGone) -> str:
         "Your standing place is given back; {n} coming places are free again.",
         result.released,
     ).format(n=result.released)
+
+
+def forget_privately(t: Translator) -> str:
+    """/forgetme in a group."""
+    return t.gettext("To have the bot forget you, send /forgetme to me in a private chat.")
+
+
+def forget_question(t: Translator) -> str:
+    """What /forgetme erases, and what stays."""
+    return t.gettext(
+        "Forget me: the bot erases your real name, roster names, building, skills, "
+        "usernames and Telegram identity, the notes of your evaluations, and your details "
+        "in the records of changes and in imported lists; your coming shifts, standing "
+        "places and roles end, and your points passbook is closed.\n"
+        "What stays: the hours you served and your reports, under “Former volunteer #N”, so "
+        "the team's totals do not change; certificates already issued keep verifying, with "
+        "the masked name only.\n"
+        "This cannot be undone. Go ahead?"
+    )
+
+
+def forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Confirm, or keep everything."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("Yes, forget me"), callback_data="forget:yes")],
+        [InlineKeyboardButton(t.gettext("No, keep my records"), callback_data="forget:no")],
+    ])
+
+
+def forget_cancelled(t: Translator) -> str:
+    """Kept."""
+    return t.gettext("Nothing was erased.")
+
+
+def forgotten(t: Translator) -> str:
+    """Done."""
+    return t.gettext(
+        "Done: the bot has forgotten you. Your hours stay in the teams' totals without your "
+        "name. If you sign up again, you start as a new volunteer."
+    )
