@@ -19,7 +19,7 @@ from bot.i18n import translator
 from bot.permissions import ANONYMOUS_ADMIN_ID
 from bot.throttle import Verdict
 from storage import groups
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.groups import GroupDefaults
 from storage.members import UserRef
 from storage.models import GroupStatus
@@ -57,6 +57,20 @@ async def gate(update: Update, context: DutyContext) -> None:
     services = context.services
     settings = services.settings
     now = services.clock.now()
+    # A read first: most updates come from a group as it was, and need no write at all.
+    async with reading(services.sessions) as session:
+        seen = await groups.by_chat_id(session, chat.id)
+        steady = seen is not None and (not chat.title or seen.title == chat.title) and (
+            seen.status is GroupStatus.ACTIVE
+            or (seen.status is GroupStatus.PENDING and seen.pending_notice_sent)
+        )
+        known = GroupInfo.of(seen) if steady and seen is not None else None
+    if known is not None:
+        context.group = known
+        if known.status is GroupStatus.ACTIVE:
+            await _check_sender(update, context, known)
+            return
+        raise ApplicationHandlerStop
     async with transaction(services.sessions) as session:
         group, _created = await groups.see_group(
             session, chat.id, chat.title or "", now=now,

@@ -110,3 +110,35 @@ async def test_a_send_to_the_old_chat_id_follows_the_migration(world: World) -> 
     assert [m.text for m in em.bot_messages(super_chat)] == ["hello"]
     row = await group_row(world, super_chat.id)
     assert row is not None
+
+
+async def test_the_gate_writes_nothing_for_a_group_as_it_was(world: World) -> None:
+    from sqlalchemy import event
+
+    alice = world.user("Alice")
+    await world.say(alice, "/signup 王阿姨")  # the group is known now
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()[:2]).upper())
+
+    sync = world.database.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", seen)
+    try:
+        world.emulator.send(world.group, alice, "大家好")  # no command: only the gate sees it
+        await world.settle()
+    finally:
+        event.remove(sync, "before_cursor_execute", seen)
+    # No write, and (on SQLite) not even the write lock a transaction takes at BEGIN.
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")
+              or s == "BEGIN IMMEDIATE"]
+    assert statements and not writes, statements
+    # A new title is still saved.
+    world.group.title = "Sunrise Volunteers 2"
+    world.emulator.send(world.group, alice, "/today")
+    await world.settle()
+    from storage import groups
+
+    async with world.database.sessions() as session:
+        found = await groups.by_chat_id(session, world.group.id)
+    assert found is not None and found.title == "Sunrise Volunteers 2"
