@@ -45,8 +45,23 @@ def button_on_message(query: CallbackQuery) -> bool:
     )
 
 
+def describe(update: Update) -> str:
+    """What an update is, for the log: the command or the button's kind, never its text."""
+    if update.callback_query is not None:
+        return "button " + (update.callback_query.data or "").split(":", 1)[0][:16]
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/"):
+        return "command " + message.text.split()[0].split("@")[0][:32]
+    if message is not None:
+        return "message"
+    return "update"
+
+
 async def gate(update: Update, context: DutyContext) -> None:
     """Let an update through only from an approved group (or a private chat)."""
+    chat, user = update.effective_chat, update.effective_user
+    log.debug("update %s: %s from %s in %s", update.update_id, describe(update),
+              user.id if user else "-", chat.id if chat else "-")
     query = update.callback_query
     if query is not None and not button_on_message(query):
         await query.answer(render.stale_button(context.translator_for(update)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.emulator import html_to_plain
@@ -142,3 +143,22 @@ async def test_the_gate_writes_nothing_for_a_group_as_it_was(world: World) -> No
     async with world.database.sessions() as session:
         found = await groups.by_chat_id(session, world.group.id)
     assert found is not None and found.title == "Sunrise Volunteers 2"
+
+
+async def test_each_update_is_one_debug_line_without_its_text(
+    world: World, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    alice = world.user("Alice")
+    with caplog.at_level(logging.DEBUG, logger="bot.gate"):
+        world.emulator.send(world.group, alice, "/signup 王秀英的秘密")
+        world.emulator.send(world.group, alice, "我的手机号13800000000")
+        await world.settle()
+    lines = [r for r in caplog.records if r.name == "bot.gate"]
+    ids = [r.getMessage().split(":")[0] for r in lines]  # "update N": one line each
+    assert len(lines) >= 2 and len(set(ids)) == len(ids), ids
+    assert {r.levelno for r in lines} == {logging.DEBUG}
+    text = " ".join(r.getMessage() for r in lines)
+    assert "command /signup" in text and "message" in text, text
+    assert "秘密" not in text and "13800000000" not in text
