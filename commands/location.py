@@ -34,6 +34,7 @@ from commands.attendance import _duty_of
 from commands.people import member_in_group
 from storage import attendance, audit, documents, groups, members, places
 from storage.attendance import CheckSource
+from storage.cleaning import name_key
 from storage.db import transaction
 from storage.models import DocumentRequest, Group, GroupStatus, Place
 from storage.settings import settings_of
@@ -42,6 +43,7 @@ LOCATE, WHERE = "locate", "where"
 LOCATE_VALID = timedelta(minutes=10)  # a leader walking over to the place
 WHERE_VALID = timedelta(minutes=2)  # the volunteer's location must come at once
 WHERE_KEPT = timedelta(minutes=30)  # a later one is answered "too late", not "unasked"
+REMEMBERED = timedelta(days=1)  # an expired question is still recognised for a day
 
 
 def parse_radius(word: str) -> int | None:
@@ -67,6 +69,7 @@ async def _request(context: DutyContext, user_id: int, kind: str, group_id: int,
     async with transaction(services.sessions) as session:
         person = await members.person_of(session, user_id)
         assert person is not None
+        await documents.expire_requests(session, person.id, (LOCATE, WHERE), now=now)
         request = documents.new_request(session, kind=kind, person=person, group_id=group_id,
                                         org_id=None, params=params, language=language,
                                         now=now)
@@ -84,19 +87,27 @@ async def locate_command(update: Update, context: DutyContext, words: list[str])
     async with services.sessions() as session:
         name = await places.find(session, group.id, typed) if typed else None
         known = await places.names(session, group.id)
+        if name is None and len(words) > 2:  # the last word may be a radius mistyped
+            name = await places.find(session, group.id, " ".join(words[1:-1]))
+            if name is not None:
+                await context.reply(update, view.bad_radius(t, words[-1]), kind="place")
+                return
+        had = await places.place_named(session, group.id, name) if name else None
     if name is None:
-        await context.reply(update, view.unknown_place(t, typed, known), kind="place")
+        text = (view.unknown_place(t, typed, known) if typed
+                else view.locate_usage(t))
+        await context.reply(update, text, kind="place")
         return
+    radius = radius or (had.radius if had is not None else places.DEFAULT_RADIUS)
     async with transaction(services.sessions) as session:
         await members.upsert_person(session, user_ref(user), now=services.clock.now())
-    await _request(context, user.id, LOCATE, group.id,
-                   {"place": name, "radius": radius or places.DEFAULT_RADIUS}, t.language,
-                   LOCATE_VALID)
+    await _request(context, user.id, LOCATE, group.id, {"place": name, "radius": radius},
+                   t.language, LOCATE_VALID)
     try:
         await context.bot.send_message(user.id, view.send_position(t, name),
                                        reply_markup=_share_keyboard(t))
     except Forbidden:
-        await context.reply(update, view.start_me_first(t), kind="place")
+        await context.reply(update, view.start_me_first_locate(t), kind="place")
         return
     await context.reply(update, views.labels.sent_privately(t), kind="place")
 
@@ -106,20 +117,32 @@ async def begin(context: DutyContext, user: User, team: Group, place: str | None
     location. Returns the text to answer with now ("" when the question was sent)."""
     t = translator(team.language)
     user_id = user.id
+    now = context.services.clock.now()
     async with context.services.sessions() as session:
         person = await members.person_of(session, user_id)
         consent = person.location_consent if person is not None else None
-    place_id = 0
-    if place is not None:
-        async with context.services.sessions() as session:
-            found = await places.place_named(session, team.id, place)
-            place_id = found.id if found is not None else 0
+        current = await attendance.open_attendance(session, person.id) if person else None
+        open_now = {name_key(p) for p in await attendance.open_places(session, team, now)}
+        found = await places.place_named(session, team.id, place) if place else None
+        place_id = found.id if found is not None else 0
+        located = [p for p in await places.positions(session, team.id)
+                   if name_key(p) in open_now]
+    wanted = name_key(place) if place else None
+    if current is not None or not open_now or (wanted is not None and wanted not in open_now):
+        # Nothing to check a location for: already in, or no shift open here now (the
+        # answer says when one opens); nothing is recorded by asking.
+        return await _check_in(context, user, team, place, None, t)
+    if (found is None or found.latitude is None) if place else not located:
+        # The place has no position yet: checked in all the same, a leader confirms.
+        return view.no_position_yet(t) + "\n" + await _check_in(context, user, team, place,
+                                                                None, t)
     if consent is None:
+        async with transaction(context.services.sessions) as session:
+            if person is not None:  # this question replaces any older one
+                await documents.expire_requests(session, person.id, (LOCATE, WHERE), now=now)
         await context.bot.send_message(user_id, view.consent_question(t),
                                        reply_markup=view.consent_keyboard(t, team.id, place_id))
         return ""
-    if consent is False:
-        return await _check_in(context, user, team, place, None, t)
     await _ask(context, user_id, team, place, t)
     return ""
 
@@ -140,19 +163,22 @@ async def tap_consent(update: Update, context: DutyContext) -> None:
     services = context.services
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=services.clock.now())
-        person.location_consent = action == "locok"
-        audit.record(session, at=services.clock.now(), action="person.location_consent",
-                     object_type="person", object_id=person.id, actor=user.id,
-                     after={"consent": person.location_consent})
+        if action == "locok":  # a "no" is for this time only: asked again next time
+            person.location_consent = True
+            audit.record(session, at=services.clock.now(), action="person.location_consent",
+                         object_type="person", object_id=person.id, actor=user.id,
+                         after={"consent": True})
         team = await session.get(Group, int(group_id))
         place = await session.get(Place, int(place_id)) if int(place_id) else None
         name = place.name if place is not None else None
     await query.answer()
+    t = translator(team.language if team is not None else "zh_CN")
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
+        await services.outgoing.edit_in_group(
+            query.message.chat.id, query.message.message_id,
+            view.consent_question(t) + "\n" + view.consent_answer(t, action == "locok"), None)
     if team is None or team.status is not GroupStatus.ACTIVE:
         return
-    t = translator(team.language)
     if action == "locok":
         await _ask(context, user.id, team, name, t)
     else:
@@ -213,8 +239,14 @@ async def location_message(update: Update, context: DutyContext) -> None:
                                                  ) if person is not None else None
         team = (await session.get(Group, request.group_id)
                 if request is not None and request.group_id is not None else None)
+        lately = await documents.latest_request(
+            session, person.id, (LOCATE, WHERE), now=now - REMEMBERED, expired_too=True,
+        ) if person is not None and request is None else None
     if request is None or team is None:
-        await message.reply_text(view.location_unasked(t), reply_markup=ReplyKeyboardRemove())
+        text = (view.locate_again(t) if lately is not None and lately.kind == LOCATE
+                else view.late_location(t) if lately is not None
+                else view.location_unasked(t))
+        await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
         return
     async with transaction(services.sessions) as session:
         used = await session.get(DocumentRequest, request.id)

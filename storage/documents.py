@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -83,12 +83,25 @@ def note_sent(
 
 
 async def latest_request(session: AsyncSession, person_id: int, kinds: tuple[str, ...], *,
-                         now: datetime) -> DocumentRequest | None:
-    """The person's newest request of those kinds still valid (what a reply answers)."""
+                         now: datetime, expired_too: bool = False) -> DocumentRequest | None:
+    """The person's newest request of those kinds still valid at `now` (what a reply
+    answers); with `expired_too`, the newest made since `now`, valid or not."""
+    query = select(DocumentRequest).where(
+        DocumentRequest.person_id == person_id, DocumentRequest.kind.in_(kinds),
+    )
+    query = query.where(DocumentRequest.created_at > now) if expired_too else query.where(
+        DocumentRequest.expires_at > now)
     return await session.scalar(
-        select(DocumentRequest)
+        query.order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc()).limit(1)
+    )
+
+
+async def expire_requests(session: AsyncSession, person_id: int, kinds: tuple[str, ...], *,
+                          now: datetime) -> None:
+    """End the person's open requests of those kinds (a new question replaces them)."""
+    await session.execute(
+        update(DocumentRequest)
         .where(DocumentRequest.person_id == person_id, DocumentRequest.kind.in_(kinds),
                DocumentRequest.expires_at > now)
-        .order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())
-        .limit(1)
+        .values(expires_at=now)
     )

@@ -140,6 +140,13 @@ async def set_position(session: AsyncSession, group: Group, name: str, latitude:
     return place
 
 
+async def positions(session: AsyncSession, group_id: int) -> list[str]:
+    """The names of the team's places that have a position."""
+    return list(await session.scalars(
+        select(Place.name).where(Place.group_id == group_id, Place.latitude.is_not(None))
+    ))
+
+
 async def nearest(session: AsyncSession, group_id: int, latitude: float, longitude: float,
                   among: Sequence[str]) -> tuple[Place, int] | None:
     """The nearest of the named places that has a position, with its distance."""

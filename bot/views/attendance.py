@@ -50,7 +50,8 @@ def checkin_outcome(
                              "the poster there.") if unproven == "qr"
                    else t.gettext("This team checks in with a location at the place, and "
                                   "there was none, so these hours wait for a leader to "
-                                  "confirm them."))
+                                  "confirm them; next time scan the poster there, or send "
+                                  "/checkin to me privately."))
             return checkin_outcome(t, name, result, duty, zone) + spacer(t) + why
         case att.CheckedIn(attendance, shift, walk_in):
             assert attendance.checkin_at is not None
@@ -178,8 +179,8 @@ def checkout_outcome(
                 )
             elif not attendance.confirmed:
                 text += spacer(t) + t.gettext(
-                    "Checked in without scanning the poster at the place: the hours wait for "
-                    "a leader to confirm them."
+                    "This check-in did not show what the team asks (a scan of the poster, or "
+                    "a location at the place), so the hours wait for a leader to confirm them."
                 )
             if result.capped:
                 text += spacer(t) + t.gettext("A day counts at most 24 hours.")

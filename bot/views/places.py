@@ -122,7 +122,7 @@ def position_set(t: Translator, place: str, radius: int) -> str:
 def consent_question(t: Translator) -> str:
     """Asked once, before the first location."""
     return t.gettext(
-        "This team checks in with your location at the place. The bot asks for it when you "
+        "Your team checks in with your location at the place. The bot asks for it when you "
         "check in and keeps only how far you were from the place, never the location "
         "itself. A location can be picked on a map, so it is a check, not proof. Agree?"
     )
@@ -229,3 +229,42 @@ def closed_forgotten(t: Translator, since: str, hours: str) -> str:
 def stay(t: Translator) -> str:
     """The answer to "still on duty"."""
     return t.gettext("Fine, still on duty. Scan the poster again when you leave.")
+
+
+def bad_radius(t: Translator, typed: str) -> str:
+    """A radius that cannot be read, or out of range."""
+    return t.gettext("“{typed}” is not a radius I can use: give the metres, from 10 to "
+                     "2000, for example /place locate 3号投放点 200.").format(
+        typed=esc(typed[:20]))
+
+
+def locate_usage(t: Translator) -> str:
+    """/place locate without a place."""
+    return plain_text(t, "Usage: /place locate <place> [radius in metres, 150 if not given], "
+                         "then send me the place's location privately.")
+
+
+def start_me_first_locate(t: Translator) -> str:
+    """The leader has not started the bot: the position is asked for privately."""
+    return t.gettext("I ask for the place's location in a private chat: open a chat with me, "
+                     "press Start, then send the command again.")
+
+
+def no_position_yet(t: Translator) -> str:
+    """Checked in without a location: the place has none to compare with."""
+    return t.gettext("This place has no position set yet, so no location is needed: checked "
+                     "in, and a leader confirms the hours.")
+
+
+def consent_answer(t: Translator, agreed: bool) -> str:
+    """The consent question, answered."""
+    if agreed:
+        return t.gettext("✅ Agreed.")
+    return t.gettext("Not this time: checked in without a location; you will be asked again "
+                     "next time.")
+
+
+def locate_again(t: Translator) -> str:
+    """A leader's location after the ten minutes."""
+    return t.gettext("That location came after the ten minutes, so it was not saved. Send "
+                     "/place locate again in the group.")

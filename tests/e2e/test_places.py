@@ -165,7 +165,7 @@ async def test_with_checkin_proof_qr_a_plain_checkin_waits_for_a_leader(world: W
     await world.say(bob, f"/start p-{token}", chat=private(world, bob))
     at(world, "21:00")
     said = plain(await world.say(alice, "/checkout"))
-    assert "这次没有扫地点的签到海报，时长要等队长确认" in said, said
+    assert "这次签到没有按本队的要求（扫地点的签到海报，或在地点定位）" in said, said
     await world.say(bob, f"/start p-{token}", chat=private(world, bob))
     [plain_one] = await records(world, "王阿姨")
     [scanned] = await records(world, "李叔")
@@ -310,3 +310,52 @@ async def test_a_scan_after_a_group_check_in_asks_and_a_forgotten_one_is_told(
     first, second = await records(world, "陈老师")
     assert not first.is_open and first.checkout_source == "auto"
     assert second.is_open and second.checkin_source == "scan"
+
+
+async def test_location_questions_never_dead_end_or_move_a_place(world: World) -> None:
+    boss = await leader(world)
+    alice = world.user("Alice")
+    at(world, "17:00")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-3人 在 3号投放点")
+    await world.say(boss, "/duty add 巡逻 每天 19:00-21:00 需要1人 在 东门")
+    await world.say(alice, "/shift claim 1")
+    await world.say(boss, "/settings checkin_proof=location")
+    boss_chat = private(world, boss)
+    await world.say(boss, "/start", chat=boss_chat)
+    said = plain(await world.say(boss, "/place locate 3号投放点 5公里"))
+    assert "“5公里”不是能用的半径：请填 10 到 2000 的米数" in said, said
+    await world.say(boss, "/place locate 3号投放点 200")
+    world.emulator.send_location(boss_chat, boss, *PLACE)
+    await world.settle()
+    await world.say(boss, "/place qr 东门")
+    east = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+
+    # A place without a position: checked in (pending), never stuck on a location.
+    at(world, "18:55")
+    chat = private(world, alice)
+    said = plain(await world.say(alice, f"/start p-{east}", chat=chat))
+    assert "这个地点还没有设定位置，这次不用发位置：已签到" in said, said
+    [mine] = await records(world, "王阿姨")
+    assert mine.is_open and mine.checkin_source == "scan"
+
+    # A leader's old locate question does not take a later location for the place.
+    await world.say(boss, "/place locate 3号投放点")
+    await world.say(boss, "/checkin", chat=boss_chat)  # a new question replaces it
+    world.emulator.send_location(boss_chat, boss, PLACE[0] + 2000 * METRE, PLACE[1])
+    await world.settle()
+    world.emulator.send_location(boss_chat, boss, PLACE[0] + 2000 * METRE, PLACE[1])
+    await world.settle()
+    said = plain(world.emulator.bot_messages(boss_chat)[-1:])
+    assert "位置已保存" not in said, said
+    async with world.database.sessions() as session:
+        spot = await session.scalar(select(Place).where(Place.name == "3号投放点"))
+    assert spot is not None and (spot.latitude, spot.radius) == (PLACE[0], 200)
+    # After the ten minutes a leader is told to ask again.
+    await world.say(boss, "/place locate 3号投放点")
+    at(world, "19:20")
+    world.emulator.send_location(boss_chat, boss, *PLACE)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(boss_chat)[-1:])
+    assert "十分钟以后才发来的，没有保存" in said, said
