@@ -54,6 +54,7 @@ HELP = """Console commands:
   :admin NAME        make NAME an administrator of the group
   :reply WHO /cmd    send /cmd as a reply to message #N, or to WHO's last message here
   :file PATH         send a file from this computer (a volunteer list .xlsx or .csv)
+  :location LAT LON  share a location (privately: a place's position, or a check-in)
   :tap N             press button [N] (a link button shows the link; a link to the bot
                      opens the private chat with it)
   :time YYYY-MM-DD HH:MM   set the clock (group time, Asia/Shanghai)
@@ -153,6 +154,16 @@ class Console:
             self.out(f"usage: :file PATH — cannot read {rest!r}: {exc.strerror or exc}")
             return
         self.emulator.send_document(self.chat, self.user, path.name, content)
+        await self.harness.settle()
+        self.show_new()
+
+    async def cmd_location(self, rest: str) -> None:
+        try:
+            latitude, longitude = (float(x) for x in rest.replace(",", " ").split())
+        except ValueError:
+            self.out("usage: :location 31.2304 121.4737 (latitude longitude)")
+            return
+        self.emulator.send_location(self.chat, self.user, latitude, longitude)
         await self.harness.settle()
         self.show_new()
 

@@ -123,3 +123,23 @@ async def test_a_two_tap_release_can_be_finished_in_the_console(
     assert "(buttons changed)" in out
     assert "你已退出" in out
     assert "Traceback" not in out
+
+
+async def test_console_sends_a_file_and_a_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "名单.csv"
+    roster.write_text("姓名,称呼,楼栋\n李建国,李叔,5号楼\n", encoding="utf-8")
+    script = tmp_path / "script.txt"
+    script.write_text(
+        "/signup 王阿姨\n/duty add 督导 每天 19:00-21:00 需要1人 在 3号投放点\n"
+        "/place locate 3号投放点\n:private\n:location 31.2304 121.4737\n"
+        f":file {roster}\n:location north\n:quit\n",
+        encoding="utf-8",
+    )
+    code = await run_console(tmp_path / "console.db", script=str(script))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "3号投放点的位置已保存" in out, out
+    assert "新增 1 人：第 2 行 李叔" in out, out
+    assert "usage: :location" in out
