@@ -165,21 +165,24 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
             text = views.attendance.checkin_outcome(gt, membership.display_name, result, duty,
                                                     group.timezone)
             kind = "checkin" if isinstance(result, attendance.CheckedIn) else ""
-        if closed:  # a forgotten check-out the bot closed just now: say so first
+        note = ""
+        if closed:  # a forgotten check-out the bot closed just now: said first
             forgotten = closed[0]
             assert forgotten.checkin_at is not None
-            text = view.closed_forgotten(
+            note = view.closed_forgotten(
                 t, at_label(t, forgotten.checkin_at, group.timezone),
-                hours_label(t, forgotten.minutes or 0)) + ("\n" + text if text else "")
+                hours_label(t, forgotten.minutes or 0)) + "\n"
     if ask_first is not None:
-        await message.reply_text(text, reply_markup=view.leave_keyboard(t, ask_first))
+        await message.reply_text(note + text, reply_markup=view.leave_keyboard(t, ask_first))
         return
     if not text:
+        if note:
+            await message.reply_text(note.strip())
         text = await location.begin(context, user, row, place.name)
         if text:
             await message.reply_text(text)
         return
-    await message.reply_text(text)
+    await message.reply_text(note + text)
     if kind:
         await _tell_group(context, group, topic, kind, gt, text)
 
@@ -233,10 +236,12 @@ async def tap_leave(update: Update, context: DutyContext) -> None:
             duty = await _duty_of(session, shift)
             text = views.attendance.checkout_outcome(gt, membership.display_name, out, duty,
                                                      group.timezone)
+            done = isinstance(out, attendance.CheckedOut)
     await query.answer()
     if not text:
         return
     if isinstance(query.message, Message):
         await services.outgoing.edit_in_group(query.message.chat.id, query.message.message_id,
                                               text, None)
-    await _tell_group(context, group, topic, "checkout", gt, text)
+    if done:  # a second tap checked nobody out: the group hears nothing
+        await _tell_group(context, group, topic, "checkout", gt, text)

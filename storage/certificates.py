@@ -387,8 +387,16 @@ async def finish_notices(session: AsyncSession, *, now: datetime) -> list[Issued
         person = await session.get(Person, certificate.person_id)
         staff = await session.scalar(
             select(Person).where(Person.telegram_user_id == certificate.decided_by)
-        )
-        assert person is not None and staff is not None
+        ) if certificate.decided_by is not None else None
+        assert person is not None
+        if staff is None:  # the approver is gone (forgotten): back to the office
+            certificate.status, certificate.decided_by = CertificateStatus.REQUESTED, None
+            audit.record(
+                session, at=now, action="certificate.notice_changed",
+                object_type="certificate", object_id=certificate.id, actor=None,
+                group_id=certificate.group_id, note="the approving staff member is gone",
+            )
+            continue
         served = await served_in(session, org.id, person.id, certificate.first,
                                  certificate.last)
         assert certificate.group_id is not None

@@ -94,6 +94,17 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> For
         if left:
             session.add(PointsEntry(scope=scope, person_id=person.id, at=now,
                                     kind=PointsKind.CLOSED, points=-left))
+    # Certificates they decided, objected to or revoked as staff keep no trace of them; a
+    # notice they approved goes back to the office.
+    await session.execute(
+        update(Certificate).where(Certificate.decided_by == telegram_id,
+                                  Certificate.status == CertificateStatus.NOTICE)
+        .values(status=CertificateStatus.REQUESTED)
+    )
+    for column in (Certificate.decided_by, Certificate.objected_by, Certificate.revoked_by):
+        await session.execute(
+            update(Certificate).where(column == telegram_id).values({column: None})
+        )
     # Their values in the audit log: who acted stays a number, what was said about them goes.
     membership_ids = [m.id for m in memberships]
     await session.execute(

@@ -444,11 +444,15 @@ async def link(session: AsyncSession, group_id: int, entry_id: int, person_id: i
     entry = await session.scalar(locking(select(RosterEntry).where(RosterEntry.id == entry_id)))
     if entry is None or entry.group_id != group_id or entry.person_id is not None:
         return LinkGone(already=entry is not None and entry.person_id == person_id)
+    # The member's row is locked too: two entries tapped at once cannot both take them.
+    membership = await session.scalar(locking(
+        select(Membership).where(Membership.group_id == group_id,
+                                 Membership.person_id == person_id, Membership.active)
+    ))
     other = await session.scalar(
         select(RosterEntry.id).where(RosterEntry.group_id == group_id,
                                      RosterEntry.person_id == person_id)
     )
-    membership = await _membership(session, group_id, person_id)
     if other is not None or membership is None:
         return LinkGone()
     before = {"display_name": membership.display_name, "building": membership.building,

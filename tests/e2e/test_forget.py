@@ -97,3 +97,40 @@ async def test_a_volunteer_is_forgotten_and_the_team_keeps_the_hours(world: Worl
     assert "王阿姨" not in said
     said = plain(await world.say(alice, "/me", chat=chat))
     assert "还没有记录" in said or "报名" in said, said
+
+
+async def test_a_forgotten_approver_sends_a_notice_back_to_the_office(world: World) -> None:
+    from datetime import timedelta
+
+    from storage.models import CertificateStatus
+
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    alice = world.user("Alice")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(alice, "/signup 王阿姨")
+    code = await create_org(world)
+    await join(world, world.group, boss, code)
+    office = private(world, world.admin)
+    await world.say(world.admin, "/org settings 公示天数=1", chat=office)
+    await hours(world, world.group, alice, 2, 3)
+    await world.say(alice, "/realname 王秀英", chat=private(world, alice))
+    before = len(world.emulator.bot_messages(office))
+    await world.say(boss, "/certificate 王阿姨 2026")
+    [request] = world.emulator.bot_messages(office)[before:]
+    world.emulator.tap(request, 0, world.admin)  # on notice now
+    await world.settle()
+    await world.say(world.admin, "/forgetme", chat=office)
+    await world.settle()
+    [question] = [m for m in world.emulator.bot_messages(office)
+                  if (m.text or "").startswith("Forget me")]
+    world.emulator.tap(question, 0, world.admin)
+    await world.settle()
+    world.clock.advance(timedelta(days=1))
+    await world.harness.tick()  # the scheduler goes on: nothing raised, nothing issued
+    await world.settle()
+    async with world.database.sessions() as session:
+        certificate = await session.scalar(select(Certificate))
+    assert certificate is not None and certificate.number is None
+    assert certificate.status is CertificateStatus.REQUESTED
+    assert certificate.decided_by is None  # no trace of the forgotten staff member
