@@ -157,7 +157,7 @@ async def test_with_checkin_proof_qr_a_plain_checkin_waits_for_a_leader(world: W
     boss_chat = private(world, boss)
     await world.say(boss, "/start", chat=boss_chat)
     await world.say(boss, "/place qr 3号投放点")
-    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    token = poster_link(world, boss_chat.id)[0].split("?start=p-", 1)[1]
 
     at(world, "18:55")
     said = plain(await world.say(alice, "/checkin"))
@@ -201,7 +201,7 @@ async def test_a_location_within_the_radius_checks_in_and_one_outside_is_refused
     said = plain(world.emulator.bot_messages(boss_chat)[-1:])
     assert "📍 3号投放点的位置已保存：在 200 米以内签到，就算到岗。" in said, said
     await world.say(boss, "/place qr 3号投放点")
-    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    token = poster_link(world, boss_chat.id)[0].split("?start=p-", 1)[1]
 
     at(world, "18:55")
     chat = private(world, alice)
@@ -285,9 +285,9 @@ async def test_a_scan_after_a_group_check_in_asks_and_a_forgotten_one_is_told(
     boss_chat = private(world, boss)
     await world.say(boss, "/start", chat=boss_chat)
     await world.say(boss, "/place qr 3号投放点")
-    token = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    token = poster_link(world, boss_chat.id)[0].split("?start=p-", 1)[1]
     await world.say(boss, "/place qr 东门")
-    east = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    east = poster_link(world, boss_chat.id)[0].split("?start=p-", 1)[1]
     chat = private(world, carol)
     # Outside any window: the next shift at the place scanned, not elsewhere.
     said = plain(await world.say(carol, f"/start p-{east}", chat=chat))
@@ -330,7 +330,7 @@ async def test_location_questions_never_dead_end_or_move_a_place(world: World) -
     world.emulator.send_location(boss_chat, boss, *PLACE)
     await world.settle()
     await world.say(boss, "/place qr 东门")
-    east = poster_link(world, boss_chat.id)[0].rsplit("p-", 1)[1]
+    east = poster_link(world, boss_chat.id)[0].split("?start=p-", 1)[1]
 
     # A place without a position: checked in (pending), never stuck on a location.
     at(world, "18:55")
