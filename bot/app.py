@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -31,6 +33,7 @@ from bot.errors import on_error
 from bot.gate import bot_membership_changed, chat_migrated, gate
 from bot.i18n import translator
 from bot.longtext import DutyBot
+from bot.metrics import Metrics, telegram_answer, watching
 from bot.notify import Notifier
 from bot.outgoing import Outgoing
 from bot.pacer import Pacer
@@ -69,6 +72,19 @@ log = logging.getLogger(__name__)
 
 DutyApplication = Application[Any, DutyContext, Any, Any, Any, Any]
 
+
+class MeteredApplication(Application[Any, DutyContext, Any, Any, Any, Any]):
+    """PTB's Application, counting each handled update (command, outcome, latency)."""
+
+    async def process_update(self, update: object) -> None:
+        """Handle one update as PTB does, then count it."""
+        started = time.perf_counter()
+        with watching() as failures:
+            await super().process_update(update)
+        if isinstance(update, Update):
+            services = self.bot_data["services"]
+            services.metrics.handled(update, time.perf_counter() - started, bool(failures))
+
 # Handler groups run in this order; a stop in an earlier group ends the update there.
 SERVICE_MESSAGES = -20
 GATE = -10
@@ -96,6 +112,11 @@ def build_application(
     rate_pacer: Pacer | None = None,
 ) -> DutyApplication:
     """Assemble the bot: the same Application serves Telegram, the console and the tests."""
+    metrics = Metrics()
+
+    def on_answer(error: BaseException | None) -> None:
+        metrics.sends.labels(telegram_answer(error)).inc()
+
     bot = DutyBot(
         settings.telegram.token,
         base_url=settings.telegram.api_base_url,
@@ -105,10 +126,11 @@ def build_application(
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        rate_limiter=DutyRateLimiter(pacer=rate_pacer),
+        rate_limiter=DutyRateLimiter(pacer=rate_pacer, on_answer=on_answer),
     )
     app: DutyApplication = (
         ApplicationBuilder()
+        .application_class(MeteredApplication)
         .bot(bot)
         .context_types(ContextTypes(context=DutyContext))
         .concurrent_updates(settings.bot.concurrent_updates)
@@ -131,12 +153,43 @@ def build_application(
         outgoing=outgoing,
         acks=AckCoalescer(settings.bot.ack_window, send_ack, pacer),
         roster_edits=Debouncer(settings.bot.ack_window, pacer),
+        metrics=metrics,
     )
     services = app.bot_data["services"]
     services.notifier = Notifier(app.bot, sessions, clock, services.admin_cache,
                                  settings.bot.language)
     _wire(app)
+    metrics.commands, metrics.buttons = _known_kinds(app)
     return app
+
+
+def _known_kinds(app: DutyApplication) -> tuple[frozenset[str], frozenset[str]]:
+    """The commands and button kinds the wiring answers (the metrics' label values)."""
+    commands: set[str] = set()
+    buttons: set[str] = set()
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler):
+                commands.update(handler.commands)
+            elif isinstance(handler, CallbackQueryHandler):
+                pattern = getattr(handler.pattern, "pattern", None)
+                if isinstance(pattern, str):
+                    buttons.update(_button_kinds(pattern))
+    return frozenset(commands), frozenset(buttons)
+
+
+def _button_kinds(pattern: str) -> set[str]:
+    """`^fix(ok|no):` gives fixok and fixno; `^fixg?:` gives fix and fixg."""
+    head = pattern.lstrip("^").split(":", 1)[0]
+    match = re.fullmatch(r"([a-z]+)(?:\(([a-z|]+)\)|([a-z])\?)?", head)
+    if match is None:
+        return set()
+    stem, choices, optional = match.groups()
+    if choices:
+        return {stem + c for c in choices.split("|")}
+    if optional:
+        return {stem, stem + optional}
+    return {stem}
 
 
 def _wire(app: DutyApplication) -> None:

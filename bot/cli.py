@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
@@ -115,6 +116,7 @@ async def run_bot(settings: Settings) -> None:
     from bot.app import build_application, register_commands
 
     check_test_hooks(os.environ)
+    sock = _bind(settings)  # first: a taken port stops start-up before anything else
     await prepare_database(settings)
     engine = make_engine(settings.database.url)
     # Tests that run this as a real process set the time through a file.
@@ -138,17 +140,34 @@ async def run_bot(settings: Settings) -> None:
             f"telegram error: cannot reach {settings.telegram.api_base_url} ({exc.message}) — "
             "check [telegram] api_base_url and the network"
         ) from None
+    web = _web_server(settings, app, sock) if sock is not None else None
+    webhook = settings.telegram.mode == "webhook"
     try:
         await register_commands(app)
         _schedule_upkeep(app, clock)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        if web is not None:
+            await web.start()  # listening before Telegram is told where to post
+        if webhook:
+            # allowed_updates: Telegram's default leaves out chat_member (joins and leaves).
+            await app.bot.set_webhook(
+                settings.telegram.webhook_url, allowed_updates=Update.ALL_TYPES,
+                secret_token=settings.telegram.secret_token, max_connections=40,
+            )
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         me = app.bot.username
-        log.info("dutybot is running as @%s, database %s", me, safe_url(settings.database.url))
+        log.info("dutybot is running as @%s (%s), database %s%s", me, settings.telegram.mode,
+                 safe_url(settings.database.url),
+                 f", http on {settings.telegram.listen}:{settings.telegram.port}"
+                 if web is not None else "")
         await stop.wait()
         log.info("stopping")
-        await app.updater.stop()
+        if web is not None:
+            await web.stop()  # no new updates; other instances keep the webhook
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
         await app.bot_data["services"].roster_edits.drain()
         await app.bot_data["services"].acks.drain()
         await app.stop()
@@ -160,6 +179,44 @@ async def run_bot(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _bind(settings: Settings) -> socket.socket | None:
+    """The HTTP server's socket: always in webhook mode, in polling mode when a port is set."""
+    from bot.web import bind
+
+    tg = settings.telegram
+    if tg.port == 0:
+        return None
+    try:
+        return bind(tg.listen, tg.port)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {tg.listen}:{tg.port} ({exc.strerror}) — another "
+                           "process has it; check [telegram] listen and port") from None
+
+
+def _web_server(settings: Settings, app: Any, sock: socket.socket) -> Any:
+    """The ASGI app (webhook, /healthz, /metrics) on its socket."""
+    from bot.web import WebServer, build_web_app
+
+    services = app.bot_data["services"]
+    webhook = settings.telegram.mode == "webhook"
+    web_app = build_web_app(
+        app, services.sessions, services.metrics, stale_after=_stale_after(),
+        webhook_path=settings.telegram.webhook_path if webhook else None,
+        secret_token=settings.telegram.secret_token if webhook else None,
+    )
+    return WebServer(web_app, sock)
+
+
+def _tick_seconds() -> float:
+    """How often the planner and dispatcher tick (DUTYBOT_TICK_SECONDS: tests tick faster)."""
+    return float(os.environ.get("DUTYBOT_TICK_SECONDS") or TICK_EVERY.total_seconds())
+
+
+def _stale_after() -> float:
+    """/healthz says 503 when the scheduler missed about three ticks."""
+    return max(3 * _tick_seconds(), 30.0)
+
+
 def _schedule_upkeep(app: Any, clock: Clock) -> None:
     """APScheduler (PTB's JobQueue) only wakes things up: hourly upkeep, and the planner and
     dispatcher every minute and at the next due time. A late wake-up still runs."""
@@ -169,8 +226,10 @@ def _schedule_upkeep(app: Any, clock: Clock) -> None:
         await upkeep(services.sessions, clock.now())
 
     async def scheduler_tick(_context: object) -> None:
-        due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now(),
-                              services.settings.recognition.rules)
+        with services.metrics.tick.time():
+            due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now(),
+                                  services.settings.recognition.rules)
+        services.metrics.health.ticked()
         if isinstance(clock, SystemClock) and due is not None and due - clock.now() < TICK_EVERY:
             app.job_queue.run_once(
                 scheduler_tick, when=due, name="due",
@@ -181,8 +240,7 @@ def _schedule_upkeep(app: Any, clock: Clock) -> None:
         hourly, interval=UPKEEP_EVERY, first=5, name="upkeep",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
     )
-    # DUTYBOT_TICK_SECONDS: tests that run this as a real process tick faster.
-    every = float(os.environ.get("DUTYBOT_TICK_SECONDS") or TICK_EVERY.total_seconds())
+    every = _tick_seconds()
     app.job_queue.run_repeating(
         scheduler_tick, interval=every, first=min(10.0, every), name="scheduler",
         job_kwargs={"misfire_grace_time": 600, "coalesce": True, "max_instances": 1},

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from storage.recognition import DEFAULT_POINTS_PER_HOUR, DEFAULT_STAR_HOURS, Rules
 from storage.settings import time_zones
 
 LANGUAGES = ("zh_CN", "en")
-MODES = ("polling",)
+MODES = ("polling", "webhook")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram allows 1–256; we ask for 16+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///dutybot.db"
 
@@ -29,6 +32,15 @@ class TelegramSettings:
     token: str
     api_base_url: str = DEFAULT_API_BASE_URL
     mode: str = "polling"
+    webhook_url: str = ""  # where Telegram posts updates (webhook mode)
+    secret_token: str = ""  # Telegram sends it back with every update (webhook mode)
+    listen: str = "127.0.0.1"  # the HTTP server's address (behind nginx)
+    port: int = 0  # the HTTP server's port; 0 in polling mode: no HTTP server
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of webhook_url: the route the server takes updates at."""
+        return urlsplit(self.webhook_url).path or "/"
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class Settings:
 
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
-    "telegram": ("token", "api_base_url", "mode"),
+    "telegram": ("token", "api_base_url", "mode", "webhook_url", "secret_token", "listen",
+                 "port"),
     "database": ("url",),
     "bot": (
         "timezone", "language", "admins", "allowed_groups", "ack_window", "concurrent_updates",
@@ -177,7 +190,13 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         )
     mode = _str(tg, "telegram", "mode", "polling")
     if mode not in MODES:
-        raise ConfigError(f"[telegram] mode {mode!r} is not supported — use \"polling\"")
+        raise ConfigError(f"[telegram] mode {mode!r} is not supported — use \"polling\" or "
+                          "\"webhook\"")
+    webhook_url, secret_token = _webhook(tg, env, mode)
+    listen = _str(tg, "telegram", "listen", "127.0.0.1")
+    port = _whole(tg, "port", 8080 if mode == "webhook" else 0, 0, 65535, "telegram")
+    if mode == "webhook" and port == 0:
+        raise ConfigError("[telegram] port must be a port number from 1 to 65535 in webhook mode")
 
     url = env.get("DUTYBOT_DATABASE_URL") or _str(db, "database", "url", DEFAULT_DATABASE_URL)
     if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -200,7 +219,9 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         raise ConfigError(f"[bot] concurrent_updates must be a whole number ≥ 1, got {concurrent}")
 
     return Settings(
-        telegram=TelegramSettings(token=token, api_base_url=api_base_url, mode=mode),
+        telegram=TelegramSettings(token=token, api_base_url=api_base_url, mode=mode,
+                                  webhook_url=webhook_url, secret_token=secret_token,
+                                  listen=listen, port=port),
         database=DatabaseSettings(url=url),
         bot=BotSettings(
             timezone=timezone,
@@ -234,3 +255,26 @@ def _star_hours(section: Mapping[str, Any]) -> tuple[int, ...]:
             f"than the one before, like [100, 300, 600, 1000, 1500]; got {value!r}"
         )
     return tuple(value)
+
+
+def _webhook(tg: dict[str, Any], env: Mapping[str, str], mode: str) -> tuple[str, str]:
+    """webhook_url and secret_token: both needed in webhook mode, checked as Telegram would."""
+    url = _str(tg, "telegram", "webhook_url", "")
+    secret = env.get("DUTYBOT_WEBHOOK_SECRET") or _str(tg, "telegram", "secret_token", "")
+    if mode != "webhook":
+        return url, secret
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and (parts.hostname or "") in ("127.0.0.1", "localhost",
+                                                                     "::1")
+    if not (parts.scheme == "https" or loopback) or not parts.hostname:
+        raise ConfigError(
+            "[telegram] webhook_url must be the https:// address Telegram posts updates to, "
+            f"like \"https://bot.example.org/telegram\"; got {url!r}"
+        )
+    if not SECRET_TOKEN.fullmatch(secret):
+        raise ConfigError(
+            "[telegram] secret_token must be 16 to 256 letters, digits, _ or - (Telegram sends "
+            "it with every update; make one with: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'), or set DUTYBOT_WEBHOOK_SECRET"
+        )
+    return url, secret

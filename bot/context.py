@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.debounce import Debouncer
 from bot.i18n import Translator, language_for_user, translator
 from bot.leaders import AdminCache, is_leader, is_telegram_admin
+from bot.metrics import Metrics
 from bot.throttle import CommandThrottle
 from bot.views.labels import leaders_only
 from scheduler.clock import Clock
@@ -46,6 +47,7 @@ class Services:
     # Paced commands waiting for their turn (bot.gate), by update id.
     replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     notifier: Notifier | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass(frozen=True)

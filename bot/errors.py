@@ -9,12 +9,14 @@ from telegram.error import TelegramError
 
 from bot import render
 from bot.context import DutyContext, thread_of
+from bot.metrics import note_failure
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: DutyContext) -> None:
     """Log the update id and traceback; apologise where the user will see it."""
+    note_failure()
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):

@@ -91,9 +91,11 @@ class DutyRateLimiter(AIORateLimiter):
         overall: tuple[int, float] = OVERALL,
         group: tuple[int, float] = PER_GROUP,
         pacer: Pacer | None = None,
+        on_answer: Callable[[BaseException | None], None] | None = None,
     ) -> None:
         super().__init__(max_retries=max_retries, overall_max_rate=0, group_max_rate=0)
         self._pacer = pacer or RealPacer()
+        self._on_answer = on_answer  # told how Telegram answered each request (metrics)
         self._overall = Window(*overall, margin=0.05)
         self._group_limit = group
         self._groups: dict[str, Window] = {}
@@ -148,6 +150,8 @@ class DutyRateLimiter(AIORateLimiter):
         counted = endpoint not in READ_ONLY
         if counted:
             await self._slot(data.get("chat_id"))
+        if self._on_answer is not None and endpoint != "getUpdates":
+            callback = _observed(callback, self._on_answer)
         if isinstance(rate_limit_args, Deadline):
             deadline = rate_limit_args
             inner = callback
@@ -166,3 +170,21 @@ class DutyRateLimiter(AIORateLimiter):
         finally:
             if counted:
                 self._done()
+
+
+Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
+
+
+def _observed(callback: Request, on_answer: Callable[[BaseException | None], None]) -> Request:
+    """The request, telling `on_answer` how each attempt ended (a retried 429 too)."""
+
+    async def call(*a: Any, **kw: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        try:
+            result = await callback(*a, **kw)
+        except Exception as exc:
+            on_answer(exc)
+            raise
+        on_answer(None)
+        return result
+
+    return call

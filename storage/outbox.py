@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -168,3 +168,34 @@ async def gap_shifts_alerted_since(
         )
     )
     return {int(i) for payload in rows.all() for i in (payload or {}).get("shifts", [])}
+
+
+LIVE = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+RECENT = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance: rows by (status, kind), and how long the oldest due pending
+    row has waited."""
+
+    rows: dict[tuple[str, str], int]
+    oldest_pending_seconds: float
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
+    """Every live row (pending, claimed, sending) and the rows finished among those due in
+    the last 24 hours, by status and kind (both read through the status/due index)."""
+    counted = await session.execute(
+        select(Outbox.status, Outbox.kind, func.count())
+        .where(or_(Outbox.status.in_(LIVE), Outbox.due_at >= now - RECENT))
+        .group_by(Outbox.status, Outbox.kind)
+    )
+    rows = {(str(status), kind): int(n) for status, kind, n in counted.all()}
+    oldest = await session.scalar(
+        select(func.min(Outbox.due_at)).where(
+            Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now
+        )
+    )
+    waited = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return Backlog(rows=rows, oldest_pending_seconds=waited)

@@ -75,7 +75,7 @@ def test_defaults_need_only_a_token() -> None:
         ('[telegram]\ntoken = "1:x"\n[bot]\ntimezone = "Asia/Shangai"\n', "[bot] timezone"),
         ('[telegram]\ntoken = "1:x"\n[bot]\nlanguage = "fr"\n', "[bot] language"),
         ('[telegram]\ntoken = "1:x"\n[bot]\nadmins = ["me"]\n', "[bot] admins"),
-        ('[telegram]\ntoken = "1:x"\nmode = "webhook"\n', "[telegram] mode"),
+        ('[telegram]\ntoken = "1:x"\nmode = "webhooks"\n', "[telegram] mode"),
         ('[telegram]\ntoken = "1:x"\n[database]\nurl = "mysql://x"\n', "[database] url"),
         ('[telegram]\ntoken = "1:x"\napi_base_url = "ftp://x"\n', "[telegram] api_base_url"),
     ],
@@ -163,3 +163,48 @@ def test_star_hours_default_and_checked(tmp_path: Path) -> None:
         cfg.write_text(base + f"[recognition]\nstar_hours = {bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="star_hours"):
             load_settings(cfg, {})
+
+
+WEBHOOK = """
+[telegram]
+token = "123:abc"
+mode = "webhook"
+webhook_url = "https://bot.example.org/telegram"
+secret_token = "0123456789abcdef0123"
+"""
+
+
+def test_webhook_mode_reads_its_url_secret_and_port(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, WEBHOOK + "listen = \"0.0.0.0\"\n"), {})
+    assert settings.telegram.mode == "webhook"
+    assert settings.telegram.webhook_path == "/telegram"
+    assert (settings.telegram.listen, settings.telegram.port) == ("0.0.0.0", 8080)
+    from_env = load_settings(write(tmp_path, WEBHOOK.replace("0123456789abcdef0123", "")),
+                             {"DUTYBOT_WEBHOOK_SECRET": "x" * 32})
+    assert from_env.telegram.secret_token == "x" * 32
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (("https://bot.example.org/telegram", "http://bot.example.org/telegram"),
+         "[telegram] webhook_url must be the https:// address"),
+        (("https://bot.example.org/telegram", ""), "[telegram] webhook_url must be"),
+        (("0123456789abcdef0123", "short"), "[telegram] secret_token must be 16 to 256"),
+        (("0123456789abcdef0123", "has spaces in it, sixteen+"),
+         "[telegram] secret_token must be"),
+        (('mode = "webhook"', 'mode = "hook"'), "[telegram] mode 'hook' is not supported"),
+    ],
+)
+def test_a_webhook_that_cannot_work_stops_start_up(
+    tmp_path: Path, change: tuple[str, str], said: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, WEBHOOK.replace(*change)), {})
+    assert said in str(error.value)
+
+
+def test_polling_mode_ignores_a_webhook_it_does_not_use(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, WEBHOOK.replace('"webhook"', '"polling"')
+                                   .replace("0123456789abcdef0123", "")), {})
+    assert (settings.telegram.mode, settings.telegram.port) == ("polling", 0)

@@ -17,7 +17,7 @@ from bot.emulator.model import (
     UploadedFile,
 )
 from bot.emulator.params import decode_params
-from bot.emulator.server import FakeBotApiServer
+from bot.emulator.server import FakeBotApiServer, WebhookPusher
 
 __all__ = [
     "CHANNEL_BOT_ID",
@@ -35,6 +35,7 @@ __all__ = [
     "Fault",
     "SentFile",
     "UploadedFile",
+    "WebhookPusher",
     "decode_params",
     "html_to_plain",
     "parse_text",

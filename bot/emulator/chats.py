@@ -34,8 +34,19 @@ def ok(w: World, p: Params) -> bool:
 
 
 def set_webhook(w: World, p: Params) -> bool:
-    """setWebhook: remembered; getUpdates then answers 409 as Telegram does."""
+    """setWebhook: remembered (with the secret token, allowed updates and connections a
+    WebhookPusher uses); getUpdates then answers 409 as Telegram does."""
     w.webhook_url = p.get_str("url") or ""
+    w.webhook_secret = p.get_str("secret_token") or ""
+    w.webhook_connections = min(max(p.opt_int("max_connections") or 40, 1), 100)
+    allowed = p.get("allowed_updates")
+    w.webhook_default_updates = False
+    if isinstance(allowed, list):
+        w.allowed_updates = [str(a) for a in allowed]
+    else:  # Telegram's default: every kind except chat_member, message_reaction(_count)
+        w.allowed_updates = []
+        w.webhook_default_updates = True
+    w.notify()
     return True
 
 

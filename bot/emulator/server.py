@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.emulator.core import Emulator
@@ -130,3 +134,81 @@ class FakeBotApiServer:
                 request.transport.abort()
             return web.Response(status=204)
         return _json_response(status, body)
+
+
+class WebhookPusher:
+    """Telegram's side of a webhook: each queued update is posted to the URL setWebhook gave
+    (or to `targets` in turn, as a load balancer spreads them) with the secret token in
+    X-Telegram-Bot-Api-Secret-Token; a 2xx answer confirms it, anything else (or a refused
+    connection) means it is posted again a little later. Up to `max_connections` at once,
+    so updates may arrive out of order, as with Telegram."""
+
+    def __init__(self, emulator: Emulator, *, targets: list[str] | None = None,
+                 retry_after: float = 0.2) -> None:
+        self.emulator = emulator
+        self.targets = targets
+        self.retry_after = retry_after
+        self.posted = 0  # requests made
+        self.refused = 0  # answers that were not 2xx (or no answer)
+        self._turn = itertools.count()
+        self._in_flight: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._client: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Start posting updates whenever a webhook is set."""
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop posting (updates not yet confirmed stay queued)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._client is not None:
+            await self._client.close()
+
+    async def _run(self) -> None:
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                w = self.emulator
+                if w.webhook_url:
+                    w.drop_unwanted_updates()
+                    room = w.webhook_connections - len(self._in_flight)
+                    for update in w.pending_updates:
+                        if room <= 0:
+                            break
+                        if update["update_id"] not in self._in_flight:
+                            self._in_flight.add(update["update_id"])
+                            task = asyncio.create_task(self._post(update))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                            room -= 1
+                await w.changed(0.05)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _post(self, update: JSON) -> None:
+        assert self._client is not None
+        w = self.emulator
+        url = self.targets[next(self._turn) % len(self.targets)] if self.targets else w.webhook_url
+        headers = {"X-Telegram-Bot-Api-Secret-Token": w.webhook_secret} if w.webhook_secret \
+            else {}
+        self.posted += 1
+        ok = False
+        try:
+            async with self._client.post(url, json=update, headers=headers) as response:
+                ok = 200 <= response.status < 300
+        except (aiohttp.ClientError, TimeoutError):
+            ok = False
+        if ok:
+            w.confirm_update(update["update_id"])
+            self._in_flight.discard(update["update_id"])
+            return
+        self.refused += 1
+        await asyncio.sleep(self.retry_after)
+        self._in_flight.discard(update["update_id"])
+        w.notify()

@@ -53,6 +53,9 @@ class State:
         self.my_commands: dict[tuple[str, str | None], list[JSON]] = {}
         self.sent_files: list[SentFile] = []
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_connections = 40
+        self.webhook_default_updates = False  # setWebhook without allowed_updates
         self.allowed_updates: list[str] = []  # as last given to getUpdates; empty: all
         self.last_update_id = 0
         self.delivered_update_id = 0
@@ -134,11 +137,19 @@ class State:
         self._updates = [u for u in self._updates if u["update_id"] >= below]
         self._recount_confirmed()
 
+    def confirm_update(self, update_id: int) -> None:
+        """A webhook answered 2xx for this update: Telegram forgets it."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._recount_confirmed()
+
     def drop_unwanted_updates(self) -> None:
         """Forget queued updates of kinds left out of `allowed_updates` (never sent)."""
         if self.allowed_updates:
             wanted = set(self.allowed_updates)
             self._updates = [u for u in self._updates if wanted.intersection(u)]
+            self._recount_confirmed()
+        elif self.webhook_url and self.webhook_default_updates:
+            self._updates = [u for u in self._updates if "chat_member" not in u]
             self._recount_confirmed()
 
     def _recount_confirmed(self) -> None:

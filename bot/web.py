@@ -1,0 +1,157 @@
+"""The one HTTP app (ASGI): Telegram's webhook, /healthz and /metrics.
+
+PTB's documented custom-webhook pattern: the webhook route checks Telegram's secret token,
+puts the update on `application.update_queue` and answers at once; the Application handles
+it like a polled one. uvicorn serves the app inside the bot's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.metrics import Metrics
+from storage import outbox
+from storage.db import SessionFactory, reading
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DATABASE_TIMEOUT = 3.0  # seconds /healthz waits for the database
+REFUSALS_LOGGED_EVERY = 60.0  # seconds: a flood of bad requests logs one line a minute
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _Refusals:
+    """Requests without the right secret: counted, logged at most once a minute."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._logged_at: float | None = None
+        self._since_log = 0
+
+    def note(self, peer: str) -> None:
+        self.count += 1
+        self._since_log += 1
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= REFUSALS_LOGGED_EVERY:
+            log.warning("refused %d webhook request(s) without the right secret token "
+                        "(last from %s)", self._since_log, peer)
+            self._logged_at, self._since_log = now, 0
+
+
+def build_web_app(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    sessions: SessionFactory,
+    metrics: Metrics,
+    *,
+    stale_after: float,
+    webhook_path: str | None = None,
+    secret_token: str | None = None,
+) -> Starlette:
+    """The ASGI app: the webhook (when a path is given), /healthz and /metrics."""
+    refusals = _Refusals()
+    clock = application.bot_data["services"].clock
+
+    async def webhook(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if secret_token is None or not hmac.compare_digest(given.encode(),
+                                                           secret_token.encode()):
+            refusals.note(request.client.host if request.client else "?")
+            return PlainTextResponse("forbidden\n", status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except Exception:  # any body that is not an update
+            return PlainTextResponse("not an update\n", status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                async with reading(sessions) as session:
+                    await session.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means the database does not answer
+            return PlainTextResponse(f"database does not answer: {type(exc).__name__}\n",
+                                     status_code=503)
+        age = metrics.health.tick_age()
+        if age > stale_after:
+            return PlainTextResponse(f"the dispatcher has not ticked for {age:.0f} s\n",
+                                     status_code=503)
+        return PlainTextResponse("ok\n")
+
+    async def scrape(_request: Request) -> Response:
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                async with reading(sessions) as session:
+                    metrics.backlog(await outbox.backlog(session, now=clock.now()))
+        except Exception:  # the process's own counters are still worth scraping
+            log.warning("metrics: could not count the outbox", exc_info=True)
+        return Response(metrics.exposition(), media_type=PROMETHEUS_TEXT)
+
+    routes = [Route("/healthz", healthz, methods=["GET"]),
+              Route("/metrics", scrape, methods=["GET"])]
+    if webhook_path is not None:
+        routes.append(Route(webhook_path, webhook, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside our loop: the bot's own signal handlers decide when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket (an OSError here names the port that is taken)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class WebServer:
+    """Serves an ASGI app on a bound socket until stopped."""
+
+    def __init__(self, app: Starlette, sock: socket.socket) -> None:
+        self._server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off",
+                                              access_log=False))
+        self._sock = sock
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start serving in the background."""
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
+        # uvicorn sets a flag, not an event, once it listens
+        while not self._server.started and not self._task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        """Finish the requests in flight and close."""
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self._sock.close()
