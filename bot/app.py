@@ -110,8 +110,10 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     pacer: Pacer | None = None,
     rate_pacer: Pacer | None = None,
+    shared_limits: bool = False,
 ) -> DutyApplication:
-    """Assemble the bot: the same Application serves Telegram, the console and the tests."""
+    """Assemble the bot: the same Application serves Telegram, the console and the tests.
+    `shared_limits`: Telegram's limits are counted in the database, for every instance."""
     metrics = Metrics()
 
     def on_answer(error: BaseException | None) -> None:
@@ -126,7 +128,8 @@ def build_application(
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        rate_limiter=DutyRateLimiter(pacer=rate_pacer, on_answer=on_answer),
+        rate_limiter=DutyRateLimiter(pacer=rate_pacer, on_answer=on_answer,
+                                     shared=sessions if shared_limits else None),
     )
     app: DutyApplication = (
         ApplicationBuilder()

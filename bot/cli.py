@@ -122,13 +122,18 @@ async def run_bot(settings: Settings) -> None:
     # Tests that run this as a real process set the time through a file.
     fake = os.environ.get("DUTYBOT_FAKE_CLOCK")
     clock: Clock = FileClock(fake) if fake else SystemClock()
-    app = build_application(settings, make_session_factory(engine), clock)
+    # PostgreSQL may serve several instances: they count Telegram's limits together.
+    app = build_application(settings, make_session_factory(engine), clock,
+                            shared_limits=settings.database.url.startswith("postgresql"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    owner = dispatcher_name(settings)
     try:
-        await jobs.recover(app.bot_data["services"].sessions)
+        # SQLite has one process (storage.db.one_process): whatever it left is its own.
+        await jobs.recover(app.bot_data["services"].sessions, clock.now(), owner=owner,
+                           everything=settings.database.url.startswith("sqlite"))
         await app.initialize()
     except InvalidToken:
         raise StartupError(
@@ -144,7 +149,7 @@ async def run_bot(settings: Settings) -> None:
     webhook = settings.telegram.mode == "webhook"
     try:
         await register_commands(app)
-        _schedule_upkeep(app, clock)
+        _schedule_upkeep(app, clock, owner)
         await app.start()
         if web is not None:
             await web.start()  # listening before Telegram is told where to post
@@ -217,7 +222,16 @@ def _stale_after() -> float:
     return max(3 * _tick_seconds(), 30.0)
 
 
-def _schedule_upkeep(app: Any, clock: Clock) -> None:
+def dispatcher_name(settings: Settings) -> str:
+    """This instance's name on the outbox rows it claims: the host and the port it serves
+    (polling: one process per bot), so a restarted instance takes back its own rows at once
+    and another instance takes them over when their lease runs out."""
+    tg = settings.telegram
+    where = str(tg.port) if tg.mode == "webhook" else "polling"
+    return f"{socket.gethostname()}:{where}"
+
+
+def _schedule_upkeep(app: Any, clock: Clock, owner: str) -> None:
     """APScheduler (PTB's JobQueue) only wakes things up: hourly upkeep, and the planner and
     dispatcher every minute and at the next due time. A late wake-up still runs."""
     services = app.bot_data["services"]
@@ -228,7 +242,7 @@ def _schedule_upkeep(app: Any, clock: Clock) -> None:
     async def scheduler_tick(_context: object) -> None:
         with services.metrics.tick.time():
             due = await jobs.tick(services.sessions, services.notifier.deliver, clock.now(),
-                                  services.settings.recognition.rules)
+                                  services.settings.recognition.rules, owner=owner)
         services.metrics.health.ticked()
         if isinstance(clock, SystemClock) and due is not None and due - clock.now() < TICK_EVERY:
             app.job_queue.run_once(

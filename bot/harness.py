@@ -69,7 +69,7 @@ class Harness:
 
     async def start(self) -> None:
         """Initialise, start, and begin long polling."""
-        await jobs.recover(self.services.sessions)
+        await jobs.recover(self.services.sessions, self.services.clock.now(), everything=True)
         await self.app.initialize()
         await register_commands(self.app)
         await self.app.start()

@@ -21,7 +21,8 @@ from telegram.ext import AIORateLimiter
 
 from bot.pacer import Pacer, RealPacer
 from scheduler.clock import Clock
-from storage.db import in_transaction
+from storage import sendslots
+from storage.db import SessionFactory, in_transaction, transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,17 @@ class DutyRateLimiter(AIORateLimiter):
         group: tuple[int, float] = PER_GROUP,
         pacer: Pacer | None = None,
         on_answer: Callable[[BaseException | None], None] | None = None,
+        shared: SessionFactory | None = None,
     ) -> None:
         super().__init__(max_retries=max_retries, overall_max_rate=0, group_max_rate=0)
         self._pacer = pacer or RealPacer()
         self._on_answer = on_answer  # told how Telegram answered each request (metrics)
+        # Several instances: the windows live in the database (storage.sendslots).
+        self._shared = shared
+        self._shared_windows = (
+            sendslots.Window(overall[0], overall[1], 0.05),
+            sendslots.Window(group[0], group[1], 0.5),
+        )
         self._overall = Window(*overall, margin=0.05)
         self._group_limit = group
         self._groups: dict[str, Window] = {}
@@ -107,6 +115,9 @@ class DutyRateLimiter(AIORateLimiter):
 
     async def _slot(self, chat_id: object) -> None:
         """Wait until one more message fits the overall window and the group's."""
+        if self._shared is not None:
+            await self._shared_slot(chat_id)
+            return
         group = None
         # A group or channel: a negative id, or a public @username (as PTB's limiter reads it).
         if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
@@ -127,6 +138,19 @@ class DutyRateLimiter(AIORateLimiter):
             if self._pacer.jumps and not self._landed.is_set():
                 await self._landed.wait()
                 continue  # others may have gone meanwhile: look again
+            await self._pacer.sleep(wait)
+
+    async def _shared_slot(self, chat_id: object) -> None:
+        """The same windows, counted for every instance in the database."""
+        assert self._shared is not None
+        chat = chat_id if isinstance(chat_id, int) and chat_id < 0 else None
+        while True:
+            async with transaction(self._shared) as session:
+                wait = await sendslots.take(session, chat, *self._shared_windows)
+            if wait <= 0:
+                self._in_flight += 1
+                self._landed.clear()
+                return
             await self._pacer.sleep(wait)
 
     def _done(self) -> None:

@@ -7,7 +7,10 @@ Telegram) and reported back as an Outcome.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +22,9 @@ from storage.groups import clear_attention
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import Planned
 
-PASSES = 3  # a fanned-out notice's rows go out in the same dispatch
+BATCH = 100  # rows claimed at a time
+SENDERS = 16  # groups sent to side by side (each group's rows in order)
+BUDGET = 45.0  # seconds of sending per dispatch, so the next tick plans on time
 
 log = logging.getLogger(__name__)
 
@@ -86,55 +91,87 @@ class Stats:
     expired: int = 0
 
 
-async def dispatch(sessions: SessionFactory, deliver: Deliver, now: datetime) -> Stats:
-    """Send every due pending row once."""
+async def dispatch(
+    sessions: SessionFactory, deliver: Deliver, now: datetime, *, owner: str = outbox.SOLO,
+    budget: float = BUDGET,
+) -> Stats:
+    """Send every due pending row once: batch after batch while a batch came back full (or
+    fanned out), for at most `budget` seconds so the planner keeps its minute. Rows of
+    different groups go out side by side (the rate limiter paces them), a group's rows in
+    order. A row Telegram refused for now waits for the next dispatch."""
     stats = Stats()
-    for _ in range(PASSES):
-        if not await _one_pass(sessions, deliver, now, stats):
-            break
-    return stats
+    started = time.monotonic()
+    retry_later: list[int] = []
+    while True:
+        claimed, fanned = await _one_batch(sessions, deliver, now, stats, owner, retry_later)
+        if not (claimed >= BATCH or fanned) or time.monotonic() - started > budget:
+            return stats
 
 
-async def _one_pass(sessions: SessionFactory, deliver: Deliver, now: datetime,
-                    stats: Stats) -> bool:
+async def _one_batch(sessions: SessionFactory, deliver: Deliver, now: datetime, stats: Stats,
+                     owner: str, retry_later: list[int]) -> tuple[int, bool]:
     async with transaction(sessions) as session:
-        rows = await outbox.claim_due(session, now=now)
+        rows = await outbox.claim_due(session, now=now, limit=BATCH, owner=owner,
+                                      skip=retry_later)
         await session.flush()
         session.expunge_all()  # plain values from here on; the commit marks them `claimed`
     crash_point("after-claim")
-    fanned = False
+    by_group: dict[int, list[Outbox]] = {}
     for row in rows:
-        crash_point("before-mark")
-        async with transaction(sessions) as session:
-            if not await outbox.mark_sending(session, row.id):
-                continue
-        crash_point("before-request")
-        try:
-            outcome = await deliver(row, now)
-        except Exception as exc:  # a bug in rendering: never resend blindly
-            log.exception("outbox %s: delivery failed", row.key)
-            outcome = Unknown(f"{type(exc).__name__}: {exc}")
-        crash_point("after-send")
-        await _record(sessions, row, outcome, now, stats)
-        fanned = fanned or isinstance(outcome, FannedOut)
-        crash_point("after-record")
-    return fanned
+        by_group.setdefault(row.group_id, []).append(row)
+    senders = asyncio.Semaphore(SENDERS)
+    fanned = False
+
+    async def send_in_order(group_rows: list[Outbox]) -> None:
+        nonlocal fanned
+        async with senders:
+            for row in group_rows:
+                outcome = await _send_one(sessions, deliver, row, now, owner)
+                if outcome is None:
+                    continue
+                await _record(sessions, row, outcome, now, stats, owner)
+                if isinstance(outcome, NotSent):
+                    retry_later.append(row.id)
+                fanned = fanned or isinstance(outcome, FannedOut)
+                crash_point("after-record")
+
+    await asyncio.gather(*(send_in_order(group_rows) for group_rows in by_group.values()))
+    return len(rows), fanned
+
+
+async def _send_one(sessions: SessionFactory, deliver: Deliver, row: Outbox, now: datetime,
+                    owner: str) -> Outcome | None:
+    """Mark the row `sending` and deliver it (None: it is no longer this dispatcher's)."""
+    crash_point("before-mark")
+    async with transaction(sessions) as session:
+        if not await outbox.mark_sending(session, row.id, owner=owner):
+            return None
+    crash_point("before-request")
+    try:
+        outcome = await deliver(row, now)
+    except Exception as exc:  # a bug in rendering: never resend blindly
+        log.exception("outbox %s: delivery failed", row.key)
+        outcome = Unknown(f"{type(exc).__name__}: {exc}")
+    crash_point("after-send")
+    return outcome
 
 
 async def _record(
-    sessions: SessionFactory, row: Outbox, outcome: Outcome, now: datetime, stats: Stats
+    sessions: SessionFactory, row: Outbox, outcome: Outcome, now: datetime, stats: Stats,
+    owner: str,
 ) -> None:
+    finish = functools.partial(outbox.finish, owner=owner)
     async with transaction(sessions) as session:
         match outcome:
             case Sent(message_id):
                 stats.sent += 1
                 if row.person_id is None:
                     await clear_attention(session, row.group_id)
-                await outbox.finish(session, row.id, OutboxStatus.SENT, now=now,
+                await finish(session, row.id, OutboxStatus.SENT, now=now,
                                     message_id=message_id)
             case NotSent(reason, retry_after):
                 stats.retry += 1
-                await outbox.finish(
+                await finish(
                     session, row.id, OutboxStatus.PENDING, now=now, error=reason,
                     not_before=now + timedelta(seconds=retry_after) if retry_after else None,
                 )
@@ -142,19 +179,19 @@ async def _record(
                 stats.uncertain += 1
                 log.warning("outbox %s: outcome unknown (%s); it will not be resent",
                             row.key, reason)
-                await outbox.finish(session, row.id, OutboxStatus.UNCERTAIN, now=now,
+                await finish(session, row.id, OutboxStatus.UNCERTAIN, now=now,
                                     error=reason)
             case Refused(reason):
                 stats.failed += 1
-                await outbox.finish(session, row.id, OutboxStatus.FAILED, now=now, error=reason)
+                await finish(session, row.id, OutboxStatus.FAILED, now=now, error=reason)
             case Skip():
                 stats.cancelled += 1
-                await outbox.finish(session, row.id, OutboxStatus.CANCELLED, now=now)
+                await finish(session, row.id, OutboxStatus.CANCELLED, now=now)
             case FannedOut(children):
                 stats.sent += 1
                 await outbox.enqueue(session, children, now=now)
-                await outbox.finish(session, row.id, OutboxStatus.SENT, now=now,
+                await finish(session, row.id, OutboxStatus.SENT, now=now,
                                     error=f"fanned out to {len(children)}")
             case TooLate():
                 stats.expired += 1
-                await outbox.finish(session, row.id, OutboxStatus.EXPIRED, now=now)
+                await finish(session, row.id, OutboxStatus.EXPIRED, now=now)

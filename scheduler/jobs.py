@@ -13,7 +13,7 @@ from scheduler import dispatcher, planner
 from scheduler.crash import crash_point
 from scheduler.dispatcher import Deliver
 from scheduler.planner import Plan
-from storage import attendance, certificates, credit, duties, outbox, reports
+from storage import attendance, certificates, credit, duties, outbox, reports, sendslots
 from storage.db import SessionFactory, transaction
 from storage.recognition import DEFAULT_RULES, Rules
 
@@ -43,10 +43,12 @@ async def close_forgotten(sessions: SessionFactory, now: datetime) -> int:
 
 
 async def notify(
-    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES
+    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES,
+    *, owner: str = outbox.SOLO,
 ) -> Plan:
     """One scheduler tick: credit changed hours (points, star levels), issue certificates
-    whose public notice ended, plan what is due into the outbox, then send it."""
+    whose public notice ended, plan what is due into the outbox, take over the rows of a
+    dispatcher whose lease ran out, then send what is due."""
     async with transaction(sessions) as session:
         await credit.settle(session, now=now, defaults=defaults)
     async with transaction(sessions) as session:
@@ -54,29 +56,37 @@ async def notify(
     async with transaction(sessions) as session:
         plan = await planner.plan_and_enqueue(session, now, defaults)
     crash_point("after-plan")
-    stats = await dispatcher.dispatch(sessions, deliver, now)
+    await recover(sessions, now)
+    stats = await dispatcher.dispatch(sessions, deliver, now, owner=owner)
     if stats != dispatcher.Stats():
         log.info("outbox: %s", stats)
     return plan
 
 
 async def tick(
-    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES
+    sessions: SessionFactory, deliver: Deliver, now: datetime, defaults: Rules = DEFAULT_RULES,
+    *, owner: str = outbox.SOLO,
 ) -> datetime | None:
     """Plan and send what is due at `now`; return when something next falls due."""
-    plan = await notify(sessions, deliver, now, defaults)
+    plan = await notify(sessions, deliver, now, defaults, owner=owner)
     async with sessions() as session:
         retry = await outbox.next_due(session)
     later = [at for at in (plan.next_at, retry) if at is not None and at > now]
     return min(later) if later else None
 
 
-async def recover(sessions: SessionFactory) -> int:
-    """At start-up: rows a killed process left `sending` become `uncertain`, never resent."""
+async def recover(
+    sessions: SessionFactory, now: datetime, *, owner: str | None = None,
+    everything: bool = False,
+) -> int:
+    """Rows a stopped dispatcher left: `claimed` ones go back to pending, `sending` ones
+    become `uncertain`, never resent. At start-up (`owner`: this dispatcher's own rows at
+    once; `everything`: the only process there is) and on every tick (leases run out)."""
     async with transaction(sessions) as session:
-        found = await outbox.recover(session)
+        found = await outbox.recover(session, now=now, owner=owner, everything=everything)
     if found:
-        log.warning("%d notifications were being sent when the bot stopped: not resent", found)
+        log.warning("%d notifications were being sent when a dispatcher stopped: not resent",
+                    found)
     return found
 
 
@@ -84,3 +94,5 @@ async def upkeep(sessions: SessionFactory, now: datetime) -> None:
     """Everything the hourly job does."""
     await keep_shifts_ahead(sessions, now)
     await close_forgotten(sessions, now)
+    async with transaction(sessions) as session:
+        await sendslots.forget_old(session)

@@ -578,6 +578,9 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The dispatcher holding a claimed or sending row, and until when (storage.outbox).
+    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 # ---- organisations: a community office and its teams ----------------------------------------
@@ -1009,3 +1012,17 @@ class Place(Base):
     longitude: Mapped[float | None] = mapped_column(Float, default=None)
     radius: Mapped[int] = mapped_column(Integer, default=150, server_default=text("150"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SendSlot(Base):
+    """One message posted by any instance of a deployment, so the instances share Telegram's
+    limits (storage.sendslots): `scope` 0 counts every message, a chat id that chat's.
+    Rows older than the longest window are deleted as new ones come."""
+
+    __tablename__ = "send_slots"
+    __table_args__ = (Index("ix_send_slots_scope_at", "scope", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

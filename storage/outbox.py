@@ -5,8 +5,10 @@
   its request, so a crash tells the two apart: `claimed` was surely not sent.
 - The dispatcher then records what happened: `sent` (with the message id), back to
   `pending` when Telegram proves nothing was sent, or `uncertain` when nobody can know.
-- At start-up, `claimed` rows go back to `pending`; `sending` rows belong to a process that
-  died mid-send: `uncertain`.
+- Every claim names its dispatcher (`claimed_by`) and holds a lease (`lease_until`): only
+  that dispatcher marks the row `sending` and records its outcome. When a lease runs out (its
+  process died), any dispatcher recovers the row: `claimed` back to `pending`, `sending` to
+  `uncertain`. A dispatcher starting again under the same name recovers its own rows at once.
 """
 
 from __future__ import annotations
@@ -67,36 +69,46 @@ async def pending_summary(session: AsyncSession, group_id: int) -> str | None:
     )
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[Outbox]:
-    """Take due pending rows for sending (other dispatchers skip them on PostgreSQL)."""
-    rows = list(
-        (
-            await session.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.status == OutboxStatus.PENDING,
-                    Outbox.due_at <= now,
-                    or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-                )
-                .order_by(Outbox.due_at, Outbox.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+SOLO = "solo"  # the dispatcher's name where only one process runs
+LEASE = timedelta(minutes=5)  # a claim outlives one dispatch's sending by far
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int = 100, owner: str = SOLO,
+    skip: Sequence[int] = (),
+) -> list[Outbox]:
+    """Take due pending rows for sending under `owner`'s lease (other dispatchers skip the
+    locked rows on PostgreSQL); `skip`: rows this dispatch already tried."""
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.status == OutboxStatus.PENDING,
+            Outbox.due_at <= now,
+            or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+        )
+        .order_by(Outbox.due_at, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    if skip:
+        query = query.where(Outbox.id.not_in(skip))
+    rows = list((await session.scalars(query)).all())
     for row in rows:
         if row.expires_at <= now:
             row.status = OutboxStatus.EXPIRED
         else:
             row.status = OutboxStatus.CLAIMED
+            row.claimed_by, row.lease_until = owner, now + LEASE
     return [r for r in rows if r.status is OutboxStatus.CLAIMED]
 
 
-async def mark_sending(session: AsyncSession, row_id: int) -> bool:
-    """Right before the request: from here on a crash leaves the outcome unknown."""
+async def mark_sending(session: AsyncSession, row_id: int, *, owner: str = SOLO) -> bool:
+    """Right before the request: from here on a crash leaves the outcome unknown. False when
+    the row is no longer this dispatcher's (its lease ran out and another took it over)."""
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.CLAIMED)
+        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.CLAIMED,
+               Outbox.claimed_by == owner)
         .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -111,32 +123,44 @@ async def finish(
     message_id: int | None = None,
     error: str | None = None,
     not_before: datetime | None = None,
+    owner: str = SOLO,
 ) -> None:
-    """Record the outcome of one send (only a row still `sending` changes)."""
-    values: dict[str, Any] = {"status": status, "error": error[:200] if error else None}
+    """Record the outcome of one send (only a row still `sending` under `owner` changes)."""
+    values: dict[str, Any] = {"status": status, "error": error[:200] if error else None,
+                              "claimed_by": None, "lease_until": None}
     if status is OutboxStatus.SENT:
         values.update(message_id=message_id, sent_at=now)
     if status is OutboxStatus.PENDING:
         values["not_before"] = not_before
     await session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING,
+               Outbox.claimed_by == owner)
         .values(**values)
     )
 
 
-async def recover(session: AsyncSession) -> int:
-    """After a crash: `claimed` rows were not sent (pending again); rows left `sending` have
-    an unknown outcome and are never resent. Returns how many became uncertain."""
+async def recover(
+    session: AsyncSession, *, now: datetime, owner: str | None = None, everything: bool = False
+) -> int:
+    """Rows whose dispatcher stopped: `claimed` rows were not sent (pending again); rows left
+    `sending` have an unknown outcome and are never resent. Whose: every lease that ran out,
+    `owner`'s own (it is starting again), or every row (`everything`: the only process).
+    Returns how many became uncertain."""
+    whose = or_(Outbox.lease_until.is_(None), Outbox.lease_until <= now)
+    if owner is not None:
+        whose = or_(whose, Outbox.claimed_by == owner)
+    stopped = [] if everything else [whose]
     await session.execute(
         update(Outbox)
-        .where(Outbox.status == OutboxStatus.CLAIMED)
-        .values(status=OutboxStatus.PENDING)
+        .where(Outbox.status == OutboxStatus.CLAIMED, *stopped)
+        .values(status=OutboxStatus.PENDING, claimed_by=None, lease_until=None)
     )
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.UNCERTAIN, error="process stopped while sending")
+        .where(Outbox.status == OutboxStatus.SENDING, *stopped)
+        .values(status=OutboxStatus.UNCERTAIN, error="process stopped while sending",
+                claimed_by=None, lease_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

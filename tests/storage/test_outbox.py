@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scheduler import dispatcher
-from scheduler.dispatcher import Outcome, Sent
+from scheduler.dispatcher import NotSent, Outcome, Sent
 from storage import outbox
 from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Outbox, OutboxStatus
@@ -48,13 +48,9 @@ async def test_race_two_dispatchers_send_every_row_exactly_once(database: Databa
     other = make_engine(database.url, search_path=database.search_path)
     try:
         await asyncio.gather(
-            dispatcher.dispatch(database.sessions, deliverer("a"), START),
-            dispatcher.dispatch(make_session_factory(other), deliverer("b"), START),
+            dispatcher.dispatch(database.sessions, deliverer("a"), START, owner="a"),
+            dispatcher.dispatch(make_session_factory(other), deliverer("b"), START, owner="b"),
         )
-        # One pass takes at most 50 rows; a second round sends what is left.
-        await asyncio.gather(*(
-            dispatcher.dispatch(database.sessions, deliverer("a"), START) for _ in range(6)
-        ))
     finally:
         await other.dispose()
     assert set(sent.values()) == {1} and len(sent) == ROWS  # never twice, none lost
@@ -64,3 +60,91 @@ async def test_race_two_dispatchers_send_every_row_exactly_once(database: Databa
             select(Outbox.status, func.count()).group_by(Outbox.status)
         )).all())
     assert statuses == {OutboxStatus.SENT: ROWS}
+
+
+async def _rows(database: Database, n: int, kind: str = "summary") -> int:
+    gid = await new_group(database)
+    async with transaction(database.sessions) as session:
+        await outbox.enqueue(session, [
+            Planned(f"{kind}:{i}", gid, kind, START, START + timedelta(hours=1))
+            for i in range(n)
+        ], now=START)
+    return gid
+
+
+async def _statuses(database: Database) -> dict[OutboxStatus, int]:
+    async with database.sessions() as session:
+        return dict((await session.execute(
+            select(Outbox.status, func.count()).group_by(Outbox.status)
+        )).all())
+
+
+async def test_one_dispatch_sends_every_due_row_not_just_one_batch(database: Database) -> None:
+    await _rows(database, 2 * dispatcher.BATCH + 30)
+    sent: Counter[int] = Counter()
+
+    async def deliver(row: Outbox, _now: object) -> Outcome:
+        sent[row.id] += 1
+        return Sent(row.id)
+
+    stats = await dispatcher.dispatch(database.sessions, deliver, START)
+    assert stats.sent == 2 * dispatcher.BATCH + 30
+    assert set(sent.values()) == {1}
+
+
+async def test_a_row_telegram_refused_for_now_waits_for_the_next_dispatch(
+    database: Database,
+) -> None:
+    await _rows(database, dispatcher.BATCH + 20)
+    tries: Counter[int] = Counter()
+
+    async def refused(row: Outbox, _now: object) -> Outcome:
+        tries[row.id] += 1
+        return NotSent("connection refused")
+
+    await dispatcher.dispatch(database.sessions, refused, START)
+    assert len(tries) == dispatcher.BATCH + 20 and set(tries.values()) == {1}  # no hot loop
+    assert await _statuses(database) == {OutboxStatus.PENDING: dispatcher.BATCH + 20}
+
+
+async def test_a_stopped_dispatchers_rows_are_taken_over_when_its_lease_runs_out(
+    database: Database,
+) -> None:
+    await _rows(database, 3)
+    async with transaction(database.sessions) as session:
+        first, second, third = await outbox.claim_due(session, now=START, owner="host-a:8081")
+    async with transaction(database.sessions) as session:
+        assert await outbox.mark_sending(session, second.id, owner="host-a:8081")
+    # Another instance looks while host-a's lease runs: nothing is taken from it.
+    async with transaction(database.sessions) as session:
+        assert await outbox.recover(session, now=START + timedelta(minutes=1)) == 0
+        assert not await outbox.mark_sending(session, third.id, owner="host-b:8082")
+    assert await _statuses(database) == {OutboxStatus.CLAIMED: 2, OutboxStatus.SENDING: 1}
+    # host-a died: when its lease runs out, the claimed rows go back, the sending one is
+    # uncertain (it may have been sent) and is never resent.
+    later = START + outbox.LEASE + timedelta(seconds=1)
+    async with transaction(database.sessions) as session:
+        assert await outbox.recover(session, now=later) == 1
+    assert await _statuses(database) == {OutboxStatus.PENDING: 2, OutboxStatus.UNCERTAIN: 1}
+    async with transaction(database.sessions) as session:
+        taken = await outbox.claim_due(session, now=later, owner="host-b:8082")
+    assert {r.id for r in taken} == {first.id, third.id}
+    # host-a, had it only been slow, can no longer send or record them
+    async with transaction(database.sessions) as session:
+        assert not await outbox.mark_sending(session, first.id, owner="host-a:8081")
+        await outbox.finish(session, second.id, OutboxStatus.SENT, now=later, message_id=5,
+                            owner="host-a:8081")
+    assert await _statuses(database) == {OutboxStatus.CLAIMED: 2, OutboxStatus.UNCERTAIN: 1}
+
+
+async def test_a_dispatcher_starting_again_takes_back_its_own_rows_at_once(
+    database: Database,
+) -> None:
+    await _rows(database, 2)
+    async with transaction(database.sessions) as session:
+        await outbox.claim_due(session, now=START, owner="host-a:8081", limit=1)
+        await outbox.claim_due(session, now=START, owner="host-b:8082", limit=1)
+    async with transaction(database.sessions) as session:
+        assert await outbox.recover(session, now=START, owner="host-a:8081") == 0
+    # host-a's row is pending again; host-b's (alive, lease running) stays claimed
+    assert await _statuses(database) == {OutboxStatus.PENDING: 1, OutboxStatus.CLAIMED: 1}
