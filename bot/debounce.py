@@ -29,6 +29,10 @@ class Debouncer:
         """Nothing waiting and nothing running."""
         return not self._pending and not self._running
 
+    def waiting(self, key: Hashable) -> bool:
+        """Is a request for `key` waiting for its window?"""
+        return key in self._pending
+
     def request(self, key: Hashable, action: Callable[[], Awaitable[None]]) -> None:
         """Ask for the action; joins a request for the same key that is still waiting."""
         if key in self._pending:

@@ -108,22 +108,37 @@ def request_roster_refresh(services: Services, group: GroupInfo) -> None:
     services.roster_edits.request(("roster", group.id), lambda: _edit_roster(services, group))
 
 
+ROSTER_RECHECKS = 3
+
+
 async def _edit_roster(services: Services, group: GroupInfo) -> None:
-    async with services.sessions() as session:
-        latest = await roster.latest(session, group.id)
-    if latest is None:
-        return
-    t = translator(group.language)
-    page = views.roster.roster_page(
-        t, await roster_lines(services, group, bring_ahead=False), group.timezone,
-        services.settings.bot.roster_days, latest.page,
-    )
-    alive = await services.outgoing.edit_in_group(
-        latest.chat_id, int(latest.message_id), page.text, page.keyboard
-    )
-    if not alive:
-        async with transaction(services.sessions) as session:
-            await roster.forget(session, group.id)
+    """Edit the latest roster message to show the claims as they are now. Once the edit
+    landed, look again: another instance may have committed a claim after this rendering and
+    its own edit landed first, so the last edit to land must be rendered after every claim."""
+    shown: tuple[int, str, object] | None = None
+    for _ in range(ROSTER_RECHECKS):
+        async with services.sessions() as session:
+            latest = await roster.latest(session, group.id)
+        if latest is None:
+            return
+        t = translator(group.language)
+        page = views.roster.roster_page(
+            t, await roster_lines(services, group, bring_ahead=False), group.timezone,
+            services.settings.bot.roster_days, latest.page,
+        )
+        now_showing = (int(latest.message_id), page.text, page.keyboard)
+        if now_showing == shown:
+            return  # what landed last is the latest
+        alive = await services.outgoing.edit_in_group(
+            latest.chat_id, int(latest.message_id), page.text, page.keyboard
+        )
+        if not alive:
+            async with transaction(services.sessions) as session:
+                await roster.forget(session, group.id)
+            return
+        shown = now_showing
+        if services.roster_edits.waiting(("roster", group.id)):
+            return  # a later edit of this instance is on its way and will look again
 
 
 async def tap_claim(update: Update, context: DutyContext) -> None:

@@ -461,3 +461,42 @@ async def test_a_long_roster_pages_by_day_and_never_fails_to_send(world: World) 
     world.emulator.tap(roster, 0, alice)
     await world.settle()
     assert "第 2/" in html_to_plain(roster.text or "") and "Alice" in (roster.text or "")
+
+
+async def test_the_last_roster_edit_shows_a_claim_another_instance_committed_meanwhile(
+    world: World,
+) -> None:
+    """Two instances: ours rendered the roster, then another instance committed Bob's claim
+    (and its own edit landed first), then ours landed. Ours looks again and edits again."""
+    from storage import claims, groups, members
+
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    bob = world.user("Bob")
+    await world.say(bob, "/signup Bob")
+    roster = (await world.say(boss, "/shift"))[-1]
+    shift_id = int(roster.reply_markup["inline_keyboard"][0][0]["callback_data"].split(":")[1])
+    outgoing = world.harness.services.outgoing
+    forward = outgoing.edit_in_group
+    calls = 0
+
+    async def edit_landing_after_bobs_claim(*args: object, **kwargs: object) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # rendered before Bob's claim; lands after it
+            async with world.database.sessions() as session, session.begin():
+                group = await groups.by_chat_id(session, world.group.id)
+                person = await members.person_of(session, bob.id)
+                assert group is not None and person is not None
+                result = await claims.claim(session, shift_id, person, group_id=group.id,
+                                            now=world.clock.now())
+                assert isinstance(result, claims.Claimed)
+        return await forward(*args, **kwargs)  # type: ignore[arg-type]
+
+    outgoing.edit_in_group = edit_landing_after_bobs_claim  # type: ignore[method-assign]
+    world.emulator.tap(roster, 0, world.user("Alice"))
+    await world.settle()
+    shown = html_to_plain(roster.text or "")
+    assert "Alice" in shown and "Bob" in shown
+    assert roster.reply_markup["inline_keyboard"][0][0]["text"].endswith("2/4")
+    assert calls == 2  # one more edit, only because the roster changed under the first
