@@ -77,57 +77,63 @@ class _GroupPlan:
                                   dict(payload)))
 
 
-async def _shifts(session: AsyncSession, group_id: int, first: datetime,
-                  last: datetime) -> list[tuple[Shift, Duty]]:
+@dataclass(frozen=True)
+class _Facts:
+    """What planning reads, for every active group at once: one query per kind."""
+
+    shifts: dict[int, list[tuple[Shift, Duty]]]  # group → open shifts in the window
+    claimed: dict[int, int]  # shift → active claims
+    came: dict[int, int]  # shift → attendances
+    private: dict[int, list[int]]  # shift → people reminded privately
+    still_in: dict[tuple[int, date], int]  # (group, local day) → open attendances
+
+
+async def _facts(session: AsyncSession, now: datetime) -> _Facts:
+    first, last = now - timedelta(days=1), now + LOOKAHEAD
+    window = (Shift.status == ShiftStatus.OPEN, Shift.start_at >= first, Shift.start_at <= last)
+    in_window = select(Shift.id).where(*window).scalar_subquery()
+    shifts: dict[int, list[tuple[Shift, Duty]]] = defaultdict(list)
     rows = await session.execute(
         select(Shift, Duty)
         .join(Duty, Duty.id == Shift.duty_id)
-        .where(
-            Shift.group_id == group_id, Shift.status == ShiftStatus.OPEN,
-            Shift.start_at >= first, Shift.start_at <= last,
-        )
+        .join(Group, Group.id == Shift.group_id)
+        .where(Group.status == GroupStatus.ACTIVE, *window)
         .order_by(Shift.start_at, Shift.id)
     )
-    return [(s, d) for s, d in rows.all()]
+    for shift, duty in rows.all():
+        shifts[shift.group_id].append((shift, duty))
 
+    async def counted(column: object, *where: object) -> dict[int, int]:
+        query = select(column, func.count()).where(*where).group_by(column)  # type: ignore[call-overload]
+        return {int(k): int(n) for k, n in (await session.execute(query)).all()
+                if k is not None}
 
-async def _count_by_shift(session: AsyncSession, model: type[Claim] | type[Attendance],
-                          shift_ids: list[int]) -> dict[int, int]:
-    if not shift_ids:
-        return {}
-    column = model.shift_id
-    query = select(column, func.count()).where(column.in_(shift_ids)).group_by(column)
-    if model is Claim:
-        query = query.where(Claim.status == ClaimStatus.ACTIVE)
-    return {int(k): int(n) for k, n in (await session.execute(query)).all() if k is not None}
-
-
-async def _reminded_people(session: AsyncSession, shift_ids: list[int]) -> dict[int, list[int]]:
-    """Shift → people on it who asked for private reminders and can receive them."""
-    if not shift_ids:
-        return {}
-    rows = await session.execute(
+    claimed = await counted(Claim.shift_id, Claim.shift_id.in_(in_window),
+                            Claim.status == ClaimStatus.ACTIVE)
+    came = await counted(Attendance.shift_id, Attendance.shift_id.in_(in_window))
+    private: dict[int, list[int]] = defaultdict(list)
+    reminded = await session.execute(
         select(Claim.shift_id, Person.id)
         .join(Person, Person.id == Claim.person_id)
-        .where(
-            Claim.shift_id.in_(shift_ids), Claim.status == ClaimStatus.ACTIVE,
-            Person.remind_private, Person.private_chat,
-        )
+        .where(Claim.shift_id.in_(in_window), Claim.status == ClaimStatus.ACTIVE,
+               Person.remind_private, Person.private_chat)
     )
-    found: dict[int, list[int]] = defaultdict(list)
-    for shift_id, person_id in rows.all():
-        found[shift_id].append(person_id)
-    return found
+    for shift_id, person_id in reminded.all():
+        private[shift_id].append(person_id)
+    open_now = await session.execute(
+        select(Attendance.group_id, Attendance.local_date, func.count())
+        .where(Attendance.is_open)
+        .group_by(Attendance.group_id, Attendance.local_date)
+    )
+    still_in = {(int(g), d): int(n) for g, d, n in open_now.all()}
+    return _Facts(shifts, claimed, came, private, still_in)
 
 
-async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> list[Planned]:
+def _plan_group(group: Group, now: datetime, facts: _Facts) -> list[Planned]:
     g = _GroupPlan(group, now)
     rules, zone, quiet = g.rules, g.zone, g.quiet
-    shifts = await _shifts(session, group.id, now - timedelta(days=1), now + LOOKAHEAD)
-    ids = [s.id for s, _ in shifts]
-    claimed = await _count_by_shift(session, Claim, ids)
-    came = await _count_by_shift(session, Attendance, ids)
-    private = await _reminded_people(session, ids)
+    shifts = facts.shifts.get(group.id, [])
+    claimed, came, private = facts.claimed, facts.came, facts.private
 
     gaps: dict[datetime, list[Shift]] = defaultdict(list)
     for shift, duty in shifts:
@@ -172,12 +178,7 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
         nominal = _local(day, rules.summary_time, zone)
         ends = [s.end_at for s, _ in shifts if s.local_date == day]
         latest = max(ends) + timedelta(minutes=rules.checkout_late) if ends else nominal
-        still_in = await session.scalar(
-            select(func.count()).select_from(Attendance).where(
-                Attendance.group_id == group.id, Attendance.local_date == day,
-                Attendance.is_open,
-            )
-        )
+        still_in = facts.still_in.get((group.id, day), 0)
         due = nominal if not still_in else max(nominal, latest)
         grace = timedelta(hours=rules.summary_grace)
         g.add(f"summary:{group.id}:{day.isoformat()}", "summary", due,
@@ -200,14 +201,16 @@ async def _plan_group(session: AsyncSession, group: Group, now: datetime) -> lis
 
 
 async def plan(session: AsyncSession, now: datetime) -> Plan:
-    """Every notification due at `now` in every active group, and the next due time."""
+    """Every notification due at `now` in every active group, and the next due time. The
+    database is asked one query per kind of fact for all groups together, not per group."""
     groups = (
         await session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE))
     ).all()
+    facts = await _facts(session, now)
     due: list[Planned] = []
     upcoming: list[datetime] = []
     for group in groups:
-        for item in await _plan_group(session, group, now):
+        for item in _plan_group(group, now, facts):
             if item.due_at <= now < item.expires_at:
                 due.append(item)
             elif item.due_at > now:

@@ -94,6 +94,7 @@ class Emulator(World):
         self.overall_rate_limit: int | None = 30
         self.pacer: Pacer = RealPacer()
         self.flood_errors = 0
+        self.floods: list[str] = []  # which window each 429 was for
         self._overall: deque[float] = deque()
         self.internal_errors: list[BaseException] = []
         self._flood: dict[int, deque[float]] = {}
@@ -177,6 +178,7 @@ class Emulator(World):
                 sent.popleft()
             if len(sent) >= limit:
                 self.flood_errors += 1
+                self.floods.append("overall" if sent is self._overall else f"chat {chat_id}")
                 wait = max(1, math.ceil(window - (now - sent[0])))
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 

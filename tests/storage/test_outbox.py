@@ -148,3 +148,15 @@ async def test_a_dispatcher_starting_again_takes_back_its_own_rows_at_once(
         assert await outbox.recover(session, now=START, owner="host-a:8081") == 0
     # host-a's row is pending again; host-b's (alive, lease running) stays claimed
     assert await _statuses(database) == {OutboxStatus.PENDING: 1, OutboxStatus.CLAIMED: 1}
+
+
+async def test_a_district_evening_of_planned_rows_is_enqueued_whole(database: Database) -> None:
+    # 5,000 groups' reminders at once: more parameters than PostgreSQL takes in a statement
+    gid = await new_group(database)
+    planned = [Planned(f"reminder:{i}", gid, "reminder", START, START + timedelta(hours=1))
+               for i in range(3500)]
+    async with transaction(database.sessions) as session:
+        assert await outbox.enqueue(session, planned, now=START) == 3500
+    async with transaction(database.sessions) as session:
+        assert await outbox.enqueue(session, planned, now=START) == 0
+    assert await _statuses(database) == {OutboxStatus.PENDING: 3500}
