@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import TelegramError
 
 from bot.pacer import Pacer, RealPacer
 from bot.render import chunk_lines
@@ -107,6 +108,9 @@ class AckCoalescer:
                 last = i == len(texts) - 1
                 await self._send(key.chat_id, key.thread_id, text, None,
                                  markup if last else None)
+        except TelegramError as exc:
+            log.warning("could not post %d acknowledgements in chat %s: %s",
+                        len(batch.items), key.chat_id, exc)
         except Exception:
             log.exception("could not post %d acknowledgements in chat %s",
                           len(batch.items), key.chat_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -265,6 +266,12 @@ def _load(args: argparse.Namespace) -> Settings:
     return load_settings(Path(args.config) if args.config else None, os.environ)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -341,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot against Telegram")
     run.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
+    run.add_argument("--port", type=_port,
+                     help="the HTTP port, instead of [telegram] port (one per instance)")
     mig = sub.add_parser("migrate", help="bring the database schema up to date")
     mig.add_argument("--config", help="path of the TOML config (or DUTYBOT_CONFIG)")
     con = sub.add_parser("console", help="play a sample community offline, no token needed")
@@ -389,6 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(settings, args)
         if args.command == "backup":
             return _backup(settings, args)
+        if args.port is not None:
+            settings = dataclasses.replace(
+                settings, telegram=dataclasses.replace(settings.telegram, port=args.port))
         with one_process(settings.database.url):
             asyncio.run(run_bot(settings))
         return 0

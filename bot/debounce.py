@@ -10,6 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 
+from telegram.error import TelegramError
+
 from bot.pacer import Pacer, RealPacer
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ class Debouncer:
             self._pending.pop(key, None)
         try:
             await action()
+        except TelegramError as exc:  # Telegram's trouble, not ours: the next request redoes it
+            log.warning("coalesced action for %s: Telegram did not take it (%s)", key, exc)
         except Exception:
             log.exception("coalesced action for %s failed", key)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot import render
 from bot.context import DutyContext, thread_of
@@ -18,6 +18,12 @@ async def on_error(update: object, context: DutyContext) -> None:
     """Log the update id and traceback; apologise where the user will see it."""
     note_failure()
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
+        # Telegram did not take an answer (retried where that was safe): no bug of ours, and
+        # an apology would take the same broken way. What the update changed is committed.
+        log.warning("could not reach Telegram while handling update %s: %s", update_id,
+                    context.error.message)
+        return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return

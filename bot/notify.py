@@ -10,14 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
@@ -28,7 +26,7 @@ from bot import chart, notify_view, views
 from bot.documents.certificate_pdf import certificate_pdf
 from bot.i18n import language_for_user, translator
 from bot.leaders import AdminCache
-from bot.ratelimit import Deadline, DeadlinePassed
+from bot.ratelimit import Deadline, DeadlinePassed, not_applied
 from scheduler.clock import Clock
 from scheduler.crash import crash_point
 from scheduler.dispatcher import (
@@ -64,8 +62,6 @@ from storage.settings import settings_of
 
 log = logging.getLogger(__name__)
 
-# Errors raised before a single byte of the request left: nothing can have been sent.
-NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 # The kinds that name or reach the team's leaders (storage.members.leaders_of).
@@ -99,12 +95,10 @@ def classify(exc: TelegramError) -> Outcome:
     if isinstance(exc, BadRequest):
         return Refused(f"400: {exc.message}")
     cause = exc.__cause__
-    if isinstance(cause, NOTHING_SENT):
-        return NotSent(f"{type(cause).__name__}")
+    if not_applied(exc):
+        return NotSent(type(cause).__name__ if cause else f"server error: {exc.message}")
     if isinstance(exc, TimedOut):
         return Unknown(f"timed out: {type(cause).__name__ if cause else exc.message}")
-    if isinstance(exc, NetworkError) and cause is None:
-        return NotSent(f"server error: {exc.message}")  # a 5xx that answered with a body
     return Unknown(f"{type(exc).__name__}: {exc.message}")
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.pacer import Pacer, RealPacer
@@ -45,9 +47,26 @@ READ_ONLY = frozenset(
 )
 
 MAX_RETRIES = 3
+# A request Telegram proved it did not apply (a 5xx with an answer, or no connection made) is
+# made again after these pauses; one that may have been applied never is.
+NOT_APPLIED_RETRIES = (0.5, 2.0)
+# Errors raised before a single byte of the request left: nothing can have been sent.
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def not_applied(exc: BaseException) -> bool:
+    """Did Telegram prove this request was not applied? A server error that answered (a 5xx
+    with a body: PTB's NetworkError with no cause), or a connection never made."""
+    if isinstance(exc, BadRequest | TimedOut) or not isinstance(exc, NetworkError):
+        return False  # 400 is an answer; a timeout may have been applied; 429s and 403s
+        # are not NetworkErrors (AIORateLimiter waits out a 429)
+    return isinstance(exc.__cause__, NOTHING_SENT) or exc.__cause__ is None
 OVERALL = (30, 1.0)  # messages, seconds
 PER_GROUP = (20, 60.0)
 SHARED_SLACK = 2  # shared: 28 evenly spaced slots a second for Telegram's 30
+
+
+Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
 class DeadlinePassed(Exception):
@@ -104,9 +123,8 @@ class DutyRateLimiter(AIORateLimiter):
         # overall limit is taken as evenly spaced slots a little under 30 a second: a burst
         # of 30 at a window's end and 30 more at the next one's start would arrive together.
         self._shared = shared
-        spaced = overall[1] / (overall[0] - SHARED_SLACK)
         self._shared_windows = (
-            sendslots.Window(1, spaced, 0.0),
+            sendslots.Window(overall[0] - SHARED_SLACK, overall[1], 0.0),
             sendslots.Window(group[0], group[1], 0.5),
         )
         self._overall = Window(*overall, margin=0.05)
@@ -151,12 +169,14 @@ class DutyRateLimiter(AIORateLimiter):
         chat = chat_id if isinstance(chat_id, int) and chat_id < 0 else None
         while True:
             async with transaction(self._shared) as session:
-                wait = await sendslots.take(session, chat, *self._shared_windows)
-            if wait <= 0:
+                slot = await sendslots.take(session, chat, *self._shared_windows)
+            if slot.reserved:
                 self._in_flight += 1
                 self._landed.clear()
+                if slot.wait > 0:
+                    await self._pacer.sleep(slot.wait)  # its place in the queue
                 return
-            await self._pacer.sleep(wait)
+            await self._pacer.sleep(slot.wait)
 
     def _done(self) -> None:
         self._in_flight -= 1
@@ -172,13 +192,12 @@ class DutyRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | Deadline | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Apply the limits, except the per-chat ones for read-only calls."""
+        """Apply the limits, except the per-chat ones for read-only calls. A request Telegram
+        proved it did not apply is made again (twice at most, each time in a new slot: it
+        reaches Telegram later than its first slot counted it)."""
         if in_transaction():
             # Telegram may take seconds (or a 429 minutes): the database must not wait.
             log.error("Telegram request %s inside a database transaction", endpoint)
-        counted = endpoint not in READ_ONLY
-        if counted:
-            await self._slot(data.get("chat_id"))
         if self._on_answer is not None and endpoint != "getUpdates":
             callback = _observed(callback, self._on_answer)
         if isinstance(rate_limit_args, Deadline):
@@ -192,6 +211,26 @@ class DutyRateLimiter(AIORateLimiter):
                 return await inner(*a, **kw)
 
             callback, rate_limit_args = guarded, None
+        pauses = list(NOT_APPLIED_RETRIES) if endpoint != "getUpdates" else []
+        while True:
+            try:
+                return await self._one_request(callback, args, kwargs, endpoint, data,
+                                               rate_limit_args)
+            except NetworkError as exc:
+                if not pauses or not not_applied(exc):
+                    raise
+                log.info("Telegram did not take %s (%s); trying again", endpoint, exc.message)
+                if self._pacer.jumps:  # time that jumps must not move under requests in flight
+                    await self._landed.wait()
+                await self._pacer.sleep(pauses.pop(0))
+
+    async def _one_request(
+        self, callback: Request, args: Any, kwargs: dict[str, Any], endpoint: str,
+        data: dict[str, Any], rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        counted = endpoint not in READ_ONLY
+        if counted:
+            await self._slot(data.get("chat_id"))
         try:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
@@ -199,9 +238,6 @@ class DutyRateLimiter(AIORateLimiter):
         finally:
             if counted:
                 self._done()
-
-
-Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
 def _observed(callback: Request, on_answer: Callable[[BaseException | None], None]) -> Request:

@@ -39,9 +39,6 @@ class Planned:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-ENQUEUE_CHUNK = 1000  # rows a statement
-
-
 async def enqueue(session: AsyncSession, planned: Sequence[Planned], *, now: datetime) -> int:
     """Insert the planned rows whose key is new; returns how many were new."""
     if not planned:
@@ -56,13 +53,11 @@ async def enqueue(session: AsyncSession, planned: Sequence[Planned], *, now: dat
     ]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    new = 0
-    # PostgreSQL takes at most 32,767 parameters a statement: 10 a row, so a few thousand.
-    for first in range(0, len(rows), ENQUEUE_CHUNK):
-        statement = insert(Outbox).values(rows[first:first + ENQUEUE_CHUNK])
-        result = await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-        new += int(getattr(result, "rowcount", 0) or 0)
-    return new
+    # One statement compiled once, its rows sent in batches (SQLAlchemy's insertmanyvalues:
+    # PostgreSQL takes at most 32,767 parameters a statement); RETURNING counts the new ones.
+    statement = insert(Outbox).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(statement.returning(Outbox.id), rows)
+    return len(result.all())
 
 
 async def pending_summary(session: AsyncSession, group_id: int) -> str | None:

@@ -31,30 +31,42 @@ class Window:
     margin: float
 
 
+@dataclass(frozen=True)
+class Slot:
+    """`reserved`: send in `wait` seconds. Else the group's window is full: ask again then."""
+
+    reserved: bool
+    wait: float
+
+
 async def take(session: AsyncSession, chat: int | None, overall: Window,
-               group: Window) -> float:
-    """Take a slot for one message now and return 0, or return the seconds until one frees
-    (nothing taken). `chat`: a group's chat id, None for a private chat."""
+               group: Window) -> Slot:
+    """Reserve the next slot for one message. The deployment's messages are spaced evenly
+    (`overall.seconds / overall.limit` apart), queued a little into the future rather than
+    sent in bursts, so one transaction serves each message; a group (`chat`; None for a
+    private chat) whose window is full reserves nothing and is told when it frees."""
     await session.execute(select(func.pg_advisory_xact_lock(LOCK)))
     now = await session.scalar(select(func.clock_timestamp()))
     assert isinstance(now, datetime)
-    windows = [(EVERY_MESSAGE, overall)] + ([(chat, group)] if chat is not None else [])
-    wait = 0.0
-    for scope, window in windows:
-        count, oldest = (await session.execute(
-            select(func.count(), func.min(SendSlot.at)).where(
-                SendSlot.scope == scope,
-                SendSlot.at > now - timedelta(seconds=window.seconds),
-            )
-        )).one()
-        if count >= window.limit and oldest is not None:
-            free_at = oldest + timedelta(seconds=window.seconds + window.margin)
-            wait = max(wait, (free_at - now).total_seconds(), 0.001)
-    if wait > 0:
-        return wait
-    await session.execute(insert(SendSlot), [{"scope": scope, "at": now}
-                                             for scope, _window in windows])
-    return 0.0
+    if chat is not None:
+        recent = list((await session.scalars(
+            select(SendSlot.at).where(
+                SendSlot.scope == chat, SendSlot.at > now - timedelta(seconds=group.seconds))
+            .order_by(SendSlot.at.desc()).limit(group.limit)
+        )).all())
+        if len(recent) >= group.limit:
+            free_at = recent[-1] + timedelta(seconds=group.seconds + group.margin)
+            return Slot(False, max((free_at - now).total_seconds(), 0.001))
+    last = await session.scalar(
+        select(func.max(SendSlot.at)).where(SendSlot.scope == EVERY_MESSAGE))
+    at = now
+    if last is not None:
+        at = max(now, last + timedelta(seconds=overall.seconds / overall.limit))
+    await session.execute(insert(SendSlot), [
+        {"scope": scope, "at": at}
+        for scope in ([EVERY_MESSAGE] + ([chat] if chat is not None else []))
+    ])
+    return Slot(True, (at - now).total_seconds())
 
 
 async def forget_old(session: AsyncSession) -> int:

@@ -14,19 +14,17 @@ from bot.metrics import Metrics
 from bot.web import build_web_app
 from scheduler.clock import ManualClock
 from storage import outbox
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import SessionFactory, make_engine, make_session_factory, transaction
 from storage.outbox import Planned
 from tests.conftest import Database
 from tests.storage.test_members import new_group
 
 
-def _client(database_url: str,
-            *, clock: ManualClock, stale_after: float = 180.0
-            ) -> tuple[httpx.AsyncClient, Metrics]:
+def _client(database_url: str, *, clock: ManualClock, stale_after: float = 180.0,
+            sessions: SessionFactory | None = None) -> tuple[httpx.AsyncClient, Metrics]:
     settings = Settings(telegram=TelegramSettings(token="1:x"),
                         database=DatabaseSettings(url=database_url))
-    engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
+    sessions = sessions or make_session_factory(make_engine(database_url))
     app = build_application(settings, sessions, clock)
     metrics = app.bot_data["services"].metrics
     web = build_web_app(app, sessions, metrics, stale_after=stale_after)
@@ -37,7 +35,7 @@ def _client(database_url: str,
 async def test_healthz_says_ok_then_503_when_the_dispatcher_stops_ticking(
     database: Database, clock: ManualClock
 ) -> None:
-    client, metrics = _client(database.url, clock=clock)
+    client, metrics = _client(database.url, clock=clock, sessions=database.sessions)
     async with client:
         response = await client.get("/healthz")
         assert (response.status_code, response.text) == (200, "ok\n")
@@ -71,7 +69,7 @@ async def test_metrics_count_the_outbox_by_status_and_kind_and_the_oldest_wait(
             Planned(key="c", group_id=gid, kind="summary", due_at=now + timedelta(hours=2),
                     expires_at=now + timedelta(hours=3)),
         ], now=now)
-    client, _metrics = _client(database.url, clock=clock)
+    client, _metrics = _client(database.url, clock=clock, sessions=database.sessions)
     async with client:
         text = (await client.get("/metrics")).text
     assert 'dutybot_outbox_rows{kind="reminder",status="pending"} 2.0' in text

@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 import math
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -99,6 +100,9 @@ class Emulator(World):
         self.internal_errors: list[BaseException] = []
         self._flood: dict[int, deque[float]] = {}
         self._faults: list[FaultRule] = []
+        self._chaos_rate = 0.0
+        self._chaos = random.Random(0)
+        self.chaos_faults = 0  # calls chaos made fail
         self._hanging: list[asyncio.Future[None]] = []
 
     # ----------------------------------------------------------------------------- faults
@@ -122,6 +126,13 @@ class Emulator(World):
             raise ValueError("count must be at least 1 (or None)")
         self._faults.append(FaultRule(method, fault, count, chat_id))
 
+    def chaos(self, rate: float, *, seed: int = 0) -> None:
+        """From now on a `rate` share of calls (never getUpdates) fails at random, one in
+        three each: a 500 answer, a connection dropped before the call was applied, or
+        dropped after it was (rate 0: off). Seeded, so a failing run can be replayed."""
+        self._chaos_rate = rate
+        self._chaos = random.Random(seed)
+
     def clear_faults(self) -> None:
         """Forget every injected fault and let hanging calls go (their clients see a drop)."""
         self._faults.clear()
@@ -140,6 +151,11 @@ class Emulator(World):
                 future.set_result(None)
 
     def _take_fault(self, method: str, params: JSON) -> Fault | None:
+        if self._chaos_rate and method != "getUpdates" and self._chaos.random() < self._chaos_rate:
+            self.chaos_faults += 1
+            return self._chaos.choice((
+                ApiError(500, "Internal Server Error"), "drop_before", "drop_after",
+            ))
         for rule in self._faults:
             if rule.method is None and method == "getUpdates":
                 continue

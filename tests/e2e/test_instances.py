@@ -95,11 +95,12 @@ async def seed(emulator: Emulator, base_url: str, url: str) -> list[tuple[FakeCh
     return rosters
 
 
-async def start(cfg: Path, clock_file: Path) -> asyncio.subprocess.Process:
+async def start(cfg: Path, clock_file: Path, port: int) -> asyncio.subprocess.Process:
+    """One instance, as deploy/dutybot-webhook@.service starts it: one config, its own port."""
     env = dict(os.environ, DUTYBOT_FAKE_CLOCK=str(clock_file), DUTYBOT_TICK_SECONDS="0.5")
     env.pop("DUTYBOT_CRASH_AT", None)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(cfg), env=env,
+        sys.executable, "-m", "bot", "run", "--config", str(cfg), "--port", str(port), env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -152,20 +153,17 @@ async def test_two_instances_one_killed_mid_evening_send_nothing_twice(
         clock_file = tmp_path / "now"
         clock_file.write_text(NOON.astimezone(UTC).isoformat(), encoding="utf-8")
         ports = [free_port(), free_port()]
-        configs = []
-        for i, port in enumerate(ports):
-            cfg = tmp_path / f"cfg{i}.toml"
-            cfg.write_text(
-                f'[telegram]\ntoken = "{emulator.token}"\napi_base_url = "{base_url}"\n'
-                f'mode = "webhook"\nwebhook_url = "http://127.0.0.1:{ports[0]}/hook"\n'
-                f'secret_token = "{SECRET}"\nport = {port}\n'
-                f'[database]\nurl = "{url}"\n'
-                f"[bot]\nallowed_groups = [{', '.join(str(g.id) for g, _ in rosters)}]\n"
-                "ack_window = 0.3\n",
-                encoding="utf-8",
-            )
-            configs.append(cfg)
-        processes = [await start(cfg, clock_file) for cfg in configs]
+        cfg = tmp_path / "cfg.toml"
+        cfg.write_text(
+            f'[telegram]\ntoken = "{emulator.token}"\napi_base_url = "{base_url}"\n'
+            f'mode = "webhook"\nwebhook_url = "http://127.0.0.1:{ports[0]}/hook"\n'
+            f'secret_token = "{SECRET}"\n'
+            f'[database]\nurl = "{url}"\n'
+            f"[bot]\nallowed_groups = [{', '.join(str(g.id) for g, _ in rosters)}]\n"
+            "ack_window = 0.3\n",
+            encoding="utf-8",
+        )
+        processes = [await start(cfg, clock_file, port) for port in ports]
         # nginx's part: every update goes to one instance or the other, in turn
         pusher = WebhookPusher(emulator, targets=[f"http://127.0.0.1:{p}/hook" for p in ports])
         await pusher.start()
@@ -200,7 +198,7 @@ async def test_two_instances_one_killed_mid_evening_send_nothing_twice(
         await emulator.wait_for(lambda: reminders_seen() >= 3, timeout=60)
         processes[0].send_signal(signal.SIGKILL)
         await processes[0].wait()
-        processes[0] = await start(configs[0], clock_file)
+        processes[0] = await start(cfg, clock_file, ports[0])
         await until(lambda: settled(url, "reminder", GROUPS))
 
         # 19:05: one volunteer of each team checks in, at whichever instance
