@@ -7,13 +7,27 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from benchmarks import credit_settle, export_ledger, planner_tick, signup_burst
+from benchmarks import (
+    command_path,
+    credit_settle,
+    export_ledger,
+    fanout,
+    history,
+    planner_tick,
+    signup_burst,
+    tap_storm,
+)
 
 
 def main() -> int:
     """Print the machine, the date and each benchmark's table."""
     print(f"# {datetime.now(UTC):%Y-%m-%d} on {platform.node()} ({platform.machine()}, "
           f"{platform.processor() or 'cpu'}), Python {sys.version.split()[0]}\n")
+    # The district's four (issue 14): the command path, a tap storm, fan-out, history.
+    asyncio.run(command_path.main())
+    asyncio.run(tap_storm.main())
+    asyncio.run(fanout.main())  # PostgreSQL rows need DUTYBOT_BENCH_DATABASE_URL or a local one
+    asyncio.run(history.main())
     asyncio.run(signup_burst.main())
     asyncio.run(planner_tick.main())
     asyncio.run(credit_settle.main())

@@ -156,10 +156,16 @@ async def run_bot(settings: Settings) -> None:
             await web.start()  # listening before Telegram is told where to post
         if webhook:
             # allowed_updates: Telegram's default leaves out chat_member (joins and leaves).
-            await app.bot.set_webhook(
-                settings.telegram.webhook_url, allowed_updates=Update.ALL_TYPES,
-                secret_token=settings.telegram.secret_token, max_connections=40,
-            )
+            try:
+                await app.bot.set_webhook(
+                    settings.telegram.webhook_url, allowed_updates=Update.ALL_TYPES,
+                    secret_token=settings.telegram.secret_token, max_connections=40,
+                )
+            except TelegramError as exc:
+                raise StartupError(
+                    f"telegram refused the webhook {settings.telegram.webhook_url} ({exc}) — "
+                    "check [telegram] webhook_url (https, port 443, 80, 88 or 8443)"
+                ) from None
         else:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
@@ -174,9 +180,9 @@ async def run_bot(settings: Settings) -> None:
             await web.stop()  # no new updates; other instances keep the webhook
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        await app.stop()  # the updates already taken are handled first
         await app.bot_data["services"].roster_edits.drain()
         await app.bot_data["services"].acks.drain()
-        await app.stop()
     finally:
         try:
             await app.shutdown()
@@ -229,7 +235,11 @@ def dispatcher_name(settings: Settings) -> str:
     and another instance takes them over when their lease runs out."""
     tg = settings.telegram
     where = str(tg.port) if tg.mode == "webhook" else "polling"
-    return f"{socket.gethostname()}:{where}"
+    try:  # two machines may share a host name; their machine ids differ
+        machine = Path("/etc/machine-id").read_text(encoding="ascii").strip()[:8]
+    except OSError:
+        machine = ""
+    return f"{socket.gethostname()}{'-' + machine if machine else ''}:{where}"
 
 
 def _schedule_upkeep(app: Any, clock: Clock, owner: str) -> None:

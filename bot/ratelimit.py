@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
@@ -57,10 +58,15 @@ NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 def not_applied(exc: BaseException) -> bool:
     """Did Telegram prove this request was not applied? A server error that answered (a 5xx
     with a body: PTB's NetworkError with no cause), or a connection never made."""
-    if isinstance(exc, BadRequest | TimedOut) or not isinstance(exc, NetworkError):
-        return False  # 400 is an answer; a timeout may have been applied; 429s and 403s
-        # are not NetworkErrors (AIORateLimiter waits out a 429)
-    return isinstance(exc.__cause__, NOTHING_SENT) or exc.__cause__ is None
+    if not isinstance(exc, NetworkError):
+        return False  # 429s and 403s are not NetworkErrors (AIORateLimiter waits out a 429)
+    if isinstance(exc.__cause__, NOTHING_SENT):
+        return True  # PTB calls a connect or pool timeout TimedOut: it never left
+    if isinstance(exc, BadRequest | TimedOut):
+        return False  # 400 is an answer; any other timeout may have been applied
+    return exc.__cause__ is None
+
+
 OVERALL = (30, 1.0)  # messages, seconds
 PER_GROUP = (20, 60.0)
 SHARED_SLACK = 2  # shared: 28 evenly spaced slots a second for Telegram's 30
@@ -168,8 +174,11 @@ class DutyRateLimiter(AIORateLimiter):
         assert self._shared is not None
         chat = chat_id if isinstance(chat_id, int) and chat_id < 0 else None
         while True:
-            async with transaction(self._shared) as session:
-                slot = await sendslots.take(session, chat, *self._shared_windows)
+            try:
+                async with transaction(self._shared) as session:
+                    slot = await sendslots.take(session, chat, *self._shared_windows)
+            except (SQLAlchemyError, OSError) as exc:  # nothing left: say so as Telegram would
+                raise NetworkError(f"no send slot: the database did not answer ({exc})") from None
             if slot.reserved:
                 self._in_flight += 1
                 self._landed.clear()

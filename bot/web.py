@@ -76,8 +76,9 @@ def build_web_app(
             return PlainTextResponse("forbidden\n", status_code=403)
         try:
             update = Update.de_json(await request.json(), application.bot)
-        except Exception:  # any body that is not an update
-            return PlainTextResponse("not an update\n", status_code=400)
+        except Exception:  # Telegram sent something we cannot read: say so, never retry it
+            log.warning("a webhook request with the right secret was not an update")
+            return Response(status_code=200)
         await application.update_queue.put(update)
         return Response(status_code=200)
 
@@ -148,6 +149,9 @@ class WebServer:
         # uvicorn sets a flag, not an event, once it listens
         while not self._server.started and not self._task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+        if self._task.done():
+            self._task.result()  # uvicorn could not serve: its error, at start-up
+            raise OSError("the HTTP server stopped at start-up")
 
     async def stop(self) -> None:
         """Finish the requests in flight and close."""

@@ -25,6 +25,7 @@ from storage.outbox import Planned
 BATCH = 100  # rows claimed at a time
 SENDERS = 16  # groups sent to side by side (each group's rows in order)
 BUDGET = 45.0  # seconds of sending per dispatch, so the next tick plans on time
+RENEW_EVERY = 60.0  # seconds between renewals of the lease on this dispatcher's rows
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +101,49 @@ async def dispatch(
     different groups go out side by side (the rate limiter paces them), a group's rows in
     order. A row Telegram refused for now waits for the next dispatch."""
     stats = Stats()
-    started = time.monotonic()
+    lease = _Lease(now)
     retry_later: list[int] = []
+    renewing = asyncio.create_task(_keep_lease(sessions, owner, lease))
+    try:
+        while True:
+            claimed, fanned = await _one_batch(sessions, deliver, now, stats, owner,
+                                               retry_later, lease)
+            if not (claimed >= BATCH or fanned) or lease.elapsed() > budget:
+                return stats
+    finally:
+        renewing.cancel()
+
+
+class _Lease:
+    """How long this dispatcher's rows stay its own: LEASE past the present moment (the
+    tick's `now` plus the real seconds the dispatch has taken)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now, self.started = now, time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def until(self) -> datetime:
+        return self.now + timedelta(seconds=self.elapsed()) + outbox.LEASE
+
+
+async def _keep_lease(sessions: SessionFactory, owner: str, lease: _Lease) -> None:
+    """Renew the lease on this dispatcher's rows every minute while it sends."""
     while True:
-        claimed, fanned = await _one_batch(sessions, deliver, now, stats, owner, retry_later)
-        if not (claimed >= BATCH or fanned) or time.monotonic() - started > budget:
-            return stats
+        await asyncio.sleep(RENEW_EVERY)
+        try:
+            async with transaction(sessions) as session:
+                await outbox.renew(session, owner=owner, lease_until=lease.until())
+        except Exception:  # the next minute tries again; the lease has minutes left
+            log.warning("could not renew the outbox lease of %s", owner, exc_info=True)
 
 
 async def _one_batch(sessions: SessionFactory, deliver: Deliver, now: datetime, stats: Stats,
-                     owner: str, retry_later: list[int]) -> tuple[int, bool]:
+                     owner: str, retry_later: list[int], lease: _Lease) -> tuple[int, bool]:
     async with transaction(sessions) as session:
         rows = await outbox.claim_due(session, now=now, limit=BATCH, owner=owner,
-                                      skip=retry_later)
+                                      skip=retry_later, lease_until=lease.until())
         await session.flush()
         session.expunge_all()  # plain values from here on; the commit marks them `claimed`
     crash_point("after-claim")
@@ -126,7 +157,7 @@ async def _one_batch(sessions: SessionFactory, deliver: Deliver, now: datetime, 
         nonlocal fanned
         async with senders:
             for row in group_rows:
-                outcome = await _send_one(sessions, deliver, row, now, owner)
+                outcome = await _send_one(sessions, deliver, row, now, owner, lease)
                 if outcome is None:
                     continue
                 await _record(sessions, row, outcome, now, stats, owner)
@@ -140,11 +171,12 @@ async def _one_batch(sessions: SessionFactory, deliver: Deliver, now: datetime, 
 
 
 async def _send_one(sessions: SessionFactory, deliver: Deliver, row: Outbox, now: datetime,
-                    owner: str) -> Outcome | None:
+                    owner: str, lease: _Lease) -> Outcome | None:
     """Mark the row `sending` and deliver it (None: it is no longer this dispatcher's)."""
     crash_point("before-mark")
     async with transaction(sessions) as session:
-        if not await outbox.mark_sending(session, row.id, owner=owner):
+        if not await outbox.mark_sending(session, row.id, owner=owner,
+                                         lease_until=lease.until()):
             return None
     crash_point("before-request")
     try:

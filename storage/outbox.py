@@ -77,10 +77,11 @@ LEASE = timedelta(minutes=5)  # a claim outlives one dispatch's sending by far
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int = 100, owner: str = SOLO,
-    skip: Sequence[int] = (),
+    skip: Sequence[int] = (), lease_until: datetime | None = None,
 ) -> list[Outbox]:
     """Take due pending rows for sending under `owner`'s lease (other dispatchers skip the
     locked rows on PostgreSQL); `skip`: rows this dispatch already tried."""
+    lease_until = lease_until or now + LEASE
     query = (
         select(Outbox)
         .where(
@@ -100,20 +101,36 @@ async def claim_due(
             row.status = OutboxStatus.EXPIRED
         else:
             row.status = OutboxStatus.CLAIMED
-            row.claimed_by, row.lease_until = owner, now + LEASE
+            row.claimed_by, row.lease_until = owner, lease_until
     return [r for r in rows if r.status is OutboxStatus.CLAIMED]
 
 
-async def mark_sending(session: AsyncSession, row_id: int, *, owner: str = SOLO) -> bool:
+async def mark_sending(session: AsyncSession, row_id: int, *, owner: str = SOLO,
+                       lease_until: datetime | None = None) -> bool:
     """Right before the request: from here on a crash leaves the outcome unknown. False when
     the row is no longer this dispatcher's (its lease ran out and another took it over)."""
+    values: dict[str, Any] = {"status": OutboxStatus.SENDING, "attempts": Outbox.attempts + 1}
+    if lease_until is not None:
+        values["lease_until"] = lease_until
     result = await session.execute(
         update(Outbox)
         .where(Outbox.id == row_id, Outbox.status == OutboxStatus.CLAIMED,
                Outbox.claimed_by == owner)
-        .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1)
+        .values(**values)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def renew(session: AsyncSession, *, owner: str, lease_until: datetime) -> int:
+    """A dispatcher still at work keeps its claimed and sending rows (a long evening of
+    waiting for Telegram's limits must not look like a dead process)."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.claimed_by == owner,
+               Outbox.status.in_((OutboxStatus.CLAIMED, OutboxStatus.SENDING)))
+        .values(lease_until=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def finish(
@@ -212,12 +229,15 @@ class Backlog:
 async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
     """Every live row (pending, claimed, sending) and the rows finished among those due in
     the last 24 hours, by status and kind (both read through the status/due index)."""
-    counted = await session.execute(
-        select(Outbox.status, Outbox.kind, func.count())
-        .where(or_(Outbox.status.in_(LIVE), Outbox.due_at >= now - RECENT))
-        .group_by(Outbox.status, Outbox.kind)
-    )
-    rows = {(str(status), kind): int(n) for status, kind, n in counted.all()}
+    finished = [s for s in OutboxStatus if s not in LIVE]
+    rows: dict[tuple[str, str], int] = {}
+    for where in ((Outbox.status.in_(LIVE),),
+                  (Outbox.status.in_(finished), Outbox.due_at >= now - RECENT)):
+        counted = await session.execute(
+            select(Outbox.status, Outbox.kind, func.count()).where(*where)
+            .group_by(Outbox.status, Outbox.kind)
+        )
+        rows.update({(str(status), kind): int(n) for status, kind, n in counted.all()})
     oldest = await session.scalar(
         select(func.min(Outbox.due_at)).where(
             Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now

@@ -160,3 +160,17 @@ async def test_a_district_evening_of_planned_rows_is_enqueued_whole(database: Da
     async with transaction(database.sessions) as session:
         assert await outbox.enqueue(session, planned, now=START) == 0
     assert await _statuses(database) == {OutboxStatus.PENDING: 3500}
+
+
+async def test_a_dispatcher_still_sending_renews_its_lease(database: Database) -> None:
+    await _rows(database, 2)
+    async with transaction(database.sessions) as session:
+        first, _second = await outbox.claim_due(session, now=START, owner="host-a:8081")
+        assert await outbox.mark_sending(session, first.id, owner="host-a:8081")
+    # a long evening of waiting for Telegram's limits: host-a is alive and says so
+    async with transaction(database.sessions) as session:
+        assert await outbox.renew(session, owner="host-a:8081",
+                                  lease_until=START + outbox.LEASE + timedelta(minutes=5)) == 2
+    async with transaction(database.sessions) as session:
+        assert await outbox.recover(session, now=START + outbox.LEASE + timedelta(minutes=1)) == 0
+    assert await _statuses(database) == {OutboxStatus.SENDING: 1, OutboxStatus.CLAIMED: 1}
