@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.emulator import FakeChat, FakeMessage, html_to_plain
 from storage.models import Attendance, Outbox, OutboxStatus
-from tests.e2e.conftest import World
+from tests.e2e.conftest import APPROVED_CHAT_ID, World
 from tests.e2e.test_scheduler import local
 
 GROUPS = 50
@@ -22,7 +22,7 @@ CHATS = tuple(-1009970000 - g for g in range(GROUPS))
 
 @pytest.fixture
 def bot_options() -> dict[str, object]:
-    return {"allowed_groups": CHATS}
+    return {"allowed_groups": (*CHATS, APPROVED_CHAT_ID)}
 
 
 def plain(message: FakeMessage) -> str:
@@ -101,3 +101,19 @@ async def test_an_evening_of_fifty_groups_with_one_call_in_ten_failing(
     # no handler died; nothing went wrong that was not Telegram's
     assert errors == [], emulator.floods
     assert emulator.internal_errors == []
+
+
+async def test_a_reply_telegram_answered_500_is_made_again_and_arrives_once(
+    world: World,
+) -> None:
+    from bot.emulator import ApiError
+
+    alice = world.user("Alice")
+    world.emulator.inject("sendMessage", ApiError(500, "Internal Server Error"),
+                          chat_id=world.group.id)
+    said = await world.say(alice, "/signup Alice")
+    assert len(said) == 1 and "Alice" in plain(said[0])
+    # a connection dropped after Telegram applied it is never made again
+    world.emulator.inject("sendMessage", "drop_after", chat_id=world.group.id)
+    said = await world.say(alice, "/today")
+    assert len(said) == 1

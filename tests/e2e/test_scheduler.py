@@ -200,8 +200,10 @@ async def test_faults_never_send_twice_and_403_stops_the_group(world: World) -> 
     def posted(mark: str) -> int:
         return sum(mark in (m.text or "") for m in em.bot_messages(world.group))
 
-    # 500 with a body proves nothing was sent: the gap alert waits for the next tick.
-    em.inject("sendMessage", ApiError(500, "Internal Server Error"), chat_id=world.group.id)
+    # 500 with a body proves nothing was sent: made again twice, then the gap alert waits for
+    # the next tick.
+    em.inject("sendMessage", ApiError(500, "Internal Server Error"), count=3,
+              chat_id=world.group.id)
     await run_until(world, local(25, "16:00"))
     [gap] = [k for k in await statuses(world) if k.startswith("gap:")]
     assert posted("🆘") == 0 and (await statuses(world))[gap] is OutboxStatus.PENDING
