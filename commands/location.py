@@ -36,7 +36,7 @@ from storage import attendance, audit, documents, groups, members, places
 from storage.attendance import CheckSource
 from storage.cleaning import name_key
 from storage.db import transaction
-from storage.models import DocumentRequest, Group, GroupStatus, Place
+from storage.models import Group, GroupStatus, Place
 from storage.settings import settings_of
 
 LOCATE, WHERE = "locate", "where"
@@ -70,10 +70,9 @@ async def _request(context: DutyContext, user_id: int, kind: str, group_id: int,
         person = await members.person_of(session, user_id)
         assert person is not None
         await documents.expire_requests(session, person.id, (LOCATE, WHERE), now=now)
-        request = documents.new_request(session, kind=kind, person=person, group_id=group_id,
-                                        org_id=None, params=params, language=language,
-                                        now=now)
-        request.expires_at = now + valid
+        documents.new_request(session, kind=kind, person=person, group_id=group_id,
+                              org_id=None, params=params, language=language, now=now,
+                              valid=valid)
 
 
 async def locate_command(update: Update, context: DutyContext, words: list[str]) -> None:
@@ -249,13 +248,11 @@ async def location_message(update: Update, context: DutyContext) -> None:
         await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
         return
     async with transaction(services.sessions) as session:
-        used = await session.get(DocumentRequest, request.id)
-        if used is not None:
-            used.expires_at = now  # one location per question
+        await documents.use_request(session, request.id, now=now)  # one location a question
     latitude, longitude = message.location.latitude, message.location.longitude
     if request.kind == LOCATE:
         if not await context.leads(team.telegram_chat_id, team.id, user.id):
-            await message.reply_text(views.documents.no_longer_allowed(t),
+            await message.reply_text(view.no_longer_leader_to_locate(t),
                                      reply_markup=ReplyKeyboardRemove())
             return
         async with transaction(services.sessions) as session:

@@ -13,7 +13,6 @@ import logging
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot import views
 from bot.context import DutyContext, user_ref
 from bot.documents.roster_file import MAX_FILE, FileProblem, kind_of, read_table
 from bot.i18n import Translator, language_for_user, translator
@@ -155,13 +154,12 @@ async def tap_team(update: Update, context: DutyContext) -> None:
         await query.answer(view.request_gone(t), show_alert=True)
         return
     if not await context.leads(group.telegram_chat_id, group.id, user.id):
-        await query.answer(views.documents.no_longer_allowed(t), show_alert=True)
+        await query.answer(view.no_longer_leader_to_import(t), show_alert=True)
         return
     await query.answer()
-    async with transaction(services.sessions) as session:
-        request = await session.get(DocumentRequest, int(request_id))
-        if request is not None:
-            request.expires_at = services.clock.now()  # one import per file sent
+    async with transaction(services.sessions) as session:  # one import per file sent
+        request = await documents.use_request(session, int(request_id),
+                                              now=services.clock.now())
     await query.edit_message_reply_markup(None)
     await _import(context, t, user.id, group, file_id, file_name)
 

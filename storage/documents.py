@@ -21,12 +21,14 @@ LINK_PREFIX = "d-"
 def new_request(
     session: AsyncSession, *, kind: str, person: Person, group_id: int | None,
     org_id: int | None, params: dict[str, Any], language: str, now: datetime,
+    valid: timedelta = LINK_VALID,
 ) -> DocumentRequest:
-    """A document asked for by a team's leader (group_id) or an office's staff (org_id)."""
+    """A document asked for by a team's leader (group_id) or an office's staff (org_id), or
+    a question waiting for the person's answer; open for `valid`."""
     request = DocumentRequest(
         token=secrets.token_urlsafe(12), kind=kind, person_id=person.id, group_id=group_id,
         org_id=org_id, params=params, language=language, created_at=now,
-        expires_at=now + LINK_VALID,
+        expires_at=now + valid,
     )
     session.add(request)
     return request
@@ -94,6 +96,15 @@ async def latest_request(session: AsyncSession, person_id: int, kinds: tuple[str
     return await session.scalar(
         query.order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc()).limit(1)
     )
+
+
+async def use_request(session: AsyncSession, request_id: int, *,
+                      now: datetime) -> DocumentRequest | None:
+    """One answer per question: the request ends now (None: it is gone)."""
+    request = await session.get(DocumentRequest, request_id)
+    if request is not None:
+        request.expires_at = now
+    return request
 
 
 async def expire_requests(session: AsyncSession, person_id: int, kinds: tuple[str, ...], *,

@@ -110,6 +110,11 @@ def which_team_keyboard(request_id: int, teams: Sequence[Group]) -> InlineKeyboa
     ])
 
 
+def no_longer_leader_to_import(t: Translator) -> str:
+    """A team chosen for a list by someone who no longer leads it."""
+    return t.gettext("You no longer lead this team, so the list was not imported into it.")
+
+
 def request_gone(t: Translator) -> str:
     """The team question was answered already, or is older than a day."""
     return t.gettext("This question has expired. Send the file again.")

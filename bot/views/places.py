@@ -264,6 +264,11 @@ def consent_answer(t: Translator, agreed: bool) -> str:
                      "next time.")
 
 
+def no_longer_leader_to_locate(t: Translator) -> str:
+    """A location sent for /place locate by someone who no longer leads the team."""
+    return t.gettext("You no longer lead this team, so the place's position was not saved.")
+
+
 def locate_again(t: Translator) -> str:
     """A leader's location after the ten minutes."""
     return t.gettext("That location came after the ten minutes, so it was not saved. Send "

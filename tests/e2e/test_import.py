@@ -261,3 +261,21 @@ async def test_the_office_imports_on_its_computer_and_a_leader_links_in_telegram
     with pytest.raises(ListError, match="old-style Excel file"):
         await import_file(world.database.sessions, old, group_id=team.id, t=translator("en"),
                           now=world.clock.now())
+
+
+async def test_a_team_chosen_after_losing_its_leadership_imports_nothing(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    await world.say(boss, "/signup 陈队长")
+    second = world.emulator.add_group("East Gate", chat_id=FORUM_CHAT_ID, admins=[boss])
+    await world.say(boss, "/signup 老陈", chat=second)
+    chat = private(world, boss)
+    answer = await send_file(world, boss, chat, "list.xlsx", workbook(ROWS[:1]))
+    world.emulator.set_admin(second, boss, False)  # East Gate has a new leader meanwhile
+    world.harness.services.admin_cache.forget(second.id)
+    query = world.emulator.tap(answer[0], 1, boss)
+    await world.settle()
+    said = world.emulator.callback_answers[query]["text"]
+    assert said == "你已不是这个队的队长，名单没有导入这个队。", said
+    async with world.database.sessions() as session:
+        assert (await session.scalars(select(RosterEntry.group_id))).all() == []

@@ -359,3 +359,23 @@ async def test_location_questions_never_dead_end_or_move_a_place(world: World) -
     await world.settle()
     said = plain(world.emulator.bot_messages(boss_chat)[-1:])
     assert "十分钟以后才发来的，没有保存" in said, said
+
+
+async def test_a_place_is_not_moved_by_someone_who_no_longer_leads(world: World) -> None:
+    boss = world.user("Boss")
+    world.emulator.set_admin(world.group, boss)
+    at(world, "17:00")
+    await world.say(boss, "/signup 陈队长")
+    await world.say(boss, "/duty add 督导 每天 19:00-21:00 需要1-3人 在 3号投放点")
+    boss_chat = private(world, boss)
+    await world.say(boss, "/start", chat=boss_chat)
+    await world.say(boss, "/place locate 3号投放点")
+    world.emulator.set_admin(world.group, boss, False)  # stepped down before answering
+    world.harness.services.admin_cache.forget(world.group.id)
+    world.emulator.send_location(boss_chat, boss, *PLACE)
+    await world.settle()
+    said = plain(world.emulator.bot_messages(boss_chat)[-1:])
+    assert said == "你已不是这个队的队长，值班地点的位置没有保存。", said
+    async with world.database.sessions() as session:
+        spot = await session.scalar(select(Place).where(Place.name == "3号投放点"))
+    assert spot is None or spot.latitude is None
