@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.acks import Ack, AckCoalescer, AckKey
@@ -178,3 +178,8 @@ def button_number(update: Update) -> int | None:
     query = update.callback_query
     tail = (query.data or "").partition(":")[2] if query is not None else ""
     return parse_id(tail) if tail else None
+
+
+def sent_at(message: Message, now: datetime) -> datetime:
+    """The message's own date: a backlog handled after an outage keeps its times."""
+    return message.date if message.date is not None else now

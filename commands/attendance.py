@@ -8,11 +8,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import TelegramError
 
 from bot import notify_view, render, views
-from bot.context import DutyContext, GroupInfo, button_number, thread_of, user_ref
+from bot.context import (
+    DutyContext,
+    GroupInfo,
+    button_number,
+    sent_at,
+    thread_of,
+    user_ref,
+)
 from bot.i18n import Translator, translator
 from bot.views.labels import leaders_only
 from commands.hours_syntax import parse_amount, parse_day
@@ -24,7 +31,7 @@ from commands.people import (
     words_without_mentions,
 )
 from commands.signup import command_args
-from storage import attendance, corrections, groups, members, noshows
+from storage import attendance, corrections, duties, groups, members, noshows
 from storage.claims import ShiftGone
 from storage.cleaning import TextProblem, clean_text
 from storage.daybook import month_end
@@ -32,7 +39,7 @@ from storage.db import Rollback, transaction
 from storage.duties import local_today
 from storage.hours import round_quarter, span_minutes
 from storage.ids import parse_id
-from storage.models import Duty, Person, Shift
+from storage.models import Person, Shift
 from storage.recurrence import Window, occurrence
 from storage.settings import settings_of
 
@@ -68,15 +75,6 @@ def parse_checkin(args: str) -> tuple[str | None, int] | None:
     return (" ".join(place) or None), companions
 
 
-def _sent_at(message: Message, now: datetime) -> datetime:
-    """The message's own date: a backlog handled after an outage keeps its times."""
-    return message.date if message.date is not None else now
-
-
-async def _duty_of(session: AsyncSession, shift: Shift | None) -> Duty | None:
-    return await session.get(Duty, shift.duty_id) if shift is not None else None
-
-
 async def checkin(update: Update, context: DutyContext) -> None:
     """/checkin [+N]: open attendance on the caller's current shift."""
     message, user = update.effective_message, update.effective_user
@@ -93,11 +91,11 @@ async def checkin(update: Update, context: DutyContext) -> None:
     async with transaction(services.sessions) as session:
         membership, person, row = await member_in_group(session, group, user, now=now)
         result = await attendance.check_in(
-            session, row, person, at=_sent_at(message, now), companions=companions,
+            session, row, person, at=sent_at(message, now), companions=companions,
             place=place, now=now,
         )
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
-        duty = await _duty_of(session, shift)
+        duty = await duties.of_shift(session, shift)
         proof = settings_of(row).checkin_proof
     text = views.attendance.checkin_outcome(
         t, membership.display_name, result, duty, group.timezone,
@@ -124,7 +122,7 @@ async def tap_move(update: Update, context: DutyContext) -> None:
             await attendance.move_walk_in(session, row, person, shift_id, now=now)
             if shift_id is not None else attendance.NotRunningThen()
         )
-        duty = await _duty_of(session, result.shift) if isinstance(
+        duty = await duties.of_shift(session, result.shift) if isinstance(
             result, attendance.Moved
         ) else None
         text = views.attendance.move_outcome(t, membership.display_name, result, duty,
@@ -143,9 +141,9 @@ async def checkout(update: Update, context: DutyContext) -> None:
     async with transaction(services.sessions) as session:
         membership, person, row = await member_in_group(session, group, user, now=now)
         result = await attendance.check_out(
-            session, row, person, at=_sent_at(message, now), now=now
+            session, row, person, at=sent_at(message, now), now=now
         )
-        duty = await _duty_of(session, getattr(result, "shift", None))
+        duty = await duties.of_shift(session, getattr(result, "shift", None))
     text = views.attendance.checkout_outcome(
         t, membership.display_name, result, duty, group.timezone
     )

@@ -13,7 +13,7 @@ tap (declining means the hours wait for a leader).
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import (
     KeyboardButton,
@@ -27,12 +27,11 @@ from telegram.error import Forbidden
 
 from bot import render, views
 from bot.acks import Ack, AckKey
-from bot.context import DutyContext, GroupInfo, user_ref
+from bot.context import DutyContext, GroupInfo, sent_at, user_ref
 from bot.i18n import Translator, translator
 from bot.views import places as view
-from commands.attendance import _duty_of
 from commands.people import member_in_group
-from storage import attendance, audit, documents, groups, members, places
+from storage import attendance, audit, documents, duties, groups, members, places
 from storage.attendance import CheckSource
 from storage.cleaning import name_key
 from storage.db import transaction
@@ -266,15 +265,11 @@ async def location_message(update: Update, context: DutyContext) -> None:
     place = str(wanted) if wanted else None
     if message.forward_origin is not None:
         text = view.forwarded_location(t)
-    elif _sent_at(message, now) - request.created_at > WHERE_VALID:
+    elif sent_at(message, now) - request.created_at > WHERE_VALID:
         text = view.late_location(t)
     else:
         text = await _check_in(context, user, team, place, (latitude, longitude), t)
     await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
-
-
-def _sent_at(message: Message, now: datetime) -> datetime:
-    return message.date if message.date is not None else now
 
 
 async def _check_in(context: DutyContext, user: User, team: Group, place: str | None,
@@ -307,7 +302,7 @@ async def _check_in(context: DutyContext, user: User, team: Group, place: str | 
         result = await attendance.check_in(session, row, person, at=now, place=place,
                                            source=source, now=now)
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
-        duty = await _duty_of(session, shift)
+        duty = await duties.of_shift(session, shift)
         text = views.attendance.checkin_outcome(
             gt, membership.display_name, result, duty, team.timezone,
             unproven="" if source is CheckSource.LOCATION else "location")

@@ -25,10 +25,9 @@ from bot.leaders import chat_member, in_group
 from bot.views import places as view
 from bot.views.labels import at_label, hours_label
 from commands import location
-from commands.attendance import _duty_of
 from commands.people import member_in_group
 from commands.signup import command_args
-from storage import attendance, places
+from storage import attendance, duties, places
 from storage.attendance import CheckSource
 from storage.cleaning import name_key
 from storage.db import transaction
@@ -150,7 +149,7 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
         elif current is not None:
             out = await attendance.check_out(session, team, person, at=now, now=now,
                                              source=CheckSource.SCAN)
-            duty = await _duty_of(session, getattr(out, "shift", None))
+            duty = await duties.of_shift(session, getattr(out, "shift", None))
             text = views.attendance.checkout_outcome(gt, membership.display_name, out, duty,
                                                      group.timezone)
             kind = "checkout" if isinstance(out, attendance.CheckedOut) else ""
@@ -161,7 +160,7 @@ async def scan(update: Update, context: DutyContext, token: str) -> None:
                                                place=place.name, source=CheckSource.SCAN,
                                                now=now)
             shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)
-            duty = await _duty_of(session, shift)
+            duty = await duties.of_shift(session, shift)
             text = views.attendance.checkin_outcome(gt, membership.display_name, result, duty,
                                                     group.timezone)
             kind = "checkin" if isinstance(result, attendance.CheckedIn) else ""
@@ -233,7 +232,7 @@ async def tap_leave(update: Update, context: DutyContext) -> None:
             out = await attendance.check_out(session, team, person, at=now, now=now,
                                              source=CheckSource.SCAN)
             shift = await session.get(Shift, found.shift_id) if found.shift_id else None
-            duty = await _duty_of(session, shift)
+            duty = await duties.of_shift(session, shift)
             text = views.attendance.checkout_outcome(gt, membership.display_name, out, duty,
                                                      group.timezone)
             done = isinstance(out, attendance.CheckedOut)

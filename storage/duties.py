@@ -438,3 +438,8 @@ async def open_shift(session: AsyncSession, shift_id: int) -> tuple[Shift | None
     if shift is None or shift.status is not ShiftStatus.OPEN:
         return None, None
     return shift, await session.get(Duty, shift.duty_id)
+
+
+async def of_shift(session: AsyncSession, shift: Shift | None) -> Duty | None:
+    """The duty a shift belongs to (None for none)."""
+    return await session.get(Duty, shift.duty_id) if shift is not None else None
