@@ -229,9 +229,10 @@ class DutyRateLimiter(AIORateLimiter):
                 if not pauses or not not_applied(exc):
                     raise
                 log.info("Telegram did not take %s (%s); trying again", endpoint, exc.message)
-                if self._pacer.jumps:  # time that jumps must not move under requests in flight
-                    await self._landed.wait()
-                await self._pacer.sleep(pauses.pop(0))
+                while self._pacer.jumps and not self._landed.is_set():
+                    await self._landed.wait()  # time that jumps must not move under requests
+                    # in flight; looked at again, as others may have left meanwhile
+                await self._pacer.sleep(pauses.pop(0))  # (a jump happens at once, here)
 
     async def _one_request(
         self, callback: Request, args: Any, kwargs: dict[str, Any], endpoint: str,

@@ -41,6 +41,7 @@ async def test_an_evening_of_fifty_groups_with_one_call_in_ten_failing(
         boss = emulator.add_user(f"Boss{g}")
         group = emulator.add_group(f"Team {g}", chat_id=chat_id, admins=[boss])
         emulator.send(group, boss, "/duty add 督导 每天 19:00-21:00 需要2-3人")
+        await world.settle()  # the duty first, then its roster (updates run side by side)
         emulator.send(group, boss, "/shift")
         await world.settle()
         teams.append((group, emulator.bot_messages(group)[-1]))

@@ -64,8 +64,9 @@ async def test_anonymous_admins_lead_but_cannot_sign_up_and_channels_are_refused
 
 async def test_a_member_who_spams_commands_is_slowed_down_and_never_lost(world: World) -> None:
     throttle = world.harness.services.throttle
-    # The real pace is one every 6 s; a second here: all 15 arrive within the first one.
-    throttle.every, throttle.queue = 1.0, 3
+    # The real pace is one every 6 s; two seconds here: all 15 are handled within the first
+    # two (on a loaded machine one second was not always enough, and a token came back).
+    throttle.every, throttle.queue = 2.0, 3
     alice = world.user("Alice")
     alice.started = True  # she has started the bot
     before = len(world.emulator.bot_messages(world.group))
