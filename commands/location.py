@@ -31,7 +31,7 @@ from bot.context import DutyContext, GroupInfo, sent_at, user_ref
 from bot.i18n import Translator, translator
 from bot.views import places as view
 from commands.people import member_in_group
-from storage import attendance, audit, documents, duties, groups, members, places
+from storage import attendance, documents, duties, groups, members, places
 from storage.attendance import CheckSource
 from storage.cleaning import name_key
 from storage.db import transaction
@@ -162,10 +162,8 @@ async def tap_consent(update: Update, context: DutyContext) -> None:
     async with transaction(services.sessions) as session:
         person = await members.upsert_person(session, user_ref(user), now=services.clock.now())
         if action == "locok":  # a "no" is for this time only: asked again next time
-            person.location_consent = True
-            audit.record(session, at=services.clock.now(), action="person.location_consent",
-                         object_type="person", object_id=person.id, actor=user.id,
-                         after={"consent": True})
+            places.consent_to_location(session, person, actor=user.id,
+                                       now=services.clock.now())
         team = await session.get(Group, int(group_id))
         place = await session.get(Place, int(place_id)) if int(place_id) else None
         name = place.name if place is not None else None
@@ -287,18 +285,13 @@ async def _check_in(context: DutyContext, user: User, team: Group, place: str | 
         membership, person, row = await member_in_group(session, group, user, now=now)
         if point is not None:
             among = [place] if place else await attendance.open_places(session, row, now)
-            found = await places.nearest(session, team.id, *point, among=among)
-            if found is None:
+            judged = await places.judge_location(session, team.id, *point, among=among,
+                                                 actor=user_id, now=now)
+            if judged is None:
                 return view.no_position(t, place)
-            spot, distance = found
-            if distance > spot.radius:
-                audit.record(
-                    session, at=now, action="attendance.location_refused",
-                    object_type="place", object_id=spot.id, actor=user_id, group_id=team.id,
-                    after={"distance": distance, "radius": spot.radius},
-                )
-                return view.too_far(t, spot.name, distance, spot.radius)
-            place, source = spot.name, CheckSource.LOCATION
+            if isinstance(judged, places.TooFar):
+                return view.too_far(t, judged.place.name, judged.distance, judged.place.radius)
+            place, source = judged.place.name, CheckSource.LOCATION
         result = await attendance.check_in(session, row, person, at=now, place=place,
                                            source=source, now=now)
         shift = getattr(result, "shift", None) or getattr(result, "next_shift", None)

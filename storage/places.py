@@ -13,6 +13,7 @@ import hashlib
 import math
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.attendance import place_matches
 from storage.cleaning import name_key
-from storage.models import Duty, DutyStatus, Group, Place
+from storage.models import Duty, DutyStatus, Group, Person, Place
 
 LINK_PREFIX = "p-"
 TOKEN_BYTES = 16
@@ -157,3 +158,47 @@ async def nearest(session: AsyncSession, group_id: int, latitude: float, longitu
         if p.name_key in keys and p.latitude is not None and p.longitude is not None
     ]
     return min(found, key=lambda pair: pair[1]) if found else None
+
+
+@dataclass(frozen=True)
+class Near:
+    """Within the place's radius: presence shown."""
+
+    place: Place
+    distance: int
+
+
+@dataclass(frozen=True)
+class TooFar:
+    """Outside the radius: refused (and written in the audit log, distance only)."""
+
+    place: Place
+    distance: int
+
+
+async def judge_location(
+    session: AsyncSession, group_id: int, latitude: float, longitude: float, *,
+    among: Sequence[str], actor: int, now: datetime,
+) -> Near | TooFar | None:
+    """Is a shared location at one of the named places? The nearest with a position decides
+    (None: none of them has one); only the distance is kept, never the location."""
+    found = await nearest(session, group_id, latitude, longitude, among)
+    if found is None:
+        return None
+    spot, distance = found
+    if distance > spot.radius:
+        audit.record(
+            session, at=now, action="attendance.location_refused", object_type="place",
+            object_id=spot.id, actor=actor, group_id=group_id,
+            after={"distance": distance, "radius": spot.radius},
+        )
+        return TooFar(spot, distance)
+    return Near(spot, distance)
+
+
+def consent_to_location(session: AsyncSession, person: Person, *, actor: int,
+                        now: datetime) -> None:
+    """The person agreed, once, that their location may be asked for check-in."""
+    person.location_consent = True
+    audit.record(session, at=now, action="person.location_consent", object_type="person",
+                 object_id=person.id, actor=actor, after={"consent": True})
