@@ -10,7 +10,6 @@ Measured: when the last reminder arrived after the tick began, reminders per gro
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -57,7 +56,6 @@ async def run(target: Target, instances: int) -> Result:
                               shared_limits=target.name == "postgresql") for engine in engines]
     for app in apps:
         await app.initialize()
-    started = time.monotonic()
     wall = datetime.now(UTC)
     try:
         for _round in range(4):  # a tick sends for at most 45 s; the next takes the rest
@@ -79,7 +77,6 @@ async def run(target: Target, instances: int) -> Result:
         for engine in engines:
             await engine.dispose()
         await server.stop()
-    _ = started
     sends = [c for c in emulator.calls
              if c.method == "sendMessage" and c.outcome == "ok"
              and int(c.params.get("chat_id", 0)) < 0]

@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat
@@ -29,7 +27,7 @@ from bot.pacer import RealPacer
 from scheduler.clock import ManualClock
 from storage.db import make_engine, make_session_factory, migrate
 from storage.models import Outbox, OutboxStatus
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, fresh_postgres_database
 
 CHAT_ID = -1009990002
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,16 +98,8 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
-    name = f"dutybot_crash_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with fresh_postgres_database("dutybot_crash") as url:
+        yield url
 
 
 @pytest.mark.parametrize("point", list(POINTS))

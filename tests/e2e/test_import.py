@@ -206,12 +206,18 @@ async def test_a_leader_imports_the_office_list_row_by_row_and_links_members(
     assert "请删除这条消息，把文件私聊发给我来导入" in said, said
 
 
-async def test_a_leader_of_two_teams_chooses_the_team(world: World) -> None:
+async def leader_of_two_teams(world: World) -> tuple[FakeUser, FakeChat]:
+    """A leader of the approved group and of a second team, East Gate."""
     boss = world.user("Boss")
     world.emulator.set_admin(world.group, boss)
     await world.say(boss, "/signup 陈队长")
     second = world.emulator.add_group("East Gate", chat_id=FORUM_CHAT_ID, admins=[boss])
     await world.say(boss, "/signup 老陈", chat=second)
+    return boss, second
+
+
+async def test_a_leader_of_two_teams_chooses_the_team(world: World) -> None:
+    boss, second = await leader_of_two_teams(world)
     async with world.database.sessions() as session:
         found = await groups.by_chat_id(session, second.id)
         assert found is not None
@@ -264,11 +270,7 @@ async def test_the_office_imports_on_its_computer_and_a_leader_links_in_telegram
 
 
 async def test_a_team_chosen_after_losing_its_leadership_imports_nothing(world: World) -> None:
-    boss = world.user("Boss")
-    world.emulator.set_admin(world.group, boss)
-    await world.say(boss, "/signup 陈队长")
-    second = world.emulator.add_group("East Gate", chat_id=FORUM_CHAT_ID, admins=[boss])
-    await world.say(boss, "/signup 老陈", chat=second)
+    boss, second = await leader_of_two_teams(world)
     chat = private(world, boss)
     answer = await send_file(world, boss, chat, "list.xlsx", workbook(ROWS[:1]))
     world.emulator.set_admin(second, boss, False)  # East Gate has a new leader meanwhile

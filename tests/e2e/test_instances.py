@@ -13,9 +13,7 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sys
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +22,6 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat, FakeMessage, WebhookPusher
@@ -34,7 +31,7 @@ from bot.pacer import RealPacer
 from scheduler.clock import ManualClock
 from storage.db import make_engine, make_session_factory, migrate
 from storage.models import Attendance, Claim, ClaimStatus, Group, Outbox, OutboxStatus, Shift
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, free_port, fresh_postgres_database
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several instances need PostgreSQL")
 
@@ -48,25 +45,11 @@ TAPPERS = 5  # volunteers tapping the first place on a shift that takes at most 
 SECRET = "instances-test-secret-0123"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for the processes (they have no search path to set)."""
-    name = f"dutybot_inst_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+    """A fresh PostgreSQL database for the processes."""
+    async with fresh_postgres_database("dutybot_inst") as url:
+        yield url
 
 
 async def seed(emulator: Emulator, base_url: str, url: str) -> list[tuple[FakeChat, FakeMessage]]:

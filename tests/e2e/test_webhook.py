@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,15 +16,10 @@ import pytest
 
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat, WebhookPusher, html_to_plain
 from scheduler.clock import SystemClock
+from tests.conftest import free_port
 
 CHAT_ID = -1009990002
 SECRET = "s3cret-token-for-the-webhook-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
