@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.targets import Target, postgresql, sqlite
+from benchmarks.targets import Target, analyze, postgresql, sqlite
 from storage import daybook, groups
 from storage.db import make_session_factory, migrate, reading, transaction
 from storage.groups import GroupDefaults
@@ -87,6 +87,7 @@ async def seed(target: Target, n_groups: int) -> int:
             for chunk in range(0, len(records), 2000):
                 await session.execute(insert(Attendance), records[chunk:chunk + 2000])
             written += len(records)
+    await analyze(engine)
     await engine.dispose()
     return written
 

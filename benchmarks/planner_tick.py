@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.targets import Target, postgresql, sqlite
+from benchmarks.targets import Target, analyze, postgresql, sqlite
 from scheduler import planner
 from storage import claims, duties, groups, members
 from storage.db import make_session_factory, migrate, transaction
 from storage.groups import GroupDefaults
 from storage.members import UserRef
-from storage.models import Duty, DutyStatus
+from storage.models import Duty, DutyStatus, Shift
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVENING = datetime(2026, 11, 24, 18, 0, tzinfo=SHANGHAI).astimezone(UTC)
@@ -43,6 +43,7 @@ async def seed(target: Target, n_groups: int, *,
         async with transaction(sessions) as session:
             for g in range(first, min(first + BATCH, n_groups)):
                 await _seed_group(session, g, duties, need_min)
+    await analyze(engine)
     await engine.dispose()
 
 
@@ -53,7 +54,7 @@ async def _seed_group(session: AsyncSession, g: int,
         session, -100_000 - g, f"Team {g}", now=EVENING,
         defaults=GroupDefaults("Asia/Shanghai", "zh_CN"), preapproved=True,
     )
-    evenings = []
+    evenings: list[Shift] = []
     for name, start, end in duties_:
         duty = Duty(
             group_id=group.id, name=name, rrule="FREQ=DAILY",

@@ -36,6 +36,15 @@ class Target:
         return make_engine(self.url, search_path=self.search_path, pool_size=pool_size)
 
 
+async def analyze(engine: AsyncEngine) -> None:
+    """After seeding PostgreSQL: the table statistics autovacuum gathers within a minute of a
+    bulk load in a real deployment. Without them the shifts' query of a 5,000-group tick ran
+    as a nested loop over every group (3 s of the tick)."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+
+
 @asynccontextmanager
 async def sqlite() -> AsyncIterator[Target]:
     """A fresh SQLite file, deleted afterwards."""

@@ -13,7 +13,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -42,9 +43,10 @@ LOOKAHEAD = timedelta(days=2)
 MONTHLY_AT = "09:00"
 
 
+@lru_cache(maxsize=4096)
 def iso(moment: datetime) -> str:
-    """An instant in keys: UTC, to the minute."""
-    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%MZ")
+    """An instant in keys: UTC, to the minute (many groups share a start time: cached)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 @dataclass(frozen=True)
@@ -55,33 +57,52 @@ class Plan:
     next_at: datetime | None
 
 
+@lru_cache(maxsize=4096)  # the same few times of day in the same few zones
 def _local(day: date, clock: str, zone: str) -> datetime:
     hour, minute = (int(x) for x in clock.split(":"))
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
 
 
 class _GroupPlan:
-    """Candidates for one group; `due` and `upcoming` are split by the caller."""
+    """One group's candidates: those due now are kept, of the later ones only the first."""
 
     def __init__(self, group: Group, now: datetime) -> None:
-        self.group = group
+        self.group_id = group.id
         self.rules: GroupSettings = settings_of(group)
         self.zone = group.timezone
         self.now = now
         self.quiet = QuietHours.parse(self.rules.quiet_hours)
         self.items: list[Planned] = []
+        self.next_at: datetime | None = None
 
     def add(self, key: str, kind: str, due: datetime, expires: datetime,
             person_id: int | None = None, **payload: object) -> None:
-        self.items.append(Planned(key, self.group.id, kind, due, expires, person_id,
-                                  dict(payload)))
+        if due > self.now:
+            if self.next_at is None or due < self.next_at:
+                self.next_at = due
+        elif self.now < expires:
+            self.items.append(Planned(key, self.group_id, kind, due, expires, person_id,
+                                      dict(payload)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Shift:
+    """What planning needs of a shift and its duty (plain values: thousands are read)."""
+
+    id: int
+    group_id: int
+    local_date: date
+    start_at: datetime
+    end_at: datetime
+    need_min: int
+    reminder_lead: int | None
 
 
 @dataclass(frozen=True)
 class _Facts:
     """What planning reads, for every active group at once: one query per kind."""
 
-    shifts: dict[int, list[tuple[Shift, Duty]]]  # group → open shifts in the window
+    shifts: dict[int, list[_Shift]]  # group → open shifts in the window
     claimed: dict[int, int]  # shift → active claims
     came: dict[int, int]  # shift → attendances
     private: dict[int, list[int]]  # shift → people reminded privately
@@ -92,16 +113,18 @@ async def _facts(session: AsyncSession, now: datetime) -> _Facts:
     first, last = now - timedelta(days=1), now + LOOKAHEAD
     window = (Shift.status == ShiftStatus.OPEN, Shift.start_at >= first, Shift.start_at <= last)
     in_window = select(Shift.id).where(*window).scalar_subquery()
-    shifts: dict[int, list[tuple[Shift, Duty]]] = defaultdict(list)
+    shifts: dict[int, list[_Shift]] = defaultdict(list)
     rows = await session.execute(
-        select(Shift, Duty)
+        select(Shift.id, Shift.group_id, Shift.local_date, Shift.start_at, Shift.end_at,
+               Shift.need_min, Duty.reminder_lead)
         .join(Duty, Duty.id == Shift.duty_id)
         .join(Group, Group.id == Shift.group_id)
         .where(Group.status == GroupStatus.ACTIVE, *window)
         .order_by(Shift.start_at, Shift.id)
     )
-    for shift, duty in rows.all():
-        shifts[shift.group_id].append((shift, duty))
+    for row in rows.all():
+        shift = _Shift(*row)
+        shifts[shift.group_id].append(shift)
 
     async def counted(column: object, *where: object) -> dict[int, int]:
         query = select(column, func.count()).where(*where).group_by(column)  # type: ignore[call-overload]
@@ -129,17 +152,17 @@ async def _facts(session: AsyncSession, now: datetime) -> _Facts:
     return _Facts(shifts, claimed, came, private, still_in)
 
 
-def _plan_group(group: Group, now: datetime, facts: _Facts) -> list[Planned]:
+def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
     g = _GroupPlan(group, now)
     rules, zone, quiet = g.rules, g.zone, g.quiet
     shifts = facts.shifts.get(group.id, [])
     claimed, came, private = facts.claimed, facts.came, facts.private
 
-    gaps: dict[datetime, list[Shift]] = defaultdict(list)
-    for shift, duty in shifts:
+    gaps: dict[datetime, list[_Shift]] = defaultdict(list)
+    for shift in shifts:
         start = shift.start_at
         # 1. Duty reminder: one per group per start time (and lead).
-        lead = duty.reminder_lead if duty.reminder_lead is not None else rules.reminder_lead
+        lead = shift.reminder_lead if shift.reminder_lead is not None else rules.reminder_lead
         key = f"reminder:{group.id}:{iso(start)}:{lead}"
         due = start - timedelta(minutes=lead)
         g.add(key, "reminder", due, start, start=iso(start), lead=lead)
@@ -169,14 +192,14 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> list[Planned]:
     for day in (today - timedelta(days=1), today):
         # 2. Day-before roster for the next day, if it has shifts.
         tomorrow = day + timedelta(days=1)
-        if any(s.local_date == tomorrow for s, _ in shifts):
+        if any(s.local_date == tomorrow for s in shifts):
             due = quiet.before(_local(day, rules.roster_time, zone), zone)
             g.add(f"roster:{group.id}:{tomorrow.isoformat()}", "roster", due,
                   due + timedelta(hours=3), day=tomorrow.isoformat())
         # 6. Daily summary: at summary_time, or once everyone checked out if later, at the
         # latest at the last shift's end + checkout_late.
         nominal = _local(day, rules.summary_time, zone)
-        ends = [s.end_at for s, _ in shifts if s.local_date == day]
+        ends = [s.end_at for s in shifts if s.local_date == day]
         latest = max(ends) + timedelta(minutes=rules.checkout_late) if ends else nominal
         still_in = facts.still_in.get((group.id, day), 0)
         due = nominal if not still_in else max(nominal, latest)
@@ -197,7 +220,7 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> list[Planned]:
             due = _local(day, MONTHLY_AT, zone)
             g.add(f"monthly:{group.id}:{last_month:%Y-%m}", "monthly", due,
                   due + timedelta(hours=14), month=f"{last_month:%Y-%m}")
-    return g.items
+    return g
 
 
 async def plan(session: AsyncSession, now: datetime) -> Plan:
@@ -210,11 +233,10 @@ async def plan(session: AsyncSession, now: datetime) -> Plan:
     due: list[Planned] = []
     upcoming: list[datetime] = []
     for group in groups:
-        for item in _plan_group(group, now, facts):
-            if item.due_at <= now < item.expires_at:
-                due.append(item)
-            elif item.due_at > now:
-                upcoming.append(item.due_at)
+        planned = _plan_group(group, now, facts)
+        due.extend(planned.items)
+        if planned.next_at is not None:
+            upcoming.append(planned.next_at)
     return Plan(due, min(upcoming) if upcoming else None)
 
 

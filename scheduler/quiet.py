@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -20,12 +21,7 @@ class QuietHours:
 
     def contains(self, moment: datetime, zone: str) -> bool:
         """Is the instant inside quiet hours in the zone?"""
-        if self.start == self.end:
-            return False
-        local = moment.astimezone(ZoneInfo(zone)).time()
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
+        return _contains(self, moment, zone)
 
     def began(self, moment: datetime, zone: str) -> datetime:
         """When the quiet period containing `moment` began (an instant)."""
@@ -59,6 +55,7 @@ class QuietHours:
         return self.ended(due, zone) if self.contains(due, zone) else due
 
 
+@lru_cache(maxsize=256)  # a handful of distinct settings across thousands of groups
 def parse_quiet(text: str) -> QuietHours | None:
     """`21:30-07:00` → QuietHours; `off` → an empty window; None when unreadable."""
     value = text.strip().casefold()
@@ -71,3 +68,13 @@ def parse_quiet(text: str) -> QuietHours | None:
         return QuietHours(time.fromisoformat(first.strip()), time.fromisoformat(last.strip()))
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=8192)  # the planner asks about the same few times in thousands of groups
+def _contains(quiet: QuietHours, moment: datetime, zone: str) -> bool:
+    if quiet.start == quiet.end:
+        return False
+    local = moment.astimezone(ZoneInfo(zone)).time()
+    if quiet.start < quiet.end:
+        return quiet.start <= local < quiet.end
+    return local >= quiet.start or local < quiet.end

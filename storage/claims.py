@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,14 @@ from storage.models import (
 )
 
 
-def still_needed(shift: Shift, have: int) -> int:
+class Staffed(Protocol):
+    """Anything with a minimum of people: a shift, or what the planner reads of one."""
+
+    @property
+    def need_min(self) -> int: ...
+
+
+def still_needed(shift: Staffed, have: int) -> int:
     """How many more people `shift` needs with `have` on it (or checked in): 0 when it is
     not short. The one rule for "short of people" (roster, gaps, alerts, summaries)."""
     return max(0, shift.need_min - have)

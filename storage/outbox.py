@@ -13,17 +13,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Outbox, OutboxStatus
+
+KEYS_PER_QUERY = 900  # under SQLite's oldest limit of 999 parameters a statement
 
 
 @dataclass(frozen=True)
@@ -40,23 +42,62 @@ class Planned:
 
 
 async def enqueue(session: AsyncSession, planned: Sequence[Planned], *, now: datetime) -> int:
-    """Insert the planned rows whose key is new; returns how many were new."""
+    """Insert the planned rows whose key is new; returns how many were new. Every tick plans
+    what is due again until it expires, so most keys are usually there already."""
     if not planned:
         return 0
+    if session.get_bind().dialect.name == "postgresql":
+        return await _enqueue_postgresql(session, planned, now)
+    # SQLite: the keys already there are read first (cheaper than thousands of inserts that
+    # conflict), then one statement compiled once inserts the rest in batches (SQLAlchemy's
+    # insertmanyvalues); RETURNING counts the new ones.
+    there: set[str] = set()
+    for first in range(0, len(planned), KEYS_PER_QUERY):
+        batch = [p.key for p in planned[first:first + KEYS_PER_QUERY]]
+        there.update(await session.scalars(select(Outbox.key).where(Outbox.key.in_(batch))))
     rows = [
         {
             "key": p.key, "group_id": p.group_id, "kind": p.kind, "person_id": p.person_id,
             "due_at": p.due_at, "expires_at": p.expires_at, "status": OutboxStatus.PENDING,
             "attempts": 0, "payload": p.payload, "created_at": now,
         }
-        for p in planned
+        for p in planned if p.key not in there
     ]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # One statement compiled once, its rows sent in batches (SQLAlchemy's insertmanyvalues:
-    # PostgreSQL takes at most 32,767 parameters a statement); RETURNING counts the new ones.
-    statement = insert(Outbox).on_conflict_do_nothing(index_elements=["key"])
+    if not rows:
+        return 0
+    statement = sqlite_insert(Outbox).on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(statement.returning(Outbox.id), rows)
+    return len(result.all())
+
+
+# PostgreSQL: one statement whatever the number of rows: the columns go as arrays (a district's
+# 18:00 is ten thousand rows; one parameter per value would pass the 32,767 limit), keys already
+# there are skipped by an index lookup, and a key another instance inserts meanwhile by the
+# conflict clause.
+_UNNEST = text("""
+    INSERT INTO outbox (key, group_id, kind, person_id, due_at, expires_at, status, attempts,
+                        payload, created_at)
+    SELECT t.key, t.group_id, t.kind, t.person_id, t.due_at, t.expires_at, :status, 0,
+           CAST(t.payload AS JSON), CAST(:now AS TIMESTAMPTZ)
+    FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:groups AS INTEGER[]), CAST(:kinds AS VARCHAR[]),
+                CAST(:people AS INTEGER[]), CAST(:dues AS TIMESTAMPTZ[]),
+                CAST(:expires AS TIMESTAMPTZ[]), CAST(:payloads AS TEXT[]))
+         AS t(key, group_id, kind, person_id, due_at, expires_at, payload)
+    WHERE NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.key = t.key)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+""")
+
+
+async def _enqueue_postgresql(session: AsyncSession, planned: Sequence[Planned],
+                              now: datetime) -> int:
+    result = await session.execute(_UNNEST, {
+        "status": OutboxStatus.PENDING.value, "now": now,
+        "keys": [p.key for p in planned], "groups": [p.group_id for p in planned],
+        "kinds": [p.kind for p in planned], "people": [p.person_id for p in planned],
+        "dues": [p.due_at for p in planned], "expires": [p.expires_at for p in planned],
+        "payloads": [json.dumps(p.payload) for p in planned],
+    })
     return len(result.all())
 
 

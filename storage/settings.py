@@ -82,11 +82,13 @@ TRUE = ("true", "yes", "on", "1", "是", "开")
 FALSE = ("false", "no", "off", "0", "否", "关")
 
 
+_KNOWN = frozenset(f.name for f in dataclasses.fields(GroupSettings))
+
+
 def settings_of(group: Group) -> GroupSettings:
     """The group's settings, defaults filled in; unknown stored keys are ignored."""
     stored = group.settings or {}
-    known = {f.name for f in dataclasses.fields(GroupSettings)}
-    return GroupSettings(**{k: v for k, v in stored.items() if k in known})
+    return GroupSettings(**{k: v for k, v in stored.items() if k in _KNOWN})
 
 
 @dataclass(frozen=True)
