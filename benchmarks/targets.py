@@ -41,7 +41,7 @@ async def analyze(engine: AsyncEngine) -> None:
     bulk load in a real deployment. Without them the shifts' query of a 5,000-group tick ran
     as a nested loop over every group (3 s of the tick)."""
     if engine.dialect.name == "postgresql":
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:  # committed: statistics roll back with the rest
             await conn.execute(text("ANALYZE"))
 
 

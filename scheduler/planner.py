@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -66,7 +67,7 @@ def _local(day: date, clock: str, zone: str) -> datetime:
 class _GroupPlan:
     """One group's candidates: those due now are kept, of the later ones only the first."""
 
-    def __init__(self, group: Group, now: datetime) -> None:
+    def __init__(self, group: _Group, now: datetime) -> None:
         self.group_id = group.id
         self.rules: GroupSettings = settings_of(group)
         self.zone = group.timezone
@@ -75,14 +76,28 @@ class _GroupPlan:
         self.items: list[Planned] = []
         self.next_at: datetime | None = None
 
-    def add(self, key: str, kind: str, due: datetime, expires: datetime,
-            person_id: int | None = None, **payload: object) -> None:
+    def consider(self, due: datetime, expires: datetime) -> bool:
+        """Is a candidate due now? A later one only moves `next_at`."""
         if due > self.now:
             if self.next_at is None or due < self.next_at:
                 self.next_at = due
-        elif self.now < expires:
+            return False
+        return self.now < expires
+
+    def add(self, key: str, kind: str, due: datetime, expires: datetime,
+            person_id: int | None = None, **payload: object) -> None:
+        if self.consider(due, expires):
             self.items.append(Planned(key, self.group_id, kind, due, expires, person_id,
                                       dict(payload)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """What planning needs of a group (plain values: thousands are read)."""
+
+    id: int
+    timezone: str
+    settings: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +167,10 @@ async def _facts(session: AsyncSession, now: datetime) -> _Facts:
     return _Facts(shifts, claimed, came, private, still_in)
 
 
-def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
+def _plan_group(group: _Group, now: datetime, facts: _Facts) -> _GroupPlan:
     g = _GroupPlan(group, now)
-    rules, zone, quiet = g.rules, g.zone, g.quiet
-    shifts = facts.shifts.get(group.id, [])
+    gid, rules, zone, quiet = g.group_id, g.rules, g.zone, g.quiet
+    shifts = facts.shifts.get(gid, [])
     claimed, came, private = facts.claimed, facts.came, facts.private
 
     gaps: dict[datetime, list[_Shift]] = defaultdict(list)
@@ -163,7 +178,7 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
         start = shift.start_at
         # 1. Duty reminder: one per group per start time (and lead).
         lead = shift.reminder_lead if shift.reminder_lead is not None else rules.reminder_lead
-        key = f"reminder:{group.id}:{iso(start)}:{lead}"
+        key = f"reminder:{gid}:{iso(start)}:{lead}"
         due = start - timedelta(minutes=lead)
         g.add(key, "reminder", due, start, start=iso(start), lead=lead)
         for person_id in private.get(shift.id, []):
@@ -181,12 +196,14 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
                   shift=shift.id)
 
     for due, short in gaps.items():
+        expires = max(s.start_at for s in short)
+        if not g.consider(due, expires):
+            continue  # (its key is made only when it is due: thousands of groups)
         # The set of shifts is part of the key: a shift that falls short after the first
         # alert makes a new one (the dispatcher leaves out shifts alerted today already).
         ids = sorted(s.id for s in short)
         which = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:12]
-        g.add(f"gap:{group.id}:{iso(due)}:{which}", "gap", due,
-              max(s.start_at for s in short), shifts=ids)
+        g.add(f"gap:{gid}:{iso(due)}:{which}", "gap", due, expires, shifts=ids)
 
     today = now.astimezone(ZoneInfo(zone)).date()
     for day in (today - timedelta(days=1), today):
@@ -194,31 +211,31 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
         tomorrow = day + timedelta(days=1)
         if any(s.local_date == tomorrow for s in shifts):
             due = quiet.before(_local(day, rules.roster_time, zone), zone)
-            g.add(f"roster:{group.id}:{tomorrow.isoformat()}", "roster", due,
+            g.add(f"roster:{gid}:{tomorrow.isoformat()}", "roster", due,
                   due + timedelta(hours=3), day=tomorrow.isoformat())
         # 6. Daily summary: at summary_time, or once everyone checked out if later, at the
         # latest at the last shift's end + checkout_late.
         nominal = _local(day, rules.summary_time, zone)
         ends = [s.end_at for s in shifts if s.local_date == day]
         latest = max(ends) + timedelta(minutes=rules.checkout_late) if ends else nominal
-        still_in = facts.still_in.get((group.id, day), 0)
+        still_in = facts.still_in.get((gid, day), 0)
         due = nominal if not still_in else max(nominal, latest)
         grace = timedelta(hours=rules.summary_grace)
-        g.add(f"summary:{group.id}:{day.isoformat()}", "summary", due,
+        g.add(f"summary:{gid}:{day.isoformat()}", "summary", due,
               max(due, latest) + grace, day=day.isoformat())
         # 7. Weekly summary, after the daily one on `weekly_day`.
         if WEEKDAYS.index(rules.weekly_day) == day.weekday():
             week = day.isocalendar()
             monday = day - timedelta(days=day.weekday())
             after = due + timedelta(minutes=1)
-            g.add(f"weekly:{group.id}:{week.year}-W{week.week:02d}", "weekly", after,
+            g.add(f"weekly:{gid}:{week.year}-W{week.week:02d}", "weekly", after,
                   max(after, latest) + grace, first=monday.isoformat(),
                   last=(monday + timedelta(days=6)).isoformat())
         # 8. Monthly report on the 1st, privately to the leaders (fanned out when sent).
         if day.day == 1:
             last_month = (day - timedelta(days=1)).replace(day=1)
             due = _local(day, MONTHLY_AT, zone)
-            g.add(f"monthly:{group.id}:{last_month:%Y-%m}", "monthly", due,
+            g.add(f"monthly:{gid}:{last_month:%Y-%m}", "monthly", due,
                   due + timedelta(hours=14), month=f"{last_month:%Y-%m}")
     return g
 
@@ -226,9 +243,9 @@ def _plan_group(group: Group, now: datetime, facts: _Facts) -> _GroupPlan:
 async def plan(session: AsyncSession, now: datetime) -> Plan:
     """Every notification due at `now` in every active group, and the next due time. The
     database is asked one query per kind of fact for all groups together, not per group."""
-    groups = (
-        await session.scalars(select(Group).where(Group.status == GroupStatus.ACTIVE))
-    ).all()
+    rows = await session.execute(select(Group.id, Group.timezone, Group.settings)
+                                 .where(Group.status == GroupStatus.ACTIVE))
+    groups = [_Group(*row) for row in rows.all()]
     facts = await _facts(session, now)
     due: list[Planned] = []
     upcoming: list[datetime] = []

@@ -11,7 +11,7 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,7 +85,14 @@ FALSE = ("false", "no", "off", "0", "否", "关")
 _KNOWN = frozenset(f.name for f in dataclasses.fields(GroupSettings))
 
 
-def settings_of(group: Group) -> GroupSettings:
+class Configured(Protocol):
+    """A group, or what the planner reads of one: its stored settings."""
+
+    @property
+    def settings(self) -> dict[str, Any] | None: ...
+
+
+def settings_of(group: Configured) -> GroupSettings:
     """The group's settings, defaults filled in; unknown stored keys are ignored."""
     stored = group.settings or {}
     return GroupSettings(**{k: v for k, v in stored.items() if k in _KNOWN})
