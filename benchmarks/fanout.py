@@ -3,15 +3,18 @@
 Telegram's own bound is 30 messages a second: 1,000 reminders need about 33 s. The fake Bot
 API enforces 30/s overall and 20/min per group and answers 429 beyond them; the bot's real
 Application (rate limiter, notifier, dispatcher) sends over loopback HTTP. With 2 instances
-both tick at once on one PostgreSQL, sharing the outbox and Telegram's limits.
+both tick at once on one PostgreSQL, sharing the outbox and Telegram's limits. Each instance
+runs in its own process, as `dutybot run` does; the fake Bot API in the benchmark's own.
 Measured: when the last reminder arrived after the tick began, reminders per group, 429s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -40,42 +43,71 @@ class Result:
     left: int  # reminders not sent
 
 
-async def run(target: Target, instances: int) -> Result:
-    """Seed GROUPS teams, start `instances` bots, tick them all at 18:00, wait for the sends."""
-    await seed(target, GROUPS, duties=(("督导", 19, 21),), need_min=2)
-    emulator = Emulator(SystemClock())  # the limits in real seconds
-    server = FakeBotApiServer(emulator)
-    base_url = await server.start()
-    for g in range(GROUPS):
-        emulator.add_group(f"Team {g}", chat_id=-100_000 - g)
+def _instance(target: Target, base_url: str, token: str, owner: str,
+              ready: Any, go: Any, done: Any) -> None:
+    """One instance of the bot, in its own process (as `dutybot run` would be)."""
+    asyncio.run(_serve(target, base_url, token, owner, ready, go, done))
+
+
+async def _serve(target: Target, base_url: str, token: str, owner: str,
+                 ready: Any, go: Any, done: Any) -> None:
     clock = ManualClock(EVENING)  # 18:00 in Shanghai: every reminder is due
-    settings = Settings(telegram=TelegramSettings(token=emulator.token, api_base_url=base_url),
+    settings = Settings(telegram=TelegramSettings(token=token, api_base_url=base_url),
                         database=DatabaseSettings(url=target.url), bot=BotSettings())
-    engines = [target.engine() for _ in range(instances)]
-    apps = [build_application(settings, make_session_factory(engine), clock,
-                              shared_limits=target.name == "postgresql") for engine in engines]
-    for app in apps:
-        await app.initialize()
-    wall = datetime.now(UTC)
+    engine = target.engine()
+    sessions = make_session_factory(engine)
+    app = build_application(settings, sessions, clock,
+                            shared_limits=target.name == "postgresql")
+    await app.initialize()
+    ready.release()
+    await asyncio.get_running_loop().run_in_executor(None, go.wait)
     try:
         for _round in range(4):  # a tick sends for at most 45 s; the next takes the rest
-            await asyncio.gather(*(
-                jobs.tick(app.bot_data["services"].sessions,
-                          app.bot_data["services"].notifier.deliver, clock.now(),
-                          owner=f"instance-{i}")
-                for i, app in enumerate(apps)
-            ))
-            async with make_session_factory(engines[0])() as session:
+            await jobs.tick(sessions, app.bot_data["services"].notifier.deliver, clock.now(),
+                            owner=owner)
+            async with sessions() as session:
                 left = int(await session.scalar(
                     select(func.count()).select_from(Outbox).where(
                         Outbox.status == OutboxStatus.PENDING)) or 0)
             if not left:
                 break
     finally:
-        for app in apps:
-            await app.shutdown()
-        for engine in engines:
-            await engine.dispose()
+        await app.shutdown()
+        await engine.dispose()
+        done.put(left)
+
+
+async def run(target: Target, instances: int) -> Result:
+    """Seed GROUPS teams, start `instances` bots (each its own process), tick them all at
+    18:00, wait for the sends. The fake Bot API runs in this process, as Telegram would run
+    apart from the bot."""
+    await seed(target, GROUPS, duties=(("督导", 19, 21),), need_min=2)
+    emulator = Emulator(SystemClock())  # the limits in real seconds
+    server = FakeBotApiServer(emulator)
+    base_url = await server.start()
+    for g in range(GROUPS):
+        emulator.add_group(f"Team {g}", chat_id=-100_000 - g)
+    spawn = multiprocessing.get_context("spawn")
+    ready, go, done = spawn.Semaphore(0), spawn.Event(), spawn.Queue()
+    workers = [spawn.Process(target=_instance, args=(target, base_url, emulator.token,
+                                                     f"instance-{i}", ready, go, done))
+               for i in range(instances)]
+    loop = asyncio.get_running_loop()
+    try:
+        for worker in workers:
+            worker.start()
+        for _ in workers:
+            await loop.run_in_executor(None, ready.acquire)
+        wall = datetime.now(UTC)
+        go.set()
+        lefts = [await loop.run_in_executor(None, done.get) for _ in workers]
+        left = min(lefts)
+        for worker in workers:
+            await loop.run_in_executor(None, worker.join)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
         await server.stop()
     sends = [c for c in emulator.calls
              if c.method == "sendMessage" and c.outcome == "ok"

@@ -2,9 +2,9 @@
 
 The limits are sliding windows, as Telegram counts them (a leaky bucket lets a burst of 20
 and then one every 3 s, which is 21 in a minute), with a small margin for the time a request
-takes to arrive. AIORateLimiter still retries a 429. The time is a `Pacer`: the monotonic
-clock in production; in tests one shared with the emulator that jumps ahead instead of
-sleeping, so every end-to-end test runs under the limits without waiting for them.
+takes to arrive. A 429 is waited out and retried in a new slot. The time is a `Pacer`: the
+monotonic clock in production; in tests one shared with the emulator that jumps ahead instead
+of sleeping, so every end-to-end test runs under the limits without waiting for them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.pacer import Pacer, RealPacer
@@ -59,7 +59,7 @@ def not_applied(exc: BaseException) -> bool:
     """Did Telegram prove this request was not applied? A server error that answered (a 5xx
     with a body: PTB's NetworkError with no cause), or a connection never made."""
     if not isinstance(exc, NetworkError):
-        return False  # 429s and 403s are not NetworkErrors (AIORateLimiter waits out a 429)
+        return False  # 429s and 403s are not NetworkErrors (a 429 is waited out)
     if isinstance(exc.__cause__, NOTHING_SENT):
         return True  # PTB calls a connect or pool timeout TimedOut: it never left
     if isinstance(exc, BadRequest | TimedOut):
@@ -69,7 +69,9 @@ def not_applied(exc: BaseException) -> bool:
 
 OVERALL = (30, 1.0)  # messages, seconds
 PER_GROUP = (20, 60.0)
-SHARED_SLACK = 2  # shared: 28 evenly spaced slots a second for Telegram's 30
+SHARED_SLACK = 3  # shared: 27 evenly spaced slots a second for Telegram's 30
+LATE = 0.05  # seconds past its slot a message may still leave
+LATE_SLOTS = 2  # slots a message may leave unused before it goes late anyway
 
 
 Request = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
@@ -108,7 +110,7 @@ class Window:
 
 
 class DutyRateLimiter(AIORateLimiter):
-    """Sliding windows for the overall and per-group limits; AIORateLimiter retries 429s;
+    """Sliding windows for the overall and per-group limits; a 429 is retried in a new slot;
     read-only calls spend neither budget."""
 
     def __init__(
@@ -173,19 +175,28 @@ class DutyRateLimiter(AIORateLimiter):
         """The same windows, counted for every instance in the database."""
         assert self._shared is not None
         chat = chat_id if isinstance(chat_id, int) and chat_id < 0 else None
+        late_ones = LATE_SLOTS
         while True:
             try:
                 async with transaction(self._shared) as session:
                     slot = await sendslots.take(session, chat, *self._shared_windows)
             except (SQLAlchemyError, OSError) as exc:  # nothing left: say so as Telegram would
                 raise NetworkError(f"no send slot: the database did not answer ({exc})") from None
-            if slot.reserved:
-                self._in_flight += 1
-                self._landed.clear()
-                if slot.wait > 0:
-                    await self._pacer.sleep(slot.wait)  # its place in the queue
+            if not slot.reserved:
+                await self._pacer.sleep(slot.wait)
+                continue
+            self._in_flight += 1
+            self._landed.clear()
+            due = self._pacer.now() + slot.wait
+            if slot.wait > 0:
+                await self._pacer.sleep(slot.wait)  # its place in the queue
+            if self._pacer.now() - due <= LATE or not late_ones:
                 return
-            await self._pacer.sleep(slot.wait)
+            # Woken late (the process was busy): sent now it would arrive together with the
+            # next slots' messages, more than Telegram counts in a second. Its slot goes
+            # unused; it takes another.
+            late_ones -= 1
+            self._done()
 
     def _done(self) -> None:
         self._in_flight -= 1
@@ -221,33 +232,38 @@ class DutyRateLimiter(AIORateLimiter):
 
             callback, rate_limit_args = guarded, None
         pauses = list(NOT_APPLIED_RETRIES) if endpoint != "getUpdates" else []
+        floods = rate_limit_args or self._max_retries
+        counted = endpoint not in READ_ONLY
         while True:
+            # Every attempt takes its own slot. (AIORateLimiter's own loop retried a 429 in
+            # no slot and held back every request of the process meanwhile: they all left
+            # together a second later, a burst Telegram answered with more 429s.)
+            if counted:
+                await self._slot(data.get("chat_id"))
             try:
-                return await self._one_request(callback, args, kwargs, endpoint, data,
-                                               rate_limit_args)
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if not floods:
+                    log.warning("Telegram still says too many requests for %s", endpoint)
+                    raise
+                floods -= 1
+                pause = exc.retry_after if isinstance(exc.retry_after, int | float) \
+                    else exc.retry_after.total_seconds()
+                log.info("Telegram says too many requests; %s again in %.1f s", endpoint,
+                         pause)
+                pause += 0.1
             except NetworkError as exc:
                 if not pauses or not not_applied(exc):
                     raise
                 log.info("Telegram did not take %s (%s); trying again", endpoint, exc.message)
-                while self._pacer.jumps and not self._landed.is_set():
-                    await self._landed.wait()  # time that jumps must not move under requests
-                    # in flight; looked at again, as others may have left meanwhile
-                await self._pacer.sleep(pauses.pop(0))  # (a jump happens at once, here)
-
-    async def _one_request(
-        self, callback: Request, args: Any, kwargs: dict[str, Any], endpoint: str,
-        data: dict[str, Any], rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        counted = endpoint not in READ_ONLY
-        if counted:
-            await self._slot(data.get("chat_id"))
-        try:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        finally:
-            if counted:
-                self._done()
+                pause = pauses.pop(0)
+            finally:
+                if counted:
+                    self._done()
+            while self._pacer.jumps and not self._landed.is_set():
+                await self._landed.wait()  # time that jumps must not move under requests
+                # in flight; looked at again, as others may have left meanwhile
+            await self._pacer.sleep(pause)  # (a jump happens at once, here)
 
 
 def _observed(callback: Request, on_answer: Callable[[BaseException | None], None]) -> Request:

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,10 +118,11 @@ LEASE = timedelta(minutes=5)  # a claim outlives one dispatch's sending by far
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int = 100, owner: str = SOLO,
-    skip: Sequence[int] = (), lease_until: datetime | None = None,
+    skip: Collection[int] = (), lease_until: datetime | None = None,
 ) -> list[Outbox]:
     """Take due pending rows for sending under `owner`'s lease (other dispatchers skip the
-    locked rows on PostgreSQL); `skip`: rows this dispatch already tried."""
+    locked rows on PostgreSQL); `skip`: rows this dispatch already tried (looked at again
+    once the rows are read: a row may be tried and pending again while this claim waits)."""
     lease_until = lease_until or now + LEASE
     query = (
         select(Outbox)
@@ -136,7 +137,7 @@ async def claim_due(
     )
     if skip:
         query = query.where(Outbox.id.not_in(skip))
-    rows = list((await session.scalars(query)).all())
+    rows = [r for r in (await session.scalars(query)).all() if r.id not in skip]
     for row in rows:
         if row.expires_at <= now:
             row.status = OutboxStatus.EXPIRED
