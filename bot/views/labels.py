@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval, format_skeleton, format_time
-from babel.numbers import format_decimal
+from babel.dates import format_interval, format_time
+from babel.dates import format_skeleton as babel_skeleton
+from babel.numbers import format_decimal as babel_decimal
 
 from bot.i18n import Translator
 from bot.render import (
@@ -21,6 +23,25 @@ from storage.models import (
     Duty,
     Shift,
 )
+
+
+# Babel formats the same few days, times and numbers for every line of every roster: cached
+# by value and locale (pure functions of them).
+@lru_cache(maxsize=4096)
+def format_skeleton(skeleton: str, day: date, *, locale: str) -> str:
+    """Babel's `format_skeleton`, cached."""
+    return babel_skeleton(skeleton, day, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def format_decimal(value: float, *, format: str, locale: str) -> str:
+    """Babel's `format_decimal`, cached."""
+    return babel_decimal(value, format=format, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _clock(moment: time, locale: str) -> str:
+    return format_time(moment, "HH:mm", locale=locale)
 
 
 def locale_of(t: Translator) -> str:
@@ -56,7 +77,7 @@ def weekday_label(t: Translator, day: date) -> str:
 
 def clock_label(t: Translator, moment: time) -> str:
     """`19:00`."""
-    return format_time(moment, "HH:mm", locale=locale_of(t))
+    return _clock(moment, locale_of(t))
 
 
 def window_label(t: Translator, start: datetime, end: datetime, zone: str) -> str:
