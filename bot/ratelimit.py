@@ -111,7 +111,8 @@ class Window:
 
 class DutyRateLimiter(AIORateLimiter):
     """Sliding windows for the overall and per-group limits; a 429 is retried in a new slot;
-    read-only calls spend neither budget."""
+    read-only calls spend neither budget. (AIORateLimiter is kept for its `max_retries`
+    setting and PTB's rate-limiter interface; its own request loop is not used.)"""
 
     def __init__(
         self,
