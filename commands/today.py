@@ -27,7 +27,7 @@ async def today(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        await attendance.close_overdue(session, now=now)
+        await attendance.close_overdue(session, now=now, group_id=group.id)
         book = await daybook.day_book(
             session, group.id, local_today(group.timezone, now), group.timezone
         )
@@ -53,10 +53,10 @@ async def me_text(context: DutyContext, update: Update | None, telegram_user_id:
     zone = context.group.timezone if context.group else services.settings.bot.timezone
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        await attendance.close_overdue(session, now=now)
         person = await members.person_of(session, telegram_user_id)
         if person is None:
             return None
+        await attendance.close_overdue(session, now=now, person_id=person.id)
         await credit.settle(
             session, now=now, defaults=services.settings.recognition.rules, person_id=person.id
         )

@@ -583,9 +583,11 @@ async def check_out(
 
 
 async def close_overdue(
-    session: AsyncSession, *, now: datetime, person_id: int | None = None
+    session: AsyncSession, *, now: datetime, person_id: int | None = None,
+    group_id: int | None = None,
 ) -> list[Attendance]:
-    """Close every forgotten check-out whose shift ended more than checkout_late ago."""
+    """Close every forgotten check-out whose shift ended more than checkout_late ago: all of
+    them (the hourly job), or only one person's or one group's (locking only those rows)."""
     query = (
         select(Attendance, Shift, Group)
         .join(Shift, Shift.id == Attendance.shift_id)
@@ -595,6 +597,8 @@ async def close_overdue(
     )
     if person_id is not None:
         query = query.where(Attendance.person_id == person_id)
+    if group_id is not None:
+        query = query.where(Attendance.group_id == group_id)
     closed = []
     for attendance, shift, group in (await session.execute(query)).all():
         rules = settings_of(group)

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage import attendance, groups, reports
 from storage.db import transaction
@@ -147,3 +147,37 @@ def test_a_place_answers_to_its_own_name_and_number_only() -> None:
     assert not attendance.place_matches("13号投放点", "3号点")
     assert not attendance.place_matches("23号点", "3号点")
     assert not attendance.place_matches(None, "3号点")
+
+
+async def test_one_groups_overdue_check_outs_are_closed_without_touching_anothers(
+    database: Database,
+) -> None:
+    """/today in one team closes that team's forgotten check-outs only: another team's open
+    records stay as they are (the hourly job closes them) and are never locked by it."""
+    first, _ = await setup_shift(database, chat_id=-1001)
+    second, _ = await setup_shift(database, chat_id=-1002)
+    alice, bob = await person(database, 1), await person(database, 2)
+    for gid, who in ((first, alice), (second, bob)):
+        group = await group_row(database, gid)
+        async with transaction(database.sessions) as session:
+            await attendance.check_in(session, group, who, at=EVENING, now=EVENING)
+    late = EVENING + timedelta(hours=5)
+    holder = database.sessions()  # another team's rows held by someone else (PostgreSQL)
+    try:
+        if database.backend == "postgresql":
+            await holder.execute(
+                select(Attendance).where(Attendance.group_id == second).with_for_update()
+            )
+        async with transaction(database.sessions) as session:
+            if database.backend == "postgresql":
+                await session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            closed = await attendance.close_overdue(session, now=late, group_id=first)
+    finally:
+        await holder.rollback()
+        await holder.close()
+    assert [a.person_id for a in closed] == [alice.id]
+    async with database.sessions() as session:
+        open_people = set(await session.scalars(
+            select(Attendance.person_id).where(Attendance.is_open)
+        ))
+    assert open_people == {bob.id}
