@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Row, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, hours
-from storage.claims import lock_shift
+from storage.claims import lock_person, lock_shift
 from storage.cleaning import name_key
 from storage.hours import DAY_MINUTES, Minutes, tally
 from storage.models import (
@@ -266,12 +266,6 @@ async def most_needed(session: AsyncSession, shifts: list[Shift], at: datetime) 
         shifts,
         key=lambda s: (-(s.need_min - int(there.get(s.id, 0))), abs(s.start_at - at), s.id),
     )
-
-
-async def lock_person(session: AsyncSession, person_id: int) -> None:
-    """Serialise everything that adds to one person's hours (check-in, check-out, /hours):
-    the overlap and 24-hour rules read, then write."""
-    await session.scalar(select(Person.id).where(Person.id == person_id).with_for_update())
 
 
 async def open_attendance(session: AsyncSession, person_id: int) -> Attendance | None:

@@ -85,14 +85,25 @@ class ShiftGone:
 ClaimResult = Claimed | AlreadyOn | Full | Clash | Started | ShiftGone
 
 
-async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:
-    """Read a shift of this group and lock its row for the rest of the transaction.
+# The row locks below are PostgreSQL's FOR NO KEY UPDATE: they serialise each other, but not
+# the key-share lock a new row's foreign key takes on its parent. (With FOR UPDATE a claim
+# holding the shift and waiting for the person deadlocked with a check-in holding the person
+# and inserting an attendance that references the shift.) SQLite: the transaction already
+# holds the write lock (BEGIN IMMEDIATE), so these are serialised there too.
+# Order: the person first, then the shift.
 
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the transaction already holds the write
-    lock (BEGIN IMMEDIATE), so claims are serialised there too.
-    """
+async def lock_person(session: AsyncSession, person_id: int) -> None:
+    """Serialise everything one person does to their places and hours (claims, check-in,
+    check-out, /hours): the overlap and 24-hour rules read, then write."""
+    await session.scalar(
+        select(Person.id).where(Person.id == person_id).with_for_update(key_share=True)
+    )
+
+
+async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:
+    """Read a shift of this group and lock its row for the rest of the transaction."""
     shift = await session.scalar(
-        select(Shift).where(Shift.id == shift_id).with_for_update()
+        select(Shift).where(Shift.id == shift_id).with_for_update(key_share=True)
     )
     if shift is None or shift.group_id != group_id:
         return None
@@ -140,13 +151,14 @@ async def claim(
     actor: int | None = None,
 ) -> ClaimResult:
     """Put a person on a shift if every rule allows it; one transaction decides."""
+    # The person is locked too: two claims by one person for overlapping shifts must not
+    # both pass.
+    await lock_person(session, person.id)
     shift = await lock_shift(session, shift_id, group_id)
     if shift is None or shift.status is not ShiftStatus.OPEN:
         return ShiftGone()
     if shift.start_at <= now:
         return Started(shift)
-    # Lock the person too: two claims by one person for overlapping shifts must not both pass.
-    await session.scalar(select(Person.id).where(Person.id == person.id).with_for_update())
     taken = await live_claims(session, shift.id)
     if any(c.person_id == person.id for c in taken):
         return AlreadyOn(shift)

@@ -18,10 +18,10 @@ from storage.attendance import (
     CheckSource,
     Overlaps,
     day_minutes,
-    lock_person,
     overlapping,
     snapshot,
 )
+from storage.claims import lock_person
 from storage.duties import local_today
 from storage.hours import DAY_MINUTES
 from storage.models import Attendance, Evidence, Group, Person, Shift

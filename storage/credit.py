@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.attendance import each_record, lock_person
+from storage.attendance import each_record
+from storage.claims import lock_person
 from storage.db import locking
 from storage.hours import tally
 from storage.members import hidden_among

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.attendance import lock_person
+from storage.claims import lock_person
 from storage.models import Person, PointsEntry, PointsKind
 
 MAX_REDEEM = 100_000

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, points
-from storage.attendance import lock_person
+from storage.claims import lock_person
 from storage.db import locking
 from storage.models import Person, RequestStatus, RewardItem, RewardRequest
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from storage import attendance, groups, reports
+from storage import attendance, claims, groups, reports
 from storage.db import transaction
-from storage.models import Attendance, Group, Photo, Report
+from storage.models import Attendance, Group, Person, Photo, Report
 from storage.reports import Numbers, PhotoRef
 from tests.conftest import Database
 from tests.storage.test_claims import EVENING, person, setup_shift
@@ -181,3 +181,28 @@ async def test_one_groups_overdue_check_outs_are_closed_without_touching_another
             select(Attendance.person_id).where(Attendance.is_open)
         ))
     assert open_people == {bob.id}
+
+
+@pytest.mark.race(sessions=40)
+async def test_race_claims_and_check_ins_of_the_same_people_at_once_never_deadlock(
+    database: Database,
+) -> None:
+    """Twenty volunteers tap Claim and send /checkin together ten minutes before the shift:
+    every claim and every check-in goes through (on PostgreSQL a claim holding the shift
+    while waiting for the person deadlocked with a check-in holding the person)."""
+    gid, sid = await setup_shift(database, need_max=40)
+    group = await group_row(database, gid)
+    people = [await person(database, 100 + i) for i in range(20)]
+    before = EVENING - timedelta(minutes=10)
+
+    async def tap(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            return await claims.claim(session, sid, p, group_id=gid, now=before)
+
+    async def arrive(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            return await attendance.check_in(session, group, p, at=before, now=before)
+
+    results = await asyncio.gather(*(job(p) for p in people for job in (tap, arrive)))
+    assert sum(isinstance(r, claims.Claimed) for r in results) == 20
+    assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 20
