@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from bot.metrics import Metrics
 from bot.throttle import CommandThrottle
 from bot.views.labels import leaders_only
 from scheduler.clock import Clock
+from storage import groups
 from storage.db import SessionFactory
 from storage.ids import parse_id
 from storage.members import UserRef
@@ -40,6 +42,7 @@ class Services:
     outgoing: Outgoing
     acks: AckCoalescer
     admin_cache: AdminCache = field(default_factory=AdminCache)
+    groups: GroupCache = field(default_factory=lambda: GroupCache())  # (defined below)
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
     throttle: CommandThrottle = field(default_factory=CommandThrottle)
     deep_links: dict[int, datetime] = field(default_factory=dict)  # chat → last /me button
@@ -68,6 +71,40 @@ class GroupInfo:
             id=group.id, chat_id=group.telegram_chat_id, title=group.title,
             timezone=group.timezone, language=group.language, status=group.status,
         )
+
+
+# The gate's copy of active groups: most updates come from a group as it was a moment ago, so
+# the gate need not open a session for each one. A copy is dropped when this process commits
+# a change to any group row (storage.groups.changes) and after GROUP_TTL seconds, so a change
+# made by another instance (a new language, a group taken off) is seen within that time.
+# Only active groups are kept: a pending group is read every time, so its approval counts at
+# once on every instance.
+GROUP_TTL = 10.0  # seconds
+
+
+@dataclass
+class GroupCache:
+    """Active groups by chat id, as last read, with the change count they were read at."""
+
+    ttl: float = GROUP_TTL
+    _kept: dict[int, tuple[GroupInfo, int, float]] = field(default_factory=dict)
+
+    def get(self, chat_id: int) -> GroupInfo | None:
+        """The group as read less than `ttl` ago with no group change committed since."""
+        kept = self._kept.get(chat_id)
+        if kept is None:
+            return None
+        info, seen_at, read_at = kept
+        if seen_at != groups.changes() or time.monotonic() - read_at > self.ttl:
+            del self._kept[chat_id]
+            return None
+        return info
+
+    def put(self, info: GroupInfo, seen_at: int) -> None:
+        """Keep an active group read when the change count was `seen_at` (taken before the
+        read, so a change committed during it leaves the copy stale at once)."""
+        if info.status is GroupStatus.ACTIVE:
+            self._kept[info.chat_id] = (info, seen_at, time.monotonic())
 
 
 class DutyContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

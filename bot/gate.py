@@ -72,14 +72,21 @@ async def gate(update: Update, context: DutyContext) -> None:
     services = context.services
     settings = services.settings
     now = services.clock.now()
-    # A read first: most updates come from a group as it was, and need no write at all.
-    async with reading(services.sessions) as session:
-        seen = await groups.by_chat_id(session, chat.id)
-        steady = seen is not None and (not chat.title or seen.title == chat.title) and (
-            seen.status is GroupStatus.ACTIVE
-            or (seen.status is GroupStatus.PENDING and seen.pending_notice_sent)
-        )
-        known = GroupInfo.of(seen) if steady and seen is not None else None
+    # Most updates come from a group as it was a moment ago: kept, or read, with no write.
+    known = services.groups.get(chat.id)
+    if known is not None and chat.title and known.title != chat.title:
+        known = None  # renamed: the write below records it
+    if known is None:
+        seen_at = groups.changes()
+        async with reading(services.sessions) as session:
+            seen = await groups.by_chat_id(session, chat.id)
+            steady = seen is not None and (not chat.title or seen.title == chat.title) and (
+                seen.status is GroupStatus.ACTIVE
+                or (seen.status is GroupStatus.PENDING and seen.pending_notice_sent)
+            )
+            known = GroupInfo.of(seen) if steady and seen is not None else None
+        if known is not None:
+            services.groups.put(known, seen_at)
     if known is not None:
         context.group = known
         if known.status is GroupStatus.ACTIVE:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, event, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, object_session
 
 from storage import audit
 from storage.models import AuditEntry, Group, GroupStatus, Membership
@@ -19,6 +21,36 @@ class GroupDefaults:
 
     timezone: str
     language: str
+
+
+# ---- "a group changed", for a copy of groups kept outside the database --------------------
+
+_committed_changes = [0]
+
+
+def changes() -> int:
+    """How many transactions that changed a group row have committed in this process. A copy
+    of a group read before this moved may be stale (another process's changes are seen only
+    by reading again). Counted from the ORM's flushes: the two UPDATEs below touch only the
+    pending notice and the attention flag."""
+    return _committed_changes[0]
+
+
+def _row_changed(_mapper: Any, _connection: Any, target: Group) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info["groups_changed"] = True
+
+
+for _moment in ("after_insert", "after_update", "after_delete"):
+    event.listen(Group, _moment, _row_changed)
+
+
+@event.listens_for(Session, "after_commit")
+def _count_change(session: Session) -> None:
+    # (A rolled-back change may count too: a copy is dropped for nothing, which is harmless.)
+    if session.info.pop("groups_changed", False):
+        _committed_changes[0] += 1
 
 
 async def by_chat_id(session: AsyncSession, chat_id: int) -> Group | None:
