@@ -77,11 +77,9 @@ async def member_in_group(
 ) -> tuple[Membership, Person, Group]:
     """The sender's membership (signing them up under their Telegram name if needed), person,
     and the group's row (its settings)."""
-    membership, person, _joined = await members.ensure_member(
+    membership, person, row, _joined = await members.member_and_group(
         session, group.id, user_ref(user), now=now
     )
-    row = await groups.by_id(session, group.id)
-    assert row is not None
     return membership, person, row
 
 

@@ -314,15 +314,33 @@ async def ensure_member(
 
     Returns (membership, person, joined_now). A taken name gets a number: "Alice 2".
     """
-    existing = await membership_of(session, group_id, user.telegram_user_id)
-    if existing is None or not existing.active:
-        existing = await _join_with_telegram_name(session, group_id, user, now=now)
-        joined = True
-    else:
-        joined = False
-    person = await session.get(Person, existing.person_id)
-    assert person is not None
-    return existing, person, joined
+    membership, person, _group, joined = await member_and_group(session, group_id, user, now=now)
+    return membership, person, joined
+
+
+async def member_and_group(
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
+) -> tuple[Membership, Person, Group, bool]:
+    """`ensure_member` with the group's row (its settings). Most updates come from a member:
+    the three are read in one query."""
+    found = (
+        await session.execute(
+            select(Membership, Person, Group)
+            .join(Person, Person.id == Membership.person_id)
+            .join(Group, Group.id == Membership.group_id)
+            .where(
+                Membership.group_id == group_id, Person.telegram_user_id == user.telegram_user_id
+            )
+        )
+    ).first()
+    if found is not None and found[0].active:
+        return found[0], found[1], found[2], False
+    membership = await _join_with_telegram_name(session, group_id, user, now=now)
+    person, group = await session.get(Person, membership.person_id), await session.get(
+        Group, group_id
+    )
+    assert person is not None and group is not None
+    return membership, person, group, True
 
 
 def telegram_name(full_name: str) -> str | None:
