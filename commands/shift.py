@@ -16,7 +16,7 @@ from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.claims import still_needed
-from storage.db import Rollback, roll_back, transaction
+from storage.db import Rollback, reading, roll_back, transaction
 from storage.ids import parse_id
 from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
 
@@ -27,17 +27,18 @@ async def roster_lines(
     """The upcoming shifts of a group with the names on them.
 
     `/shift` and `/gaps` first bring the duties' shifts up to date (the hourly job may not
-    have run yet); re-rendering after a tap does not need to.
+    have run yet); re-rendering after a tap does not need to, and only reads.
     """
     now = services.clock.now()
-    async with transaction(services.sessions) as session:
-        if bring_ahead:
-            for duty in await duties.duties_of(session, group.id):
-                await duties.materialise(session, duty, group.timezone, now=now)
-        found = await duties.upcoming_shifts(
-            session, group.id, now=now, days=services.settings.bot.roster_days
-        )
-        by_id = await duties.by_ids(session, {s.duty_id for s, _ in found})
+    days = services.settings.bot.roster_days
+    opened = transaction(services.sessions) if bring_ahead else reading(services.sessions)
+    async with opened as session:
+        known = await duties.bring_ahead(
+            session, group.id, group.timezone, now=now
+        ) if bring_ahead else {}
+        found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
+        missing = {s.duty_id for s, _ in found} - known.keys()
+        by_id = known | await duties.by_ids(session, missing)
         names = await members.display_names(
             session, group.id, {c.person_id for _, cs in found for c in cs}
         )
@@ -117,7 +118,7 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
     its own edit landed first, so the last edit to land must be rendered after every claim."""
     shown: tuple[int, str, object] | None = None
     for _ in range(ROSTER_RECHECKS):
-        async with services.sessions() as session:
+        async with reading(services.sessions) as session:
             latest = await roster.latest(session, group.id)
         if latest is None:
             return

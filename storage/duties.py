@@ -172,6 +172,34 @@ async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:
     return list(rows.all())
 
 
+async def bring_ahead(
+    session: AsyncSession, group_id: int, zone: str, *, now: datetime
+) -> dict[int, Duty]:
+    """A group's duties that are not archived, by id, each with its shifts made up to the
+    horizon if the hourly job has not done so yet (after downtime). A duty whose rule has no
+    day past its last shift within the horizon is not materialised again (no shifts read)."""
+    found = await duties_of(session, group_id)
+    reach = {
+        duty_id: last
+        for duty_id, last in await session.execute(
+            select(Shift.duty_id, func.max(Shift.local_date))
+            .where(Shift.group_id == group_id)
+            .group_by(Shift.duty_id)
+        )
+    }
+    until = local_today(zone, now) + timedelta(days=HORIZON_DAYS)
+    for duty in found:
+        if duty.status is not DutyStatus.ACTIVE:
+            continue
+        made_until = reach.get(duty.id)
+        if made_until is not None and not occurrences(
+            rule_of(duty), window_of(duty), zone, made_until + timedelta(days=1), until
+        ):
+            continue
+        await materialise(session, duty, zone, now=now)
+    return {duty.id: duty for duty in found}
+
+
 async def by_ids(session: AsyncSession, duty_ids: set[int]) -> dict[int, Duty]:
     """Duties by id (for rendering shifts)."""
     if not duty_ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RosterMessage
@@ -20,18 +20,18 @@ async def remember(
     now: datetime,
 ) -> None:
     """A new roster message was posted: it becomes the one to keep up to date."""
-    row = await session.scalar(select(RosterMessage).where(RosterMessage.group_id == group_id))
-    if row is None:
+    moved = await session.execute(
+        update(RosterMessage).where(RosterMessage.group_id == group_id).values(
+            chat_id=chat_id, message_id=message_id, thread_id=thread_id, updated_at=now, page=0
+        ).execution_options(synchronize_session=False)
+    )
+    if not getattr(moved, "rowcount", 0):
         session.add(
             RosterMessage(
                 group_id=group_id, chat_id=chat_id, message_id=message_id, thread_id=thread_id,
                 page=0, updated_at=now,
             )
         )
-        return
-    row.chat_id, row.message_id, row.thread_id, row.updated_at, row.page = (
-        chat_id, message_id, thread_id, now, 0,
-    )
 
 
 async def set_page(session: AsyncSession, group_id: int, message_id: int, page: int) -> None:
