@@ -114,7 +114,9 @@ def local_day(group: Group, at: datetime) -> date:
 
 async def lock_group(session: AsyncSession, group_id: int) -> None:
     """Serialise album handling in a group (PostgreSQL; SQLite's writer lock does it)."""
-    await session.scalar(select(Group.id).where(Group.id == group_id).with_for_update())
+    await session.scalar(
+        select(Group.id).where(Group.id == group_id).with_for_update(key_share=True)
+    )
 
 
 async def report_shift(
