@@ -119,9 +119,10 @@ def local_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime
 async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -> DayBook:
     """Read one local day of a group: hours and counts as they stand now (corrected),
     tracked problems as they stood at the end of that day."""
-    shifts = (
-        await session.scalars(
-            select(Shift)
+    with_duties = (
+        await session.execute(
+            select(Shift, Duty)
+            .join(Duty, Duty.id == Shift.duty_id)
             .where(
                 Shift.group_id == group_id, Shift.local_date == day,
                 Shift.status == ShiftStatus.OPEN,
@@ -129,6 +130,8 @@ async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -
             .order_by(Shift.start_at, Shift.id)
         )
     ).all()
+    shifts = [shift for shift, _duty in with_duties]
+    duty_by_id = {duty.id: duty for _shift, duty in with_duties}
     attendances = (
         await session.scalars(
             select(Attendance)
@@ -146,10 +149,6 @@ async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -
             .order_by(Claim.created_at, Claim.id)
         )
     ).all() if shifts else []
-    duty_rows = await session.scalars(
-        select(Duty).where(Duty.id.in_({s.duty_id for s in shifts}))
-    ) if shifts else None
-    duty_by_id = {d.id: d for d in duty_rows.all()} if duty_rows is not None else {}
     people = {a.person_id for a in attendances} | {c.person_id for c in claims}
     names = await members.display_names(session, group_id, people)
     days = [

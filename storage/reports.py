@@ -446,21 +446,22 @@ async def totals(
         where.append(Report.group_id == group_id)
     if person_id is not None:
         where.append(Report.person_id == person_id)
+    photos = (
+        select(func.count(Photo.id)).join(Report, Report.id == Photo.report_id).where(*where)
+        .correlate(None).scalar_subquery()
+    )
     row = (
         await session.execute(
             select(
                 func.count(Report.id), func.coalesce(func.sum(Report.problems), 0),
                 func.coalesce(func.sum(Report.dissuaded), 0),
                 func.coalesce(func.sum(Report.grams), 0),
-                func.coalesce(func.sum(Report.served), 0),
+                func.coalesce(func.sum(Report.served), 0), photos,
             ).where(*where)
         )
     ).one()
-    photos = await session.scalar(
-        select(func.count(Photo.id)).join(Report, Report.id == Photo.report_id).where(*where)
-    )
     return ReportTotals(
-        int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(photos or 0)
+        int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5] or 0)
     )
 
 

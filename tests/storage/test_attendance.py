@@ -206,3 +206,33 @@ async def test_race_claims_and_check_ins_of_the_same_people_at_once_never_deadlo
     results = await asyncio.gather(*(job(p) for p in people for job in (tap, arrive)))
     assert sum(isinstance(r, claims.Claimed) for r in results) == 20
     assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 20
+
+
+async def test_a_days_report_totals_count_its_own_teams_reports_and_photos(
+    database: Database,
+) -> None:
+    mine, _ = await setup_shift(database, chat_id=-1001)
+    other, _ = await setup_shift(database, chat_id=-1002)
+    alice = await person(database, 1)
+    for gid, message_id, numbers, shots in (
+        (mine, 1, Numbers(problems=1, dissuaded=2), 2),
+        (mine, 2, Numbers(dissuaded=3, grams=1500), 1),
+        (other, 3, Numbers(problems=5), 4),
+    ):
+        group = await group_row(database, gid)
+        async with transaction(database.sessions) as session:
+            await reports.file_report(
+                session, group, alice, numbers, at=EVENING, message_id=message_id,
+                photos=[PhotoRef(message_id * 10 + n, f"f{message_id}-{n}", f"u{message_id}-{n}")
+                        for n in range(shots)],
+                now=EVENING,
+            )
+    day = EVENING.date()
+    async with database.sessions() as session:
+        totals = await reports.totals(session, mine, day, day)
+        nothing = await reports.totals(session, mine, day + timedelta(days=1),
+                                       day + timedelta(days=1))
+    assert totals == reports.ReportTotals(
+        reports=2, problems=1, dissuaded=5, grams=1500, served=0, photos=3
+    )
+    assert nothing == reports.ReportTotals()
