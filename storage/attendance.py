@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Row, event, func, or_, select
+from sqlalchemy import ColumnElement, Row, event, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from storage import audit, hours
 from storage.claims import lock_person, lock_shift
@@ -208,8 +209,16 @@ def _initials(text: str) -> str:
 
 
 async def _duties_of(session: AsyncSession, shifts: list[Shift]) -> dict[int, Duty]:
-    rows = await session.scalars(select(Duty).where(Duty.id.in_({s.duty_id for s in shifts})))
-    return {d.id: d for d in rows.all()}
+    known = {s.duty.id: s.duty for s in shifts if _loaded(s, "duty")}
+    missing = {s.duty_id for s in shifts} - known.keys()
+    if missing:
+        known |= {d.id: d for d in await session.scalars(select(Duty).where(Duty.id.in_(missing)))}
+    return known
+
+
+def _loaded(row: object, attribute: str) -> bool:
+    """Was the relationship loaded with the row (so reading it costs no query)?"""
+    return attribute not in inspect(row).unloaded
 
 
 async def _at_place(session: AsyncSession, shifts: list[Shift], place: str) -> list[Shift]:
@@ -294,18 +303,17 @@ async def check_in(
     (then the nearest start); `place` names it directly (`/checkin 3号点`).
     """
     rules = settings_of(group)
-    await close_overdue(session, now=now, person_id=person.id)
     # Lock the person so two check-ins from the same phone cannot both open one.
     await lock_person(session, person.id)
-    current = await open_attendance(session, person.id)
+    current = await open_attendance_now(session, person.id, now=now)
     if current is not None:
-        shift = await session.get(Shift, current.shift_id) if current.shift_id else None
-        return AlreadyCheckedIn(current, shift)
+        return AlreadyCheckedIn(current, current.shift)
     early = timedelta(minutes=rules.checkin_early)
     candidates = list(
         (
             await session.scalars(
                 select(Shift)
+                .join(Shift.duty).options(contains_eager(Shift.duty))  # for the answer
                 .where(
                     Shift.group_id == group.id,
                     Shift.status == ShiftStatus.OPEN,
@@ -593,21 +601,52 @@ async def close_overdue(
         query = query.where(Attendance.person_id == person_id)
     if group_id is not None:
         query = query.where(Attendance.group_id == group_id)
-    closed = []
-    for attendance, shift, group in (await session.execute(query)).all():
-        rules = settings_of(group)
-        if shift.end_at + timedelta(minutes=rules.checkout_late) > now:
-            continue
-        before = snapshot(attendance)
-        await _close(session, attendance, shift, rules, now, forgotten=True)
-        attendance.checkout_source = CheckSource.AUTO.value
-        audit.record(
-            session, at=now, action="attendance.autoclose", object_type="attendance",
-            object_id=attendance.id, actor=None, group_id=group.id, before=before,
-            after=snapshot(attendance),
+    return [
+        attendance for attendance, shift, group in (await session.execute(query)).all()
+        if await _close_if_overdue(session, attendance, shift, group, now)
+    ]
+
+
+async def open_attendance_now(
+    session: AsyncSession, person_id: int, *, now: datetime
+) -> Attendance | None:
+    """The person's open attendance (at most one), locked, with its shift; one they forgot
+    to close is closed first (`close_overdue` for one person, in the same query)."""
+    rows = (
+        await session.execute(
+            select(Attendance, Group)
+            .outerjoin(Attendance.shift).options(contains_eager(Attendance.shift))
+            .join(Group, Group.id == Attendance.group_id)
+            .where(Attendance.person_id == person_id, Attendance.is_open)
+            .with_for_update(of=Attendance)
         )
-        closed.append(attendance)
-    return closed
+    ).all()
+    current = None
+    for attendance, group in rows:
+        shift = attendance.shift
+        if shift is None or shift.end_at >= now or not await _close_if_overdue(
+            session, attendance, shift, group, now
+        ):
+            current = attendance
+    return current
+
+
+async def _close_if_overdue(
+    session: AsyncSession, attendance: Attendance, shift: Shift, group: Group, now: datetime
+) -> bool:
+    """Close a forgotten check-out once the shift ended more than checkout_late ago."""
+    rules = settings_of(group)
+    if shift.end_at + timedelta(minutes=rules.checkout_late) > now:
+        return False
+    before = snapshot(attendance)
+    await _close(session, attendance, shift, rules, now, forgotten=True)
+    attendance.checkout_source = CheckSource.AUTO.value
+    audit.record(
+        session, at=now, action="attendance.autoclose", object_type="attendance",
+        object_id=attendance.id, actor=None, group_id=group.id, before=before,
+        after=snapshot(attendance),
+    )
+    return True
 
 
 # ---- totals --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from storage import audit
 from storage.models import (
@@ -101,9 +102,11 @@ async def lock_person(session: AsyncSession, person_id: int) -> None:
 
 
 async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:
-    """Read a shift of this group and lock its row for the rest of the transaction."""
+    """Read a shift of this group and lock its row for the rest of the transaction (its
+    duty comes with it: `session.get(Duty, …)` then needs no query)."""
     shift = await session.scalar(
-        select(Shift).where(Shift.id == shift_id).with_for_update(key_share=True)
+        select(Shift).join(Shift.duty).options(contains_eager(Shift.duty))
+        .where(Shift.id == shift_id).with_for_update(of=Shift, key_share=True)
     )
     if shift is None or shift.group_id != group_id:
         return None
