@@ -1,10 +1,13 @@
 """Sending within Telegram's limits: 30 messages/s overall, 20 a minute into one group.
 
-The limits are sliding windows, as Telegram counts them (a leaky bucket lets a burst of 20
+A group's limit is a sliding window, as Telegram counts it (a leaky bucket lets a burst of 20
 and then one every 3 s, which is 21 in a minute), with a small margin for the time a request
-takes to arrive. A 429 is waited out and retried in a new slot. The time is a `Pacer`: the
-monotonic clock in production; in tests one shared with the emulator that jumps ahead instead
-of sleeping, so every end-to-end test runs under the limits without waiting for them.
+takes to arrive. The overall limit is evenly spaced slots, 28 a second: requests reach
+Telegram with jitter (a busy event loop, another process), so a burst of 30 at a window's end
+and 30 more at the next one's start would arrive within one second. A 429 is waited out and
+retried in a new slot. The time is a `Pacer`: the monotonic clock in production; in tests one
+shared with the emulator that jumps ahead instead of sleeping, so every end-to-end test runs
+under the limits without waiting for them.
 """
 
 from __future__ import annotations
@@ -69,7 +72,11 @@ def not_applied(exc: BaseException) -> bool:
 
 OVERALL = (30, 1.0)  # messages, seconds
 PER_GROUP = (20, 60.0)
-SHARED_SLACK = 3  # shared: 27 evenly spaced slots a second for Telegram's 30
+# Evenly spaced slots a second for Telegram's 30: 28 in one process (a slot is taken when its
+# message leaves, so a stalled loop never sends two together); 27 shared by several processes
+# (their requests arrive with more jitter: at 28, some seconds held 31 or 32).
+SLACK = 2
+SHARED_SLACK = 3
 LATE = 0.05  # seconds past its slot a message may still leave
 LATE_SLOTS = 2  # slots a message may leave unused before it goes late anyway
 
@@ -127,16 +134,15 @@ class DutyRateLimiter(AIORateLimiter):
         super().__init__(max_retries=max_retries, overall_max_rate=0, group_max_rate=0)
         self._pacer = pacer or RealPacer()
         self._on_answer = on_answer  # told how Telegram answered each request (metrics)
-        # Several instances: the windows live in the database (storage.sendslots). Requests
-        # from several processes reach Telegram with more jitter than one process's, so the
-        # overall limit is taken as evenly spaced slots a little under 30 a second: a burst
-        # of 30 at a window's end and 30 more at the next one's start would arrive together.
+        # Several instances: the slots live in the database (storage.sendslots).
         self._shared = shared
         self._shared_windows = (
             sendslots.Window(overall[0] - SHARED_SLACK, overall[1], 0.0),
             sendslots.Window(group[0], group[1], 0.5),
         )
-        self._overall = Window(*overall, margin=0.05)
+        self._interval = overall[1] / (overall[0] - SLACK)
+        self._next_at = float("-inf")  # this process's next overall slot
+        self._spacing = asyncio.Lock()  # one message at a time takes it, first come first
         self._group_limit = group
         self._groups: dict[str, Window] = {}
         # Sends between their slot and Telegram's answer: a wait starts once they are in, so
@@ -157,20 +163,28 @@ class DutyRateLimiter(AIORateLimiter):
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = Window(*self._group_limit, margin=0.5)
-        while True:  # a group at its limit holds up only its own messages
-            now = self._pacer.now()
-            wait = max(self._overall.wait(now), group.wait(now) if group else 0.0)
-            if wait <= 0:
-                self._overall.take(now)
+        while True:
+            if group is not None:  # a group at its limit holds up only its own messages
+                await self._until(group.wait)
+            async with self._spacing:
+                await self._until(lambda now: self._next_at - now)
+                now = self._pacer.now()
+                if group is not None and group.wait(now) > 0:
+                    continue  # another message into this group took its place meanwhile
+                self._next_at = now + self._interval
                 if group is not None:
                     group.take(now)
                 self._in_flight += 1
                 self._landed.clear()
                 return
+
+    async def _until(self, wait: Callable[[float], float]) -> None:
+        """Sleep until `wait(now)` is no longer positive."""
+        while (seconds := wait(self._pacer.now())) > 0:
             if self._pacer.jumps and not self._landed.is_set():
                 await self._landed.wait()
                 continue  # others may have gone meanwhile: look again
-            await self._pacer.sleep(wait)
+            await self._pacer.sleep(seconds)
 
     async def _shared_slot(self, chat_id: object) -> None:
         """The same windows, counted for every instance in the database."""
