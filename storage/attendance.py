@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Row, event, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Row, bindparam, event, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -277,6 +277,36 @@ async def most_needed(session: AsyncSession, shifts: list[Shift], at: datetime) 
     )
 
 
+# Built once, the values bound at each call (asked on every check-in).
+_RUNNING = (  # shifts one may check in to now, with their duties (for the answer)
+    select(Shift)
+    .join(Shift.duty).options(contains_eager(Shift.duty))
+    .where(
+        Shift.group_id == bindparam("group"),
+        Shift.status == ShiftStatus.OPEN,
+        Shift.start_at <= bindparam("opens"),
+        Shift.end_at >= bindparam("at"),
+    )
+    .order_by(Shift.start_at, Shift.id)
+)
+_CLAIMED_AMONG = select(Claim.shift_id).where(
+    Claim.person_id == bindparam("person"),
+    Claim.status == ClaimStatus.ACTIVE,
+    Claim.shift_id.in_(bindparam("shifts", expanding=True)),
+)
+_SERVED_AMONG = select(Attendance).where(
+    Attendance.person_id == bindparam("person"),
+    Attendance.shift_id.in_(bindparam("shifts", expanding=True)),
+)
+_OPEN_RECORDS = (
+    select(Attendance, Group)
+    .outerjoin(Attendance.shift).options(contains_eager(Attendance.shift))
+    .join(Group, Group.id == Attendance.group_id)
+    .where(Attendance.person_id == bindparam("person"), Attendance.is_open)
+    .with_for_update(of=Attendance)
+)
+
+
 async def open_attendance(session: AsyncSession, person_id: int) -> Attendance | None:
     """The person's open attendance (there is at most one), locked."""
     return await session.scalar(
@@ -310,19 +340,7 @@ async def check_in(
         return AlreadyCheckedIn(current, current.shift)
     early = timedelta(minutes=rules.checkin_early)
     candidates = list(
-        (
-            await session.scalars(
-                select(Shift)
-                .join(Shift.duty).options(contains_eager(Shift.duty))  # for the answer
-                .where(
-                    Shift.group_id == group.id,
-                    Shift.status == ShiftStatus.OPEN,
-                    Shift.start_at <= at + early,
-                    Shift.end_at >= at,
-                )
-                .order_by(Shift.start_at, Shift.id)
-            )
-        ).all()
+        (await session.scalars(_RUNNING, {"group": group.id, "at": at, "opens": at + early})).all()
     )
     if not candidates:
         coming = select(Shift).where(
@@ -339,28 +357,9 @@ async def check_in(
         candidates = await _at_place(session, candidates, place)
         if not candidates:
             return NoShiftAtPlace(place, await _places_of(session, group.id, at, early))
-    claimed = set(
-        (
-            await session.scalars(
-                select(Claim.shift_id).where(
-                    Claim.person_id == person.id,
-                    Claim.status == ClaimStatus.ACTIVE,
-                    Claim.shift_id.in_([s.id for s in candidates]),
-                )
-            )
-        ).all()
-    )
-    done = {
-        a.shift_id: a
-        for a in (
-            await session.scalars(
-                select(Attendance).where(
-                    Attendance.person_id == person.id,
-                    Attendance.shift_id.in_([s.id for s in candidates]),
-                )
-            )
-        ).all()
-    }
+    among = {"person": person.id, "shifts": [s.id for s in candidates]}
+    claimed = set((await session.scalars(_CLAIMED_AMONG, among)).all())
+    done = {a.shift_id: a for a in (await session.scalars(_SERVED_AMONG, among)).all()}
     mine = [s for s in candidates if s.id in claimed and s.id not in done]
     fresh = [s for s in candidates if s.id not in done]
     if not fresh:
@@ -612,15 +611,7 @@ async def open_attendance_now(
 ) -> Attendance | None:
     """The person's open attendance (at most one), locked, with its shift; one they forgot
     to close is closed first (`close_overdue` for one person, in the same query)."""
-    rows = (
-        await session.execute(
-            select(Attendance, Group)
-            .outerjoin(Attendance.shift).options(contains_eager(Attendance.shift))
-            .join(Group, Group.id == Attendance.group_id)
-            .where(Attendance.person_id == person_id, Attendance.is_open)
-            .with_for_update(of=Attendance)
-        )
-    ).all()
+    rows = (await session.execute(_OPEN_RECORDS, {"person": person_id})).all()
     current = None
     for attendance, group in rows:
         shift = attendance.shift

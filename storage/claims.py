@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -86,6 +86,34 @@ class ShiftGone:
 ClaimResult = Claimed | AlreadyOn | Full | Clash | Started | ShiftGone
 
 
+# Built once, values bound at each call (building a statement costs more than running it).
+_LOCK_PERSON = select(Person.id).where(Person.id == bindparam("person")).with_for_update(
+    key_share=True
+)
+_LOCK_SHIFT = (
+    select(Shift).join(Shift.duty).options(contains_eager(Shift.duty))
+    .where(Shift.id == bindparam("shift")).with_for_update(of=Shift, key_share=True)
+)
+_LIVE_CLAIMS = (
+    select(Claim)
+    .where(Claim.shift_id == bindparam("shift"), Claim.status == ClaimStatus.ACTIVE)
+    .order_by(Claim.created_at, Claim.id)
+)
+_CLASHING = (
+    select(Shift)
+    .join(Claim, Claim.shift_id == Shift.id)
+    .where(
+        Claim.person_id == bindparam("person"),
+        Claim.status == ClaimStatus.ACTIVE,
+        Shift.id != bindparam("shift"),
+        Shift.status == ShiftStatus.OPEN,
+        Shift.start_at < bindparam("end"),
+        Shift.end_at > bindparam("start"),
+    )
+    .limit(1)
+)
+
+
 # The row locks below are PostgreSQL's FOR NO KEY UPDATE: they serialise each other, but not
 # the key-share lock a new row's foreign key takes on its parent. (With FOR UPDATE a claim
 # holding the shift and waiting for the person deadlocked with a check-in holding the person
@@ -96,18 +124,13 @@ ClaimResult = Claimed | AlreadyOn | Full | Clash | Started | ShiftGone
 async def lock_person(session: AsyncSession, person_id: int) -> None:
     """Serialise everything one person does to their places and hours (claims, check-in,
     check-out, /hours): the overlap and 24-hour rules read, then write."""
-    await session.scalar(
-        select(Person.id).where(Person.id == person_id).with_for_update(key_share=True)
-    )
+    await session.scalar(_LOCK_PERSON, {"person": person_id})
 
 
 async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:
     """Read a shift of this group and lock its row for the rest of the transaction (its
     duty comes with it: `session.get(Duty, …)` then needs no query)."""
-    shift = await session.scalar(
-        select(Shift).join(Shift.duty).options(contains_eager(Shift.duty))
-        .where(Shift.id == shift_id).with_for_update(of=Shift, key_share=True)
-    )
+    shift = await session.scalar(_LOCK_SHIFT, {"shift": shift_id})
     if shift is None or shift.group_id != group_id:
         return None
     return shift
@@ -115,12 +138,7 @@ async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shi
 
 async def live_claims(session: AsyncSession, shift_id: int) -> list[Claim]:
     """Active claims of a shift, earliest first."""
-    rows = await session.scalars(
-        select(Claim)
-        .where(Claim.shift_id == shift_id, Claim.status == ClaimStatus.ACTIVE)
-        .order_by(Claim.created_at, Claim.id)
-    )
-    return list(rows.all())
+    return list((await session.scalars(_LIVE_CLAIMS, {"shift": shift_id})).all())
 
 
 async def clashing_shift(
@@ -128,17 +146,8 @@ async def clashing_shift(
 ) -> Shift | None:
     """Another open shift the person holds that overlaps this one."""
     return await session.scalar(
-        select(Shift)
-        .join(Claim, Claim.shift_id == Shift.id)
-        .where(
-            Claim.person_id == person_id,
-            Claim.status == ClaimStatus.ACTIVE,
-            Shift.id != shift.id,
-            Shift.status == ShiftStatus.OPEN,
-            Shift.start_at < shift.end_at,
-            Shift.end_at > shift.start_at,
-        )
-        .limit(1)
+        _CLASHING,
+        {"person": person_id, "shift": shift.id, "start": shift.start_at, "end": shift.end_at},
     )
 
 

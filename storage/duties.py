@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, standing
@@ -309,34 +309,39 @@ async def _drop(
             claim.status, claim.ended_at, claim.ended_reason = ClaimStatus.DROPPED, now, reason
 
 
+# Built once, the values bound at each call (every roster and its re-renderings).
+_UPCOMING = (
+    select(Shift)
+    .where(
+        Shift.group_id == bindparam("group"),
+        Shift.status == ShiftStatus.OPEN,
+        Shift.end_at > bindparam("now"),
+        Shift.start_at < bindparam("until"),
+    )
+    .order_by(Shift.start_at, Shift.id)
+)
+_CLAIMS_ON = (
+    select(Claim)
+    .where(
+        Claim.shift_id.in_(bindparam("shifts", expanding=True)),
+        Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+    )
+    .order_by(Claim.created_at, Claim.id)
+)
+
+
 async def upcoming_shifts(
     session: AsyncSession, group_id: int, *, now: datetime, days: int
 ) -> list[tuple[Shift, list[Claim]]]:
     """Open shifts that have not ended, in the next `days` days, each with its live claims."""
     shifts = (
         await session.scalars(
-            select(Shift)
-            .where(
-                Shift.group_id == group_id,
-                Shift.status == ShiftStatus.OPEN,
-                Shift.end_at > now,
-                Shift.start_at < now + timedelta(days=days),
-            )
-            .order_by(Shift.start_at, Shift.id)
+            _UPCOMING, {"group": group_id, "now": now, "until": now + timedelta(days=days)}
         )
     ).all()
     if not shifts:
         return []
-    claims = (
-        await session.scalars(
-            select(Claim)
-            .where(
-                Claim.shift_id.in_([s.id for s in shifts]),
-                Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
-            )
-            .order_by(Claim.created_at, Claim.id)
-        )
-    ).all()
+    claims = (await session.scalars(_CLAIMS_ON, {"shifts": [s.id for s in shifts]})).all()
     by_shift: dict[int, list[Claim]] = {s.id: [] for s in shifts}
     for claim in claims:
         by_shift[claim.shift_id].append(claim)

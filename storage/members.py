@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -318,20 +318,27 @@ async def ensure_member(
     return membership, person, joined
 
 
+# Statements asked on most updates are built once, with their values bound at each call:
+# building one costs more than running it (and its cache key is then worked out only once).
+_MEMBER = (
+    select(Membership, Person, Group)
+    .join(Person, Person.id == Membership.person_id)
+    .join(Group, Group.id == Membership.group_id)
+    .where(Membership.group_id == bindparam("group"), Person.telegram_user_id == bindparam("user"))
+)
+_NAMES = select(Membership.person_id, Membership.display_name).where(
+    Membership.group_id == bindparam("group"),
+    Membership.person_id.in_(bindparam("people", expanding=True)),
+)
+
+
 async def member_and_group(
     session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
 ) -> tuple[Membership, Person, Group, bool]:
     """`ensure_member` with the group's row (its settings). Most updates come from a member:
     the three are read in one query."""
     found = (
-        await session.execute(
-            select(Membership, Person, Group)
-            .join(Person, Person.id == Membership.person_id)
-            .join(Group, Group.id == Membership.group_id)
-            .where(
-                Membership.group_id == group_id, Person.telegram_user_id == user.telegram_user_id
-            )
-        )
+        await session.execute(_MEMBER, {"group": group_id, "user": user.telegram_user_id})
     ).first()
     if found is not None and found[0].active:
         return found[0], found[1], found[2], False
@@ -468,11 +475,7 @@ async def display_names(
     """Person id → the name this group knows them by."""
     if not person_ids:
         return {}
-    rows = await session.execute(
-        select(Membership.person_id, Membership.display_name).where(
-            Membership.group_id == group_id, Membership.person_id.in_(person_ids)
-        )
-    )
+    rows = await session.execute(_NAMES, {"group": group_id, "people": list(person_ids)})
     return {pid: name for pid, name in rows.all()}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -119,25 +119,37 @@ async def lock_group(session: AsyncSession, group_id: int) -> None:
     )
 
 
+# Built once, the values bound at each call (every report asks): the day's shifts the person
+# claimed or came to.
+_SHIFTS_OF_DAY = (
+    select(Shift)
+    .where(
+        Shift.group_id == bindparam("group"), Shift.local_date == bindparam("day"),
+        Shift.status == ShiftStatus.OPEN,
+        or_(
+            Shift.id.in_(
+                select(Claim.shift_id).where(
+                    Claim.person_id == bindparam("person"), Claim.status == ClaimStatus.ACTIVE
+                )
+            ),
+            Shift.id.in_(
+                select(Attendance.shift_id).where(Attendance.person_id == bindparam("person"))
+            ),
+        ),
+    )
+    .order_by(Shift.start_at, Shift.id)
+)
+
+
 async def report_shift(
     session: AsyncSession, group: Group, person_id: int, at: datetime
 ) -> Shift | None:
     """The reporter's shift of today: the current one, else the latest (None: no shift)."""
     day = local_day(group, at)
-    claimed = select(Claim.shift_id).where(
-        Claim.person_id == person_id, Claim.status == ClaimStatus.ACTIVE
-    )
-    attended = select(Attendance.shift_id).where(Attendance.person_id == person_id)
     shifts = list(
         (
             await session.scalars(
-                select(Shift)
-                .where(
-                    Shift.group_id == group.id, Shift.local_date == day,
-                    Shift.status == ShiftStatus.OPEN,
-                    or_(Shift.id.in_(claimed), Shift.id.in_(attended)),
-                )
-                .order_by(Shift.start_at, Shift.id)
+                _SHIFTS_OF_DAY, {"group": group.id, "day": day, "person": person_id}
             )
         ).all()
     )

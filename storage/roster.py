@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RosterMessage
@@ -43,7 +43,10 @@ async def set_page(session: AsyncSession, group_id: int, message_id: int, page: 
 
 async def latest(session: AsyncSession, group_id: int) -> RosterMessage | None:
     """The group's current roster message, if any."""
-    return await session.scalar(select(RosterMessage).where(RosterMessage.group_id == group_id))
+    return await session.scalar(_LATEST, {"group": group_id})
+
+
+_LATEST = select(RosterMessage).where(RosterMessage.group_id == bindparam("group"))
 
 
 async def forget(session: AsyncSession, group_id: int) -> None:
