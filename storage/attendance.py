@@ -423,6 +423,7 @@ async def move_walk_in(
     session: AsyncSession, group: Group, person: Person, shift_id: int, *, now: datetime
 ) -> MoveResult:
     """Move a walk-in's open check-in to another place's shift of the same time (audited)."""
+    await lock_person(session, person.id)  # the person first, then their record and the shift
     current = await open_attendance(session, person.id)
     if current is None or current.group_id != group.id or not current.walk_in:
         return NothingToMove()
@@ -597,6 +598,7 @@ async def close_overdue(
         .with_for_update(of=Attendance)
     )
     if person_id is not None:
+        await lock_person(session, person_id)  # the person first, then their records
         query = query.where(Attendance.person_id == person_id)
     if group_id is not None:
         query = query.where(Attendance.group_id == group_id)

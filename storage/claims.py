@@ -299,6 +299,7 @@ async def join_waitlist(
     session: AsyncSession, shift_id: int, person: Person, *, group_id: int, now: datetime
 ) -> WaitResult:
     """Wait for a place on a full shift; a shift with room is simply claimed."""
+    await lock_person(session, person.id)  # the person first, as everywhere
     shift = await lock_shift(session, shift_id, group_id)
     if shift is None or shift.status is not ShiftStatus.OPEN:
         return ShiftGone()

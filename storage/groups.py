@@ -49,6 +49,8 @@ for _moment in ("after_insert", "after_update", "after_delete"):
 @event.listens_for(Session, "after_commit")
 def _count_change(session: Session) -> None:
     # (A rolled-back change may count too: a copy is dropped for nothing, which is harmless.)
+    if session.in_nested_transaction():
+        return  # a savepoint released: the change counts when the transaction commits
     if session.info.pop("groups_changed", False):
         _committed_changes[0] += 1
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from storage import attendance, claims, groups, reports
 from storage.db import transaction
-from storage.models import Attendance, Group, Person, Photo, Report
+from storage.models import Attendance, Group, Person, Photo, Report, Shift, ShiftStatus
 from storage.reports import Numbers, PhotoRef
 from tests.conftest import Database
 from tests.storage.test_claims import EVENING, person, setup_shift
@@ -236,3 +236,45 @@ async def test_a_days_report_totals_count_its_own_teams_reports_and_photos(
         reports=2, problems=1, dissuaded=5, grams=1500, served=0, photos=3
     )
     assert nothing == reports.ReportTotals()
+
+
+@pytest.mark.race(sessions=40)
+async def test_race_closing_a_forgotten_check_out_and_checking_in_again_never_deadlock(
+    database: Database,
+) -> None:
+    """Twenty volunteers who forgot to check out last night open /me (which closes the
+    forgotten record, then settles their points) as they check in tonight: both go through."""
+    gid, last_night = await setup_shift(database)
+    group = await group_row(database, gid)
+    people = [await person(database, 200 + i) for i in range(20)]
+    for p in people:
+        async with transaction(database.sessions) as session:
+            await attendance.check_in(session, group, p, at=EVENING, now=EVENING)
+    day = timedelta(days=1)
+    async with transaction(database.sessions) as session:  # tonight's shift
+        before = await session.get(Shift, last_night)
+        assert before is not None
+        session.add(Shift(
+            duty_id=before.duty_id, group_id=gid, local_date=before.local_date + day,
+            start_at=before.start_at + day, end_at=before.end_at + day,
+            need_min=1, need_max=40, status=ShiftStatus.OPEN,
+        ))
+    later = EVENING + day
+
+    async def me(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            closed = await attendance.close_overdue(session, now=later, person_id=p.id)
+            await claims.lock_person(session, p.id)  # as settling the points does
+            return closed
+
+    async def arrive(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            return await attendance.check_in(session, group, p, at=later, now=later)
+
+    results = await asyncio.gather(*(job(p) for p in people for job in (me, arrive)))
+    assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 20
+    async with database.sessions() as session:
+        still_open = await session.scalar(
+            select(func.count()).select_from(Attendance).where(Attendance.is_open)
+        )
+    assert still_open == 20  # last night's all closed, tonight's open

@@ -110,3 +110,25 @@ async def test_release_frees_the_place_and_flags_late_drop_outs(database: Databa
                           claims.NotOnShift)
         assert isinstance(await claims.claim(session, sid, bob, group_id=gid,
                                              now=two_hours_before), claims.Claimed)
+
+
+@pytest.mark.race(sessions=40)
+async def test_race_a_waitlist_tap_and_a_claim_by_one_person_at_once_never_deadlock(
+    database: Database,
+) -> None:
+    """Twenty volunteers each tap Waitlist (on an old roster: the shift has room, so it is a
+    claim) and Claim together: each gets the place once, whatever the order."""
+    gid, sid = await setup_shift(database, need_max=40)
+    people = [await person(database, 300 + i) for i in range(20)]
+
+    async def wait(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            return await claims.join_waitlist(session, sid, p, group_id=gid, now=START)
+
+    async def take(p: Person) -> object:
+        async with transaction(database.sessions) as session:
+            return await claims.claim(session, sid, p, group_id=gid, now=START)
+
+    results = await asyncio.gather(*(job(p) for p in people for job in (wait, take)))
+    assert sum(isinstance(r, claims.Claimed) for r in results) == 20
+    assert sum(isinstance(r, claims.AlreadyOn) for r in results) == 20

@@ -209,3 +209,27 @@ def test_utc_type_refuses_naive_datetimes() -> None:
     assert UTCDateTime().process_result_value(datetime(2026, 1, 1), None) == datetime(  # type: ignore[arg-type]
         2026, 1, 1, tzinfo=UTC
     )
+
+
+async def test_a_group_change_counts_once_its_transaction_commits(database: Database) -> None:
+    """The gate drops its copy of a group when this count moves: not before the change is
+    committed (a savepoint released inside the transaction is not a commit), and not for a
+    transaction that changed no group."""
+    async with transaction(database.sessions) as session:
+        group, _ = await groups.see_group(
+            session, -1009, "Team", now=START, defaults=GroupDefaults("Asia/Shanghai", "zh_CN"),
+            preapproved=True,
+        )
+    before = groups.changes()
+    async with transaction(database.sessions) as session:
+        row = await groups.by_id(session, group.id)
+        assert row is not None
+        row.language = "en"
+        await session.flush()
+        async with session.begin_nested():
+            pass  # a savepoint released
+        assert groups.changes() == before
+    assert groups.changes() == before + 1
+    async with transaction(database.sessions) as session:
+        await members.upsert_person(session, UserRef(5, "Ann"), now=START)
+    assert groups.changes() == before + 1
