@@ -172,6 +172,11 @@ async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:
     return list(rows.all())
 
 
+def horizon_end(zone: str, now: datetime, days: int = HORIZON_DAYS) -> date:
+    """The last local day shifts are made for ahead of time."""
+    return local_today(zone, now) + timedelta(days=days)
+
+
 async def bring_ahead(
     session: AsyncSession, group_id: int, zone: str, *, now: datetime
 ) -> dict[int, Duty]:
@@ -187,7 +192,7 @@ async def bring_ahead(
             .group_by(Shift.duty_id)
         )
     }
-    until = local_today(zone, now) + timedelta(days=HORIZON_DAYS)
+    until = horizon_end(zone, now)
     for duty in found:
         if duty.status is not DutyStatus.ACTIVE:
             continue
@@ -231,7 +236,7 @@ async def materialise(
     """
     result = Materialised()
     today = local_today(zone, now)
-    until = today + timedelta(days=horizon_days)
+    until = horizon_end(zone, now, horizon_days)
     wanted: dict[date, Occurrence] = {}
     if duty.status is DutyStatus.ACTIVE:
         wanted = {

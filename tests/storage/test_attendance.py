@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import attendance, claims, groups, reports
 from storage.db import transaction
 from storage.models import Attendance, Group, Person, Photo, Report, Shift, ShiftStatus
 from storage.reports import Numbers, PhotoRef
 from tests.conftest import Database
-from tests.storage.test_claims import EVENING, person, setup_shift
+from tests.storage.test_claims import EVENING, each_at_once, person, setup_shift
 
 
 async def group_row(db: Database, gid: int) -> Group:
@@ -195,15 +196,11 @@ async def test_race_claims_and_check_ins_of_the_same_people_at_once_never_deadlo
     people = [await person(database, 100 + i) for i in range(20)]
     before = EVENING - timedelta(minutes=10)
 
-    async def tap(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            return await claims.claim(session, sid, p, group_id=gid, now=before)
-
-    async def arrive(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            return await attendance.check_in(session, group, p, at=before, now=before)
-
-    results = await asyncio.gather(*(job(p) for p in people for job in (tap, arrive)))
+    results = await each_at_once(
+        database, people,
+        lambda session, p: claims.claim(session, sid, p, group_id=gid, now=before),
+        lambda session, p: attendance.check_in(session, group, p, at=before, now=before),
+    )
     assert sum(isinstance(r, claims.Claimed) for r in results) == 20
     assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 20
 
@@ -261,17 +258,15 @@ async def test_race_closing_a_forgotten_check_out_and_checking_in_again_never_de
         ))
     later = EVENING + day
 
-    async def me(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            closed = await attendance.close_overdue(session, now=later, person_id=p.id)
-            await claims.lock_person(session, p.id)  # as settling the points does
-            return closed
+    async def me(session: AsyncSession, p: Person) -> object:
+        closed = await attendance.close_overdue(session, now=later, person_id=p.id)
+        await claims.lock_person(session, p.id)  # as settling the points does
+        return closed
 
-    async def arrive(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            return await attendance.check_in(session, group, p, at=later, now=later)
-
-    results = await asyncio.gather(*(job(p) for p in people for job in (me, arrive)))
+    results = await each_at_once(
+        database, people, me,
+        lambda session, p: attendance.check_in(session, group, p, at=later, now=later),
+    )
     assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 20
     async with database.sessions() as session:
         still_open = await session.scalar(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import claims, groups, members
 from storage.db import transaction
@@ -42,6 +44,19 @@ async def setup_shift(
         session.add(shift)
         await session.flush()
         return group.id, shift.id
+
+
+Job = Callable[[AsyncSession, Person], Awaitable[object]]
+
+
+async def each_at_once(db: Database, people: list[Person], *jobs: Job) -> list[object]:
+    """Every job for every person, each in a transaction of its own, all at the same time."""
+
+    async def run(job: Job, who: Person) -> object:
+        async with transaction(db.sessions) as session:
+            return await job(session, who)
+
+    return list(await asyncio.gather(*(run(job, p) for p in people for job in jobs)))
 
 
 async def person(db: Database, uid: int) -> Person:
@@ -121,14 +136,10 @@ async def test_race_a_waitlist_tap_and_a_claim_by_one_person_at_once_never_deadl
     gid, sid = await setup_shift(database, need_max=40)
     people = [await person(database, 300 + i) for i in range(20)]
 
-    async def wait(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            return await claims.join_waitlist(session, sid, p, group_id=gid, now=START)
-
-    async def take(p: Person) -> object:
-        async with transaction(database.sessions) as session:
-            return await claims.claim(session, sid, p, group_id=gid, now=START)
-
-    results = await asyncio.gather(*(job(p) for p in people for job in (wait, take)))
+    results = await each_at_once(
+        database, people,
+        lambda session, p: claims.join_waitlist(session, sid, p, group_id=gid, now=START),
+        lambda session, p: claims.claim(session, sid, p, group_id=gid, now=START),
+    )
     assert sum(isinstance(r, claims.Claimed) for r in results) == 20
     assert sum(isinstance(r, claims.AlreadyOn) for r in results) == 20
