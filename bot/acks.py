@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from telegram.error import TelegramError
 
 from bot.pacer import Pacer, RealPacer
 from bot.render import chunk_lines
+from storage import pacing
+from storage.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +62,34 @@ def join_texts(acks: Sequence[Ack]) -> list[str]:
     return chunk_lines([a.text + "\n" for a in acks])
 
 
+class SharedWindows:
+    """The windows of every instance of a deployment, in the database (storage.pacing): times
+    there are wall-clock seconds (`wall`), here the coalescer's pacer's."""
+
+    def __init__(self, sessions: SessionFactory, wall: Callable[[], float] = time.time) -> None:
+        self._sessions = sessions
+        self._wall = wall
+
+    async def take(self, key: AckKey, now: float, window: float) -> float | None:
+        """Start the window if the deployment's has passed (None), else say when it passes."""
+        wall = self._wall()
+        async with transaction(self._sessions) as session:
+            free = await pacing.take_window(session, key.chat_id, key.thread_id, key.kind,
+                                            wall, wall + window)
+        return None if free is None else now + (free - wall)
+
+
 class AckCoalescer:
     """Collects acknowledgements per (chat, topic, kind) and posts them in as few messages."""
 
-    def __init__(self, window: float, send: SendFn, pacer: Pacer | None = None) -> None:
+    def __init__(self, window: float, send: SendFn, pacer: Pacer | None = None,
+                 shared: SharedWindows | None = None) -> None:
         self._window = window
         self._pacer = pacer or RealPacer()
         self._send = send
+        self._shared = shared
+        # Until when each kind is known to be collecting: this process's own windows, or, with
+        # `shared`, what it last learnt of the deployment's (which only move forward).
         self._quiet_at: dict[AckKey, float] = {}
         self._batches: dict[AckKey, _Batch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -75,14 +99,27 @@ class AckCoalescer:
         """Nothing collected and nothing being posted."""
         return not self._batches and not self._tasks
 
+    async def _take(self, key: AckKey, waited: float = 0.0) -> float | None:
+        """Start the kind's window now if it has passed (None), else say when it passes.
+        `waited`: the time already slept to (the pacer may wake a hair before it)."""
+        now = max(self._pacer.now(), waited)
+        quiet_at = self._quiet_at.get(key, 0.0)
+        if quiet_at > now:
+            return quiet_at
+        if self._shared is not None:
+            free = await self._shared.take(key, now, self._window)
+            if free is not None:
+                self._quiet_at[key] = free
+                return free
+        self._quiet_at[key] = now + self._window
+        return None
+
     async def add(self, key: AckKey, ack: Ack) -> None:
         """Acknowledge now if the kind was quiet, else join the batch that goes out next."""
-        now = self._pacer.now()
-        batch = self._batches.get(key)
-        if batch is None and self._quiet_at.get(key, 0.0) <= now:
-            self._quiet_at[key] = now + self._window
+        if key not in self._batches and await self._take(key) is None:
             await self._send(key.chat_id, key.thread_id, ack.text, ack.reply_to, ack.markup)
             return
+        batch = self._batches.get(key)
         if batch is None:
             batch = self._batches[key] = _Batch()
             task = asyncio.create_task(self._flush_later(key))
@@ -91,10 +128,11 @@ class AckCoalescer:
         batch.items.append(ack)
 
     async def _flush_later(self, key: AckKey) -> None:
-        delay = max(0.0, self._quiet_at.get(key, 0.0) - self._pacer.now())
-        await self._pacer.sleep(delay)
+        free = await self._take(key)
+        while free is not None:
+            await self._pacer.sleep(max(0.0, free - self._pacer.now()))
+            free = await self._take(key, waited=free)
         batch = self._batches.pop(key)
-        self._quiet_at[key] = self._pacer.now() + self._window
         try:
             if len(batch.items) == 1:
                 only = batch.items[0]

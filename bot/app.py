@@ -25,7 +25,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import menu, render, views
-from bot.acks import AckCoalescer
+from bot.acks import AckCoalescer, SharedWindows
 from bot.config import Settings
 from bot.context import DutyContext, Services
 from bot.debounce import Debouncer
@@ -38,6 +38,7 @@ from bot.notify import Notifier
 from bot.outgoing import Outgoing
 from bot.pacer import Pacer
 from bot.ratelimit import DutyRateLimiter
+from bot.throttle import CommandThrottle
 from commands import (
     admin,
     attendance,
@@ -154,7 +155,9 @@ def build_application(
         sessions=sessions,
         clock=clock,
         outgoing=outgoing,
-        acks=AckCoalescer(settings.bot.ack_window, send_ack, pacer),
+        acks=AckCoalescer(settings.bot.ack_window, send_ack, pacer,
+                          shared=SharedWindows(sessions) if shared_limits else None),
+        throttle=CommandThrottle(shared=sessions if shared_limits else None),
         roster_edits=Debouncer(settings.bot.ack_window, pacer),
         metrics=metrics,
     )

@@ -198,9 +198,8 @@ async def _pace(update: Update, context: DutyContext, info: GroupInfo, name: str
     throttle = services.throttle
     if services.replays.pop(update.update_id, None) is not None:
         return  # its turn has come: paced already
-    if throttle.empty(info.chat_id, user.id) and await context.is_leader(user.id):
-        return
-    decision = throttle.check(info.chat_id, user.id)
+    decision = await throttle.check(info.chat_id, user.id,
+                                    lambda: context.is_leader(user.id))
     t = translator(info.language)
     if decision.verdict is Verdict.DROP:
         if decision.warn:

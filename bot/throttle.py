@@ -9,13 +9,24 @@ commands whose answer goes to the group are counted.
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import logging
 import time
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from storage import pacing
+from storage.db import SessionFactory, transaction
+from storage.pacing import Bucket
+
+log = logging.getLogger(__name__)
 
 BURST = 10
 EVERY = 6.0  # seconds per command once the burst is spent
 QUEUE = 10  # commands that may wait for a token; past that they are not done
+TRIES = 10  # a shared bucket changed by another instance meanwhile is read again this often
 
 
 class Verdict(enum.Enum):
@@ -35,43 +46,75 @@ class Decision:
     warn: bool = False
 
 
+ANSWER = Decision(Verdict.ANSWER)
+Key = tuple[int, int]  # (chat, user)
+
+
 @dataclass
 class CommandThrottle:
-    """Token buckets per (chat, user), in monotonic seconds (`now` is injectable)."""
+    """Token buckets per (chat, user), in seconds since the epoch (`now` is injectable): in
+    this process's memory, or with `shared` in the database, where every instance of a
+    deployment counts the same member's commands together (storage.pacing)."""
 
     burst: int = BURST
     every: float = EVERY
     queue: int = QUEUE
-    _buckets: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
-    _warned: set[tuple[int, int]] = field(default_factory=set)
-    _dropped: set[tuple[int, int]] = field(default_factory=set)
+    shared: SessionFactory | None = None
+    # Alone: the buckets. Shared: each as this instance last saw it, with its version (None:
+    # not stored yet); another instance's change since is found when storing fails.
+    _buckets: dict[Key, tuple[Bucket | None, int | None]] = field(default_factory=dict)
+    # One command of a member at a time in this instance (shared: a stored bucket changes
+    # only from the version read, so two here at once would undo each other's reads).
+    _turns: weakref.WeakValueDictionary[Key, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary)
 
-    def _tokens(self, key: tuple[int, int], now: float) -> float:
-        tokens, since = self._buckets.get(key, (float(self.burst), now))
-        return min(float(self.burst), tokens + (now - since) / self.every)
-
-    def empty(self, chat_id: int, user_id: int, now: float | None = None) -> bool:
-        """Would the member's next command have to wait (or be dropped)?"""
-        now = time.monotonic() if now is None else now
-        return self._tokens((chat_id, user_id), now) < 1
-
-    def check(self, chat_id: int, user_id: int, now: float | None = None) -> Decision:
-        """Take a token for one command and say when to answer it."""
-        now = time.monotonic() if now is None else now
-        key = (chat_id, user_id)
-        tokens = self._tokens(key, now)
+    def step(self, bucket: Bucket | None, now: float) -> tuple[Decision, Bucket]:
+        """The rule: what one more command gets, and the bucket after it."""
+        if bucket is None:
+            bucket = Bucket(float(self.burst), now)
+        tokens = min(float(self.burst), bucket.tokens + max(0.0, now - bucket.at) / self.every)
         if tokens >= 1:
-            self._buckets[key] = (tokens - 1, now)
-            if tokens >= self.burst - 1:
-                self._warned.discard(key)
-                self._dropped.discard(key)
-            return Decision(Verdict.ANSWER)
+            full = tokens >= self.burst - 1
+            return ANSWER, Bucket(tokens - 1, now, bucket.warned and not full,
+                                  bucket.dropped and not full)
         if tokens - 1 < -self.queue:
-            self._buckets[key] = (tokens, now)
-            told = key in self._dropped
-            self._dropped.add(key)
-            return Decision(Verdict.DROP, warn=not told)  # told once, not per command
-        self._buckets[key] = (tokens - 1, now)
-        warn = key not in self._warned
-        self._warned.add(key)
-        return Decision(Verdict.WAIT, wait=(1 - tokens) * self.every, warn=warn)
+            # told once, not per command
+            return (Decision(Verdict.DROP, warn=not bucket.dropped),
+                    Bucket(tokens, now, bucket.warned, True))
+        return (Decision(Verdict.WAIT, wait=(1 - tokens) * self.every, warn=not bucket.warned),
+                Bucket(tokens - 1, now, True, bucket.dropped))
+
+    async def check(self, chat_id: int, user_id: int,
+                    exempt: Callable[[], Awaitable[bool]] | None = None,
+                    now: float | None = None) -> Decision:
+        """Take a token for one command and say when to answer it. `exempt` is asked only
+        when the bucket is empty: if it says so, the command is answered and takes nothing."""
+        now = time.time() if now is None else now
+        key = (chat_id, user_id)
+        turn = self._turns.setdefault(key, asyncio.Lock())
+        async with turn:
+            return await self._check(key, exempt, now)
+
+    async def _check(self, key: Key, exempt: Callable[[], Awaitable[bool]] | None,
+                     now: float) -> Decision:
+        chat_id, user_id = key
+        for _ in range(TRIES):
+            known = self._buckets.get(key)
+            if known is None and self.shared is not None:
+                async with transaction(self.shared) as session:
+                    known = await pacing.bucket(session, chat_id, user_id)
+            bucket, version = known or (None, None)
+            decision, new = self.step(bucket, now)
+            if decision.verdict is not Verdict.ANSWER and exempt is not None and await exempt():
+                return ANSWER
+            if self.shared is None:
+                self._buckets[key] = (new, None)
+                return decision
+            async with transaction(self.shared) as session:
+                kept = await pacing.keep_bucket(session, chat_id, user_id, new, version)
+            if kept:
+                self._buckets[key] = (new, (version or 0) + 1)
+                return decision
+            self._buckets.pop(key, None)  # another instance counted a command: read again
+        log.warning("member %s in chat %s: bucket kept changing; answered", user_id, chat_id)
+        return ANSWER

@@ -7,13 +7,23 @@ APScheduler (PTB's JobQueue) only ticks this in `dutybot run`; the console and t
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from scheduler import dispatcher, planner
 from scheduler.crash import crash_point
 from scheduler.dispatcher import Deliver
 from scheduler.planner import Plan
-from storage import attendance, certificates, credit, duties, outbox, reports, sendslots
+from storage import (
+    attendance,
+    certificates,
+    credit,
+    duties,
+    outbox,
+    pacing,
+    reports,
+    sendslots,
+)
 from storage.db import SessionFactory, transaction
 from storage.recognition import DEFAULT_RULES, Rules
 
@@ -96,3 +106,5 @@ async def upkeep(sessions: SessionFactory, now: datetime) -> None:
     await close_forgotten(sessions, now)
     async with transaction(sessions) as session:
         await sendslots.forget_old(session)
+        # The limits' own clock: the wall clock every instance counts in, not the planner's.
+        await pacing.forget_old(session, time.time())

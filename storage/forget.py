@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, points
+from storage import audit, pacing, points
 from storage.claims import release_future
 from storage.cleaning import name_key
 from storage.models import (
@@ -119,6 +119,7 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> For
             (AuditEntry.object_type == "roster_entry") & AuditEntry.object_id.in_(listed or [-1]),
         )).values(before=None, after=None, note=None)
     )
+    await pacing.forget_user(session, telegram_id)  # their command counts in each group
     person.real_name = None
     person.telegram_name = ""
     person.username = None

@@ -1026,3 +1026,31 @@ class SendSlot(Base):
                                     primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberBucket(Base):
+    """One member's command tokens in one group, shared by every instance of a deployment
+    (storage.pacing): what the per-member limit (bot.throttle) last left, and the version an
+    instance must still see to change it. Rows a minute old are full again: deleted hourly."""
+
+    __tablename__ = "member_buckets"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+    warned: Mapped[bool] = mapped_column(Boolean)
+    dropped: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AckWindow(Base):
+    """Until when acknowledgements of one kind in one chat and topic are collected rather than
+    posted, shared by every instance (storage.pacing; `thread_id` 0: no topic)."""
+
+    __tablename__ = "ack_windows"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiet_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
