@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from benchmarks.targets import Target, postgresql, sqlite
+from benchmarks.targets import Target, postgresql, postgresql_database, sqlite
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat, FakeMessage, FakeUser
 from bot.harness import Harness
@@ -53,9 +53,14 @@ class Team:
 
 
 def _quantile(histogram: Histogram, q: float) -> float:
-    """histogram_quantile: linear within the bucket holding the q-th observation."""
-    buckets = [(float(s.labels["le"]), s.value) for metric in histogram.collect()
-               for s in metric.samples if s.name.endswith("_bucket")]
+    """histogram_quantile over a histogram of this process."""
+    return _quantile_of([(float(s.labels["le"]), s.value) for metric in histogram.collect()
+                         for s in metric.samples if s.name.endswith("_bucket")], q)
+
+
+def _quantile_of(buckets: list[tuple[float, float]], q: float) -> float:
+    """histogram_quantile: linear within the bucket holding the q-th observation; `buckets`
+    are (upper bound, cumulative count), label sets summed."""
     merged: dict[float, float] = {}
     for le, count in buckets:
         merged[le] = merged.get(le, 0.0) + count
@@ -258,4 +263,14 @@ async def main() -> None:
                 continue
             rate, p50, p99 = await bot_run(target)
         print(f"| dutybot | {target.name} | 1 | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+    # `dutybot run` processes in webhook mode (benchmarks/command_instances.py)
+    from benchmarks import command_instances
+    for instances in (1, 2):
+        async with postgresql_database() as database:
+            if database is None:
+                print(f"| dutybot run, webhook | postgresql | {instances} | not reachable | | |")
+                continue
+            rate, p50, p99 = await command_instances.run(database, instances)
+        print(f"| dutybot run, webhook | postgresql | {instances} | {rate:.0f} | {p50:.1f} "
+              f"| {p99:.1f} |")
     print()

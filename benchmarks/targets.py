@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.db import make_engine
 
@@ -69,4 +69,25 @@ async def postgresql() -> AsyncIterator[Target | None]:
     finally:
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def postgresql_database() -> AsyncIterator[Target | None]:
+    """A fresh database of its own, dropped afterwards, for `dutybot run` processes (a
+    process has no search path to set); None: PostgreSQL does not answer."""
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception:  # not reachable: the benchmark says so
+        await admin.dispose()
+        yield None
+        return
+    try:
+        yield Target("postgresql", PG_URL.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.dispose()

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from bot.pacer import Pacer, RealPacer
 from bot.render import chunk_lines
 from storage import pacing
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, at_once
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class SharedWindows:
     async def take(self, key: AckKey, now: float, window: float) -> float | None:
         """Start the window if the deployment's has passed (None), else say when it passes."""
         wall = self._wall()
-        async with transaction(self._sessions) as session:
-            free = await pacing.take_window(session, key.chat_id, key.thread_id, key.kind,
+        async with at_once(self._sessions) as db:
+            free = await pacing.take_window(db, key.chat_id, key.thread_id, key.kind,
                                             wall, wall + window)
         return None if free is None else now + (free - wall)
 

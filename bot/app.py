@@ -37,7 +37,7 @@ from bot.metrics import Metrics, telegram_answer, watching
 from bot.notify import Notifier
 from bot.outgoing import Outgoing
 from bot.pacer import Pacer
-from bot.ratelimit import DutyRateLimiter
+from bot.ratelimit import OVERALL, PER_GROUP, DutyRateLimiter
 from bot.throttle import CommandThrottle
 from commands import (
     admin,
@@ -112,9 +112,11 @@ def build_application(
     pacer: Pacer | None = None,
     rate_pacer: Pacer | None = None,
     shared_limits: bool = False,
+    limits_scale: float = 1.0,
 ) -> DutyApplication:
     """Assemble the bot: the same Application serves Telegram, the console and the tests.
-    `shared_limits`: Telegram's limits are counted in the database, for every instance."""
+    `shared_limits`: Telegram's limits are counted in the database, for every instance.
+    `limits_scale`: Telegram's limits multiplied (benchmarks, through a test hook)."""
     metrics = Metrics()
 
     def on_answer(error: BaseException | None) -> None:
@@ -129,8 +131,11 @@ def build_application(
         defaults=Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        rate_limiter=DutyRateLimiter(pacer=rate_pacer, on_answer=on_answer,
-                                     shared=sessions if shared_limits else None),
+        rate_limiter=DutyRateLimiter(
+            pacer=rate_pacer, on_answer=on_answer, shared=sessions if shared_limits else None,
+            overall=(round(OVERALL[0] * limits_scale), OVERALL[1]),
+            group=(round(PER_GROUP[0] * limits_scale), PER_GROUP[1]),
+        ),
     )
     app: DutyApplication = (
         ApplicationBuilder()
@@ -158,6 +163,7 @@ def build_application(
         acks=AckCoalescer(settings.bot.ack_window, send_ack, pacer,
                           shared=SharedWindows(sessions) if shared_limits else None),
         throttle=CommandThrottle(shared=sessions if shared_limits else None),
+        verifications=certificate.verify_limit(sessions),
         roster_edits=Debouncer(settings.bot.ack_window, pacer),
         metrics=metrics,
     )

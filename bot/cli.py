@@ -101,6 +101,14 @@ def check_test_hooks(environ: Mapping[str, str]) -> list[str]:
         except ValueError:
             problems.append(f"DUTYBOT_TICK_SECONDS={tick!r} must be a number of seconds in "
                             f"(0, {TICK_EVERY.total_seconds():g}]")
+    scale = environ.get("DUTYBOT_LIMITS_SCALE")
+    if scale is not None:
+        found.append(f"DUTYBOT_LIMITS_SCALE={scale}")
+        try:
+            if not float(scale) >= 1:
+                raise ValueError
+        except ValueError:
+            problems.append(f"DUTYBOT_LIMITS_SCALE={scale!r} must be a number ≥ 1")
     fake = environ.get("DUTYBOT_FAKE_CLOCK")
     if fake is not None:
         found.append(f"DUTYBOT_FAKE_CLOCK={fake}")
@@ -126,7 +134,8 @@ async def run_bot(settings: Settings) -> None:
     clock: Clock = FileClock(fake) if fake else SystemClock()
     # PostgreSQL may serve several instances: they count Telegram's limits together.
     app = build_application(settings, make_session_factory(engine), clock,
-                            shared_limits=settings.database.url.startswith("postgresql"))
+                            shared_limits=settings.database.url.startswith("postgresql"),
+                            limits_scale=float(os.environ.get("DUTYBOT_LIMITS_SCALE") or 1))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -45,8 +45,8 @@ class Services:
     groups: GroupCache = field(default_factory=lambda: GroupCache())  # (defined below)
     roster_edits: Debouncer = field(default_factory=lambda: Debouncer(1.0))
     throttle: CommandThrottle = field(default_factory=CommandThrottle)
-    deep_links: dict[int, datetime] = field(default_factory=dict)  # chat → last /me button
-    verifications: dict[int, list[datetime]] = field(default_factory=dict)  # user → /verify
+    # /verify's answers per person (commands.certificate), counted for the deployment.
+    verifications: CommandThrottle = field(default_factory=CommandThrottle)
     # Paced commands waiting for their turn (bot.gate), by update id.
     replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     notifier: Notifier | None = None

@@ -28,7 +28,7 @@ from telegram.ext import AIORateLimiter
 from bot.pacer import Pacer, RealPacer
 from scheduler.clock import Clock
 from storage import sendslots
-from storage.db import SessionFactory, in_transaction, transaction
+from storage.db import SessionFactory, at_once, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,8 @@ class DutyRateLimiter(AIORateLimiter):
         late_ones = LATE_SLOTS
         while True:
             try:
-                async with transaction(self._shared) as session:
-                    slot = await sendslots.take(session, chat, *self._shared_windows)
+                async with at_once(self._shared) as db:
+                    slot = await sendslots.take(db, chat, *self._shared_windows)
             except (SQLAlchemyError, OSError) as exc:  # nothing left: say so as Telegram would
                 raise NetworkError(f"no send slot: the database did not answer ({exc})") from None
             if not slot.reserved:

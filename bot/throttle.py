@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from storage import pacing
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, at_once
 from storage.pacing import Bucket
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,8 @@ class CommandThrottle:
         for _ in range(TRIES):
             known = self._buckets.get(key)
             if known is None and self.shared is not None:
-                async with transaction(self.shared) as session:
-                    known = await pacing.bucket(session, chat_id, user_id)
+                async with at_once(self.shared) as db:
+                    known = await pacing.bucket(db, chat_id, user_id)
             bucket, version = known or (None, None)
             decision, new = self.step(bucket, now)
             if decision.verdict is not Verdict.ANSWER and exempt is not None and await exempt():
@@ -110,8 +110,8 @@ class CommandThrottle:
             if self.shared is None:
                 self._buckets[key] = (new, None)
                 return decision
-            async with transaction(self.shared) as session:
-                kept = await pacing.keep_bucket(session, chat_id, user_id, new, version)
+            async with at_once(self.shared) as db:
+                kept = await pacing.keep_bucket(db, chat_id, user_id, new, version)
             if kept:
                 self._buckets[key] = (new, (version or 0) + 1)
                 return decision

@@ -20,12 +20,13 @@ from bot.context import DutyContext, button_number, user_ref
 from bot.documents.certificate_pdf import certificate_pdf
 from bot.documents.fonts import unprintable
 from bot.i18n import language_for_user, translator
+from bot.throttle import CommandThrottle, Verdict
 from commands.export import parse_export
 from commands.people import words_without_mentions
 from commands.record import _people_named
 from commands.signup import command_args
 from storage import certificates, members, orgs
-from storage.db import transaction
+from storage.db import SessionFactory, transaction
 from storage.duties import local_today
 from storage.models import Certificate, CertificateStatus, Group, Organisation, Person
 
@@ -33,6 +34,15 @@ REVOKE_WORDS = {"revoke", "撤销", "作废"}
 SEND_WORDS = {"send", "补发", "重发"}
 VERIFY_LIMIT = 10  # /verify answers per person an hour: numbers are not to be guessed
 VERIFY_WINDOW = timedelta(hours=1)
+ANY_CHAT = 0  # /verify counts a person's answers in every chat together
+
+
+def verify_limit(sessions: SessionFactory) -> CommandThrottle:
+    """VERIFY_LIMIT at once, then one every VERIFY_WINDOW / VERIFY_LIMIT: a bucket per person
+    in the database, whichever instance answers (and in the clock the tests move)."""
+    return CommandThrottle(burst=VERIFY_LIMIT,
+                           every=VERIFY_WINDOW.total_seconds() / VERIFY_LIMIT, queue=0,
+                           shared=sessions)
 
 
 def _period(words: list[str], today: date) -> tuple[date, date] | None:
@@ -485,12 +495,11 @@ async def verify_number(update: Update, context: DutyContext, number: str) -> No
         await context.reply(update, views.certificates.verify_usage(t), kind="verify")
         return
     services = context.services
-    now = services.clock.now()
-    recent = [at for at in services.verifications.get(user.id, []) if now - at < VERIFY_WINDOW]
-    if len(recent) >= VERIFY_LIMIT:
+    decision = await services.verifications.check(
+        ANY_CHAT, user.id, now=services.clock.now().timestamp())
+    if decision.verdict is not Verdict.ANSWER:
         await context.reply(update, views.certificates.verify_slow_down(t), kind="verify")
         return
-    services.verifications[user.id] = [*recent, now]
     async with services.sessions() as session:
         found = await certificates.verify(session, number)
     match found:

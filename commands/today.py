@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot import views
 from bot.context import DutyContext, thread_of, user_ref
 from commands.signup import command_args
-from storage import attendance, certificates, credit, daybook, members
-from storage.db import transaction
+from storage import attendance, certificates, credit, daybook, members, pacing
+from storage.db import at_once, transaction
 from storage.duties import local_today
 
 DEEP_LINK_EVERY = timedelta(minutes=1)
@@ -107,10 +107,11 @@ async def me(update: Update, context: DutyContext) -> None:
         ):
             await context.reply(update, views.labels.sent_privately(t), kind="mine.private")
             return
-    last = services.deep_links.get(group.chat_id)
-    if last is not None and now - last < DEEP_LINK_EVERY:
+    async with at_once(services.sessions) as db:  # one button a minute, whichever instance
+        first = await pacing.take_window(db, group.chat_id, None, "me.button", now.timestamp(),
+                                         (now + DEEP_LINK_EVERY).timestamp()) is None
+    if not first:
         return  # the button posted a moment ago still works for everyone
-    services.deep_links[group.chat_id] = now
     await services.outgoing.to_group(
         group.chat_id, views.today.open_privately(t), thread_id=thread_of(update),
         reply_to=message.message_id,

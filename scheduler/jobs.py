@@ -107,4 +107,4 @@ async def upkeep(sessions: SessionFactory, now: datetime) -> None:
     async with transaction(sessions) as session:
         await sendslots.forget_old(session)
         # The limits' own clock: the wall clock every instance counts in, not the planner's.
-        await pacing.forget_old(session, time.time())
+        await pacing.forget_old(await session.connection(), time.time())

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -115,6 +117,30 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         depth[0] -= 1
         if token is not None:
             _TRANSACTIONS.reset(token)
+
+
+@asynccontextmanager
+async def at_once(factory: SessionFactory) -> AsyncIterator[AsyncConnection]:
+    """A connection on which each statement commits by itself, for the one-statement writes
+    every update makes on PostgreSQL (a member's command count, a send slot): no session,
+    no BEGIN and COMMIT round trips. Not a `transaction()`: nothing else may join it."""
+    engine = factory.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    if engine.dialect.name == "sqlite":
+        # SQLite's driver knows autocommit only as a mode it would leave behind on the pooled
+        # connection (its implicit transactions): a short transaction of its own instead.
+        async with engine.begin() as connection:
+            yield connection
+        return
+    autocommit = _AUTOCOMMIT.get(engine)
+    if autocommit is None:
+        autocommit = _AUTOCOMMIT[engine] = engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+    async with autocommit.connect() as connection:
+        yield connection
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 # How many `transaction()` blocks the running code is inside: the shell checks it is 0

@@ -119,7 +119,8 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> For
             (AuditEntry.object_type == "roster_entry") & AuditEntry.object_id.in_(listed or [-1]),
         )).values(before=None, after=None, note=None)
     )
-    await pacing.forget_user(session, telegram_id)  # their command counts in each group
+    # their command counts in each group (several instances keep them in the database)
+    await pacing.forget_user(await session.connection(), telegram_id)
     person.real_name = None
     person.telegram_name = ""
     person.username = None

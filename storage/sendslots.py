@@ -3,17 +3,18 @@
 Each message any instance posts takes a slot first: a row in scope 0 (every message: 30 a
 second) and, for a group, a row in the chat's scope (20 a minute into one group). A
 transaction-scoped advisory lock lets one instance at a time count and take, and the times
-are the database server's, so the instances' clocks need not agree. The windows slide, as
+are the database server's, so the instances' clocks need not agree. The counting is a
+database function, so a message costs one round trip. The windows slide, as
 Telegram counts them; a margin covers the time a request takes to arrive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import SendSlot
 
@@ -39,34 +40,25 @@ class Slot:
     wait: float
 
 
-async def take(session: AsyncSession, chat: int | None, overall: Window,
-               group: Window) -> Slot:
+# The rule itself is the database function take_send_slot (migration 0011): it takes the lock,
+# counts and inserts in the one round trip each message of the deployment makes.
+_TAKE = text(
+    "SELECT reserved, wait FROM take_send_slot("
+    "CAST(:chat AS BIGINT), :every, :limit, :seconds, :margin, :lock)"
+)
+
+
+async def take(db: AsyncConnection, chat: int | None, overall: Window, group: Window) -> Slot:
     """Reserve the next slot for one message. The deployment's messages are spaced evenly
     (`overall.seconds / overall.limit` apart), queued a little into the future rather than
-    sent in bursts, so one transaction serves each message; a group (`chat`; None for a
-    private chat) whose window is full reserves nothing and is told when it frees."""
-    await session.execute(select(func.pg_advisory_xact_lock(LOCK)))
-    now = await session.scalar(select(func.clock_timestamp()))
-    assert isinstance(now, datetime)
-    if chat is not None:
-        recent = list((await session.scalars(
-            select(SendSlot.at).where(
-                SendSlot.scope == chat, SendSlot.at > now - timedelta(seconds=group.seconds))
-            .order_by(SendSlot.at.desc()).limit(group.limit)
-        )).all())
-        if len(recent) >= group.limit:
-            free_at = recent[-1] + timedelta(seconds=group.seconds + group.margin)
-            return Slot(False, max((free_at - now).total_seconds(), 0.001))
-    last = await session.scalar(
-        select(func.max(SendSlot.at)).where(SendSlot.scope == EVERY_MESSAGE))
-    at = now
-    if last is not None:
-        at = max(now, last + timedelta(seconds=overall.seconds / overall.limit))
-    await session.execute(insert(SendSlot), [
-        {"scope": scope, "at": at}
-        for scope in ([EVERY_MESSAGE] + ([chat] if chat is not None else []))
-    ])
-    return Slot(True, (at - now).total_seconds())
+    sent in bursts, so one statement serves each message; a group (`chat`; None for a
+    private chat) whose window is full reserves nothing and is told when it frees. `db`
+    commits each statement by itself (storage.db.at_once): the lock lasts the one call."""
+    row = (await db.execute(_TAKE, {
+        "chat": chat, "every": overall.seconds / overall.limit, "limit": group.limit,
+        "seconds": group.seconds, "margin": group.margin, "lock": LOCK,
+    })).one()
+    return Slot(bool(row.reserved), float(row.wait))
 
 
 async def forget_old(session: AsyncSession) -> int:

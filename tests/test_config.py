@@ -143,11 +143,12 @@ def test_test_hooks_are_checked_and_said_loudly(
     clock = tmp_path / "clock"
     clock.write_text("2026-11-24T10:00:00+00:00")
     found = check_test_hooks({"DUTYBOT_CRASH_AT": "after-send", "DUTYBOT_TICK_SECONDS": "0.2",
-                        "DUTYBOT_FAKE_CLOCK": str(clock)})
-    assert len(found) == 3
-    assert caplog.text.count("TEST HOOK SET") == 3
+                              "DUTYBOT_FAKE_CLOCK": str(clock), "DUTYBOT_LIMITS_SCALE": "100"})
+    assert len(found) == 4
+    assert caplog.text.count("TEST HOOK SET") == 4
     for bad in ({"DUTYBOT_CRASH_AT": "after-sned"}, {"DUTYBOT_TICK_SECONDS": "fast"},
-                {"DUTYBOT_TICK_SECONDS": "-1"}, {"DUTYBOT_FAKE_CLOCK": str(tmp_path / "no")}):
+                {"DUTYBOT_TICK_SECONDS": "-1"}, {"DUTYBOT_FAKE_CLOCK": str(tmp_path / "no")},
+                {"DUTYBOT_LIMITS_SCALE": "0.5"}, {"DUTYBOT_LIMITS_SCALE": "lots"}):
         with pytest.raises(StartupError):
             check_test_hooks(bad)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.throttle import CommandThrottle, Verdict
 from storage import pacing
-from storage.db import make_engine, make_session_factory, transaction
+from storage.db import at_once, make_engine, make_session_factory
 from tests.conftest import Database
 
 
@@ -71,8 +71,8 @@ async def test_race_two_instances_count_one_members_commands_together(
         # Each instance learns the other's commands when it next stores.
         assert (await instances[0].check(-1, 7, now=1001.0)).verdict is Verdict.DROP
         assert (await instances[1].check(-1, 8, now=1001.0)).verdict is Verdict.ANSWER
-        async with transaction(database.sessions) as session:
-            await pacing.forget_old(session, 1000.0 + pacing.KEEP + 2)
-            assert await pacing.bucket(session, -1, 7) is None
+        async with at_once(database.sessions) as db:
+            await pacing.forget_old(db, 1000.0 + pacing.KEEP + 2)
+            assert await pacing.bucket(db, -1, 7) is None
     finally:
         await other.dispose()

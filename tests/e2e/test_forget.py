@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import pacing
-from storage.db import transaction
+from storage.db import at_once
 from storage.models import (
     Attendance,
     AuditEntry,
@@ -58,8 +58,8 @@ async def test_a_volunteer_is_forgotten_and_the_team_keeps_the_hours(world: Worl
 
     said = plain(await world.say(alice, "/forgetme"))
     assert "请私聊发送 /forgetme" in said, said
-    async with transaction(world.database.sessions) as session:  # as several instances keep it
-        await pacing.keep_bucket(session, world.group.id, alice.id, pacing.Bucket(3.0, 0.0), None)
+    async with at_once(world.database.sessions) as db:  # as several instances keep it
+        await pacing.keep_bucket(db, world.group.id, alice.id, pacing.Bucket(3.0, 0.0), None)
     [question] = await world.say(alice, "/forgetme", chat=chat)
     assert "会留下的：你的服务时长和汇报" in plain([question]), plain([question])
     world.emulator.tap(question, 1, alice)  # no: nothing happens
@@ -87,7 +87,7 @@ async def test_a_volunteer_is_forgotten_and_the_team_keeps_the_hours(world: Worl
         assert ClaimStatus.ACTIVE not in claims
         assert await session.scalar(select(func.count(RosterEntry.id))) == 0
         assert await session.scalar(select(func.sum(Attendance.minutes))) == served
-        assert await pacing.bucket(session, world.group.id, alice.id) is None
+        assert await pacing.bucket(await session.connection(), world.group.id, alice.id) is None
         logged = [(a.actor_telegram_id, a.before, a.after, a.note)
                   for a in await session.scalars(select(AuditEntry))]
         certificate = await session.scalar(select(Certificate))
