@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
@@ -73,9 +74,13 @@ class SharedWindows:
     async def take(self, key: AckKey, now: float, window: float) -> float | None:
         """Start the window if the deployment's has passed (None), else say when it passes."""
         wall = self._wall()
-        async with at_once(self._sessions) as db:
-            free = await pacing.take_window(db, key.chat_id, key.thread_id, key.kind,
-                                            wall, wall + window)
+        try:
+            async with at_once(self._sessions) as db:
+                free = await pacing.take_window(db, key.chat_id, key.thread_id, key.kind,
+                                                wall, wall + window)
+        except (SQLAlchemyError, OSError) as exc:  # this process's window, as if alone
+            log.warning("acknowledgement window of chat %s not shared: %s", key.chat_id, exc)
+            return None
         return None if free is None else now + (free - wall)
 
 
@@ -128,11 +133,13 @@ class AckCoalescer:
         batch.items.append(ack)
 
     async def _flush_later(self, key: AckKey) -> None:
-        free = await self._take(key)
-        while free is not None:
-            await self._pacer.sleep(max(0.0, free - self._pacer.now()))
-            free = await self._take(key, waited=free)
-        batch = self._batches.pop(key)
+        try:
+            free = await self._take(key)
+            while free is not None:
+                await self._pacer.sleep(max(0.0, free - self._pacer.now()))
+                free = await self._take(key, waited=free)
+        finally:
+            batch = self._batches.pop(key)  # posted now, or (cancelled) never: not kept
         try:
             if len(batch.items) == 1:
                 only = batch.items[0]

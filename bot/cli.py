@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import math
 import os
 import signal
 import socket
@@ -105,7 +106,7 @@ def check_test_hooks(environ: Mapping[str, str]) -> list[str]:
     if scale is not None:
         found.append(f"DUTYBOT_LIMITS_SCALE={scale}")
         try:
-            if not float(scale) >= 1:
+            if not 1 <= float(scale) < math.inf:
                 raise ValueError
         except ValueError:
             problems.append(f"DUTYBOT_LIMITS_SCALE={scale!r} must be a number ≥ 1")

@@ -17,6 +17,8 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from storage import pacing
 from storage.db import SessionFactory, at_once
 from storage.pacing import Bucket
@@ -98,11 +100,16 @@ class CommandThrottle:
     async def _check(self, key: Key, exempt: Callable[[], Awaitable[bool]] | None,
                      now: float) -> Decision:
         chat_id, user_id = key
+        decision = ANSWER
         for _ in range(TRIES):
             known = self._buckets.get(key)
             if known is None and self.shared is not None:
-                async with at_once(self.shared) as db:
-                    known = await pacing.bucket(db, chat_id, user_id)
+                try:
+                    async with at_once(self.shared) as db:
+                        known = await pacing.bucket(db, chat_id, user_id)
+                except (SQLAlchemyError, OSError) as exc:
+                    log.warning("no command count for %s in chat %s: %s", user_id, chat_id, exc)
+                    return ANSWER  # the command meets the same database, and says so
             bucket, version = known or (None, None)
             decision, new = self.step(bucket, now)
             if decision.verdict is not Verdict.ANSWER and exempt is not None and await exempt():
@@ -110,11 +117,15 @@ class CommandThrottle:
             if self.shared is None:
                 self._buckets[key] = (new, None)
                 return decision
-            async with at_once(self.shared) as db:
-                kept = await pacing.keep_bucket(db, chat_id, user_id, new, version)
-            if kept:
-                self._buckets[key] = (new, (version or 0) + 1)
+            try:
+                async with at_once(self.shared) as db:
+                    kept = await pacing.keep_bucket(db, chat_id, user_id, new, version)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("no command count for %s in chat %s: %s", user_id, chat_id, exc)
+                return ANSWER
+            if kept is not None:
+                self._buckets[key] = (new, kept)
                 return decision
             self._buckets.pop(key, None)  # another instance counted a command: read again
-        log.warning("member %s in chat %s: bucket kept changing; answered", user_id, chat_id)
-        return ANSWER
+        log.warning("member %s in chat %s: bucket kept changing", user_id, chat_id)
+        return decision  # the rule's verdict on what was last read

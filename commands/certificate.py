@@ -32,7 +32,9 @@ from storage.models import Certificate, CertificateStatus, Group, Organisation, 
 
 REVOKE_WORDS = {"revoke", "撤销", "作废"}
 SEND_WORDS = {"send", "补发", "重发"}
-VERIFY_LIMIT = 10  # /verify answers per person an hour: numbers are not to be guessed
+# /verify answers per person: VERIFY_LIMIT at once, then VERIFY_LIMIT a VERIFY_WINDOW (one
+# every six minutes): numbers are not to be guessed.
+VERIFY_LIMIT = 10
 VERIFY_WINDOW = timedelta(hours=1)
 ANY_CHAT = 0  # /verify counts a person's answers in every chat together
 

@@ -106,5 +106,6 @@ async def upkeep(sessions: SessionFactory, now: datetime) -> None:
     await close_forgotten(sessions, now)
     async with transaction(sessions) as session:
         await sendslots.forget_old(session)
-        # The limits' own clock: the wall clock every instance counts in, not the planner's.
-        await pacing.forget_old(await session.connection(), time.time())
+        # The command limit counts in the wall clock, /me and /verify in the planner's: the
+        # earlier of the two never deletes a row that is still counting.
+        await pacing.forget_old(await session.connection(), min(time.time(), now.timestamp()))

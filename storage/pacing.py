@@ -11,6 +11,7 @@ Times are seconds since the epoch, from the instances' clocks.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,20 +52,24 @@ async def bucket(db: AsyncConnection, chat: int, user: int) -> tuple[Bucket, int
 
 
 async def keep_bucket(db: AsyncConnection, chat: int, user: int, new: Bucket,
-                      version: int | None) -> bool:
-    """Store the bucket if it is still at `version` (None: if there is none yet)."""
+                      version: int | None) -> int | None:
+    """Store the bucket if it is still at `version` (None: if there is none yet); its new
+    version, or None if another instance changed it first. A new row starts at a random
+    version, so one deleted and made again is never taken for the one an instance read."""
     values = {"tokens": new.tokens, "at": new.at, "warned": new.warned, "dropped": new.dropped}
     if version is None:
+        kept = secrets.randbelow(2**30)
         statement = _insert(db)(MemberBucket).values(
-            chat_id=chat, user_id=user, version=1, **values
+            chat_id=chat, user_id=user, version=kept, **values
         ).on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
     else:
+        kept = (version + 1) % 2**31
         statement = update(MemberBucket).where(
             MemberBucket.chat_id == chat, MemberBucket.user_id == user,
             MemberBucket.version == version,
-        ).values(version=version + 1, **values)
+        ).values(version=kept, **values)
     result = await db.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    return kept if int(getattr(result, "rowcount", 0) or 0) == 1 else None
 
 
 async def take_window(db: AsyncConnection, chat: int, thread: int | None, kind: str,

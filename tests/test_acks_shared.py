@@ -53,3 +53,26 @@ async def test_two_instances_post_one_acknowledgement_of_a_kind_a_window(
         assert later[0][0] >= WINDOW and later[1][0] >= later[0][0] + WINDOW
     finally:
         await other.dispose()
+
+
+async def test_a_database_that_does_not_answer_leaves_the_windows_to_this_instance() -> None:
+    gone = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")  # nobody listens
+    pacer = ManualPacer()
+    posted: list[str] = []
+
+    async def send(_chat: int, _thread: int | None, text: str, _reply: int | None,
+                   _markup: InlineKeyboardMarkup | None) -> None:
+        posted.append(text)
+
+    coalescer = AckCoalescer(WINDOW, send, pacer,
+                             shared=SharedWindows(make_session_factory(gone), wall=pacer.now))
+    key = AckKey(-100, None, "signup")
+    try:
+        await coalescer.add(key, Ack("王阿姨报名了", None))
+        await coalescer.add(key, Ack("李叔叔报名了", None))
+        while not coalescer.idle:
+            await asyncio.sleep(0.01)
+            pacer.advance()
+    finally:
+        await gone.dispose()
+    assert posted == ["王阿姨报名了", "李叔叔报名了"]  # the second after this process's window

@@ -148,7 +148,8 @@ def test_test_hooks_are_checked_and_said_loudly(
     assert caplog.text.count("TEST HOOK SET") == 4
     for bad in ({"DUTYBOT_CRASH_AT": "after-sned"}, {"DUTYBOT_TICK_SECONDS": "fast"},
                 {"DUTYBOT_TICK_SECONDS": "-1"}, {"DUTYBOT_FAKE_CLOCK": str(tmp_path / "no")},
-                {"DUTYBOT_LIMITS_SCALE": "0.5"}, {"DUTYBOT_LIMITS_SCALE": "lots"}):
+                {"DUTYBOT_LIMITS_SCALE": "0.5"}, {"DUTYBOT_LIMITS_SCALE": "lots"},
+                {"DUTYBOT_LIMITS_SCALE": "inf"}):
         with pytest.raises(StartupError):
             check_test_hooks(bad)
 

@@ -76,3 +76,27 @@ async def test_race_two_instances_count_one_members_commands_together(
             assert await pacing.bucket(db, -1, 7) is None
     finally:
         await other.dispose()
+
+
+async def test_a_database_that_does_not_answer_holds_no_command_up() -> None:
+    gone = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")  # nobody listens
+    try:
+        throttle = CommandThrottle(burst=1, shared=make_session_factory(gone))
+        decisions = [await throttle.check(-1, 7, now=0.0) for _ in range(3)]
+    finally:
+        await gone.dispose()
+    assert {d.verdict for d in decisions} == {Verdict.ANSWER}
+
+
+async def test_a_bucket_made_again_is_not_taken_for_the_one_read_before(
+    database: Database,
+) -> None:
+    async with at_once(database.sessions) as db:
+        first = await pacing.keep_bucket(db, -1, 7, pacing.Bucket(5.0, 0.0), None)
+        assert first is not None
+        await pacing.forget_user(db, 7)
+        again = await pacing.keep_bucket(db, -1, 7, pacing.Bucket(9.0, 0.0), None)
+        assert again is not None and again != first
+        # an instance still holding the first version does not overwrite the new bucket
+        assert await pacing.keep_bucket(db, -1, 7, pacing.Bucket(0.0, 1.0), first) is None
+        assert await pacing.bucket(db, -1, 7) == (pacing.Bucket(9.0, 0.0), again)

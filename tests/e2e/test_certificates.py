@@ -138,9 +138,14 @@ async def test_a_certificate_is_asked_for_issued_verified_and_revoked(world: Wor
             .order_by(AuditEntry.id))).all()]
     assert actions == ["certificate.request", "certificate.issue", "certificate.revoke"]
 
-    # Numbers are not to be guessed: ten tries an hour.
+    # Numbers are not to be guessed: ten tries at once, then one every six minutes.
     for n in range(8):
         await world.say(carol, f"/verify ZM2026-{n:04d}-BBBBBB")
+    said = plain(await world.say(carol, f"/verify {number}"))
+    assert "这一小时核验的编号太多了" in said, said
+    world.clock.advance(timedelta(minutes=6))
+    said = plain(await world.say(carol, f"/verify {number}"))
+    assert "❌ 已于2026年11月24日撤销" in said, said
     said = plain(await world.say(carol, f"/verify {number}"))
     assert "这一小时核验的编号太多了" in said, said
 

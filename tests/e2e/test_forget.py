@@ -4,6 +4,8 @@ keeps verifying by the masked name."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -59,7 +61,8 @@ async def test_a_volunteer_is_forgotten_and_the_team_keeps_the_hours(world: Worl
     said = plain(await world.say(alice, "/forgetme"))
     assert "请私聊发送 /forgetme" in said, said
     async with at_once(world.database.sessions) as db:  # as several instances keep it
-        await pacing.keep_bucket(db, world.group.id, alice.id, pacing.Bucket(3.0, 0.0), None)
+        await pacing.keep_bucket(db, world.group.id, alice.id, pacing.Bucket(3.0, time.time()),
+                                 None)
     [question] = await world.say(alice, "/forgetme", chat=chat)
     assert "会留下的：你的服务时长和汇报" in plain([question]), plain([question])
     world.emulator.tap(question, 1, alice)  # no: nothing happens
