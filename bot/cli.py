@@ -129,7 +129,11 @@ async def run_bot(settings: Settings) -> None:
     check_test_hooks(os.environ)
     sock = _bind(settings)  # first: a taken port stops start-up before anything else
     await prepare_database(settings)
-    engine = make_engine(settings.database.url)
+    # Every update handled at once, the roster edits and acknowledgements they leave behind
+    # and each message's send slot use a connection: kept open, for a new PostgreSQL
+    # connection costs more than the work on it (5, the default, were opened and closed
+    # many times a second under load).
+    engine = make_engine(settings.database.url, kept=2 * settings.bot.concurrent_updates + 8)
     # Tests that run this as a real process set the time through a file.
     fake = os.environ.get("DUTYBOT_FAKE_CLOCK")
     clock: Clock = FileClock(fake) if fake else SystemClock()

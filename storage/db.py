@@ -44,17 +44,21 @@ def safe_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, search_path: str | None = None, pool_size: int | None = None
+    url: str, *, search_path: str | None = None, pool_size: int | None = None,
+    kept: int | None = None,
 ) -> AsyncEngine:
     """Create the async engine: SQLite gets WAL and write transactions that lock at BEGIN.
 
-    `pool_size` (PostgreSQL) allows that many connections at once, none beyond.
+    `pool_size` (PostgreSQL) allows that many connections at once, none beyond. `kept`
+    keeps that many open between uses, and as many again for a moment.
     """
     kwargs: dict[str, Any] = {}
     if url.startswith("postgresql") and search_path:
         kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
     if url.startswith("postgresql") and pool_size is not None:
         kwargs.update(pool_size=pool_size, max_overflow=0)
+    elif url.startswith("postgresql") and kept is not None:
+        kwargs.update(pool_size=kept, max_overflow=kept)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)

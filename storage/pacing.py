@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,17 +35,43 @@ class Bucket:
     dropped: bool = False
 
 
-def _insert(db: AsyncConnection) -> Any:
-    return pg_insert if db.dialect.name == "postgresql" else sqlite_insert
+# Built once with bound values (asked on every command and acknowledgement): building a
+# statement costs more than running it.
+_BUCKET = select(MemberBucket.tokens, MemberBucket.at, MemberBucket.warned,
+                 MemberBucket.dropped, MemberBucket.version).where(
+    MemberBucket.chat_id == bindparam("chat"), MemberBucket.user_id == bindparam("user"))
+_VALUES: dict[str, Any] = {
+    "tokens": bindparam("tokens"), "at": bindparam("at"), "warned": bindparam("warned"),
+    "dropped": bindparam("dropped"), "version": bindparam("kept"),
+}
+_KEEP = update(MemberBucket).where(
+    MemberBucket.chat_id == bindparam("chat"), MemberBucket.user_id == bindparam("user"),
+    MemberBucket.version == bindparam("version"),
+).values(_VALUES)
+_NEW_BUCKET = {
+    dialect: insert(MemberBucket).values(
+        chat_id=bindparam("chat"), user_id=bindparam("user"), **_VALUES
+    ).on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_TAKE_WINDOW = {
+    dialect: insert(AckWindow).values(
+        chat_id=bindparam("chat"), thread_id=bindparam("thread"), kind=bindparam("kind"),
+        quiet_at=bindparam("until"),
+    ).on_conflict_do_update(
+        index_elements=["chat_id", "thread_id", "kind"],
+        set_={"quiet_at": bindparam("until")}, where=AckWindow.quiet_at <= bindparam("now"),
+    ).returning(AckWindow.quiet_at)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_WINDOW = select(AckWindow.quiet_at).where(
+    AckWindow.chat_id == bindparam("chat"), AckWindow.thread_id == bindparam("thread"),
+    AckWindow.kind == bindparam("kind"))
 
 
 async def bucket(db: AsyncConnection, chat: int, user: int) -> tuple[Bucket, int] | None:
     """The member's bucket as stored, with its version (None: they have a full one)."""
-    row = (await db.execute(
-        select(MemberBucket.tokens, MemberBucket.at, MemberBucket.warned,
-               MemberBucket.dropped, MemberBucket.version)
-        .where(MemberBucket.chat_id == chat, MemberBucket.user_id == user)
-    )).one_or_none()
+    row = (await db.execute(_BUCKET, {"chat": chat, "user": user})).one_or_none()
     if row is None:
         return None
     return Bucket(row.tokens, row.at, row.warned, row.dropped), row.version
@@ -56,19 +82,14 @@ async def keep_bucket(db: AsyncConnection, chat: int, user: int, new: Bucket,
     """Store the bucket if it is still at `version` (None: if there is none yet); its new
     version, or None if another instance changed it first. A new row starts at a random
     version, so one deleted and made again is never taken for the one an instance read."""
-    values = {"tokens": new.tokens, "at": new.at, "warned": new.warned, "dropped": new.dropped}
+    kept = secrets.randbelow(2**30) if version is None else (version + 1) % 2**31
+    values = {"chat": chat, "user": user, "tokens": new.tokens, "at": new.at,
+              "warned": new.warned, "dropped": new.dropped, "kept": kept, "version": version}
     if version is None:
-        kept = secrets.randbelow(2**30)
-        statement = _insert(db)(MemberBucket).values(
-            chat_id=chat, user_id=user, version=kept, **values
-        ).on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
+        del values["version"]
+        result = await db.execute(_NEW_BUCKET[db.dialect.name], values)
     else:
-        kept = (version + 1) % 2**31
-        statement = update(MemberBucket).where(
-            MemberBucket.chat_id == chat, MemberBucket.user_id == user,
-            MemberBucket.version == version,
-        ).values(version=kept, **values)
-    result = await db.execute(statement)
+        result = await db.execute(_KEEP, values)
     return kept if int(getattr(result, "rowcount", 0) or 0) == 1 else None
 
 
@@ -76,19 +97,11 @@ async def take_window(db: AsyncConnection, chat: int, thread: int | None, kind: 
                       now: float, until: float) -> float | None:
     """Take the kind's window until `until` if it has passed by `now` (None: taken, post
     now); else the time it passes."""
-    key = {"chat_id": chat, "thread_id": thread or 0, "kind": kind}
-    statement = _insert(db)(AckWindow).values(quiet_at=until, **key)
-    taken = await db.scalar(
-        statement.on_conflict_do_update(
-            index_elements=["chat_id", "thread_id", "kind"],
-            set_={"quiet_at": until}, where=AckWindow.quiet_at <= now,
-        ).returning(AckWindow.quiet_at)
-    )
+    key = {"chat": chat, "thread": thread or 0, "kind": kind}
+    taken = await db.scalar(_TAKE_WINDOW[db.dialect.name], {**key, "now": now, "until": until})
     if taken is not None:
         return None
-    quiet_at = await db.scalar(
-        select(AckWindow.quiet_at).where(*(getattr(AckWindow, k) == v for k, v in key.items()))
-    )
+    quiet_at = await db.scalar(_WINDOW, key)
     return now if quiet_at is None else float(quiet_at)
 
 
