@@ -34,7 +34,7 @@ from commands.people import member_in_group
 from storage import attendance, documents, duties, groups, members, places
 from storage.attendance import CheckSource
 from storage.cleaning import name_key
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import Group, GroupStatus, Place
 from storage.settings import settings_of
 
@@ -116,10 +116,11 @@ async def begin(context: DutyContext, user: User, team: Group, place: str | None
     t = translator(team.language)
     user_id = user.id
     now = context.services.clock.now()
-    async with context.services.sessions() as session:
+    async with reading(context.services.sessions) as session:  # only looks: locks nothing
         person = await members.person_of(session, user_id)
         consent = person.location_consent if person is not None else None
-        current = await attendance.open_attendance(session, person.id) if person else None
+        current = (await attendance.open_attendance(session, person.id, lock=False)
+                   if person else None)
         open_now = {name_key(p) for p in await attendance.open_places(session, team, now)}
         found = await places.place_named(session, team.id, place) if place else None
         place_id = found.id if found is not None else 0

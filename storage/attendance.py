@@ -307,13 +307,11 @@ _OPEN_RECORDS = (
 )
 
 
-async def open_attendance(session: AsyncSession, person_id: int) -> Attendance | None:
-    """The person's open attendance (there is at most one), locked."""
-    return await session.scalar(
-        select(Attendance)
-        .where(Attendance.person_id == person_id, Attendance.is_open)
-        .with_for_update()
-    )
+async def open_attendance(session: AsyncSession, person_id: int, *,
+                          lock: bool = True) -> Attendance | None:
+    """The person's open attendance (there is at most one), locked unless only looked at."""
+    found = select(Attendance).where(Attendance.person_id == person_id, Attendance.is_open)
+    return await session.scalar(found.with_for_update() if lock else found)
 
 
 async def check_in(
