@@ -50,7 +50,7 @@ def make_engine(
     """Create the async engine: SQLite gets WAL and write transactions that lock at BEGIN.
 
     `pool_size` (PostgreSQL) allows that many connections at once, none beyond. `kept`
-    keeps that many open between uses, and as many again for a moment.
+    keeps that many open between uses, and half as many more for a moment.
     """
     kwargs: dict[str, Any] = {}
     if url.startswith("postgresql") and search_path:
@@ -58,7 +58,7 @@ def make_engine(
     if url.startswith("postgresql") and pool_size is not None:
         kwargs.update(pool_size=pool_size, max_overflow=0)
     elif url.startswith("postgresql") and kept is not None:
-        kwargs.update(pool_size=kept, max_overflow=kept)
+        kwargs.update(pool_size=kept, max_overflow=kept // 2)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
