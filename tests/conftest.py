@@ -126,6 +126,25 @@ async def database(
 
 
 @pytest.fixture
+async def other_instance(database: Database) -> AsyncIterator[SessionFactory]:
+    """Another instance's sessions on the same database, with an engine and connections of
+    its own (PostgreSQL only: SQLite runs one process)."""
+    if database.backend != "postgresql":
+        pytest.skip("instances share PostgreSQL; SQLite runs one process")
+    engine = make_engine(database.url, search_path=database.search_path)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def unreachable() -> AsyncIterator[SessionFactory]:
+    """Sessions on a PostgreSQL nobody listens for: every statement fails to connect."""
+    engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     """The injected clock, starting on a Tuesday evening before duty."""
     return ManualClock(START)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.ratelimit import DutyRateLimiter
-from storage.db import make_engine, make_session_factory
+from storage.db import SessionFactory
 from tests.conftest import Database
 
 GROUP = (4, 1.0)  # Telegram's 20 a minute, shrunk so the test takes seconds
@@ -17,13 +17,10 @@ GROUP = (4, 1.0)  # Telegram's 20 a minute, shrunk so the test takes seconds
 
 @pytest.mark.race(sessions=4)
 async def test_race_two_instances_never_exceed_a_groups_window_together(
-    database: Database,
+    database: Database, other_instance: SessionFactory,
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("the windows are shared through PostgreSQL; SQLite runs one process")
-    other = make_engine(database.url, search_path=database.search_path)
     limiters = [DutyRateLimiter(group=GROUP, shared=database.sessions),
-                DutyRateLimiter(group=GROUP, shared=make_session_factory(other))]
+                DutyRateLimiter(group=GROUP, shared=other_instance)]
     sent: dict[int, list[float]] = {-100: [], -200: []}
 
     def sender(chat: int) -> Any:
@@ -36,15 +33,12 @@ async def test_race_two_instances_never_exceed_a_groups_window_together(
         await limiter.process_request(sender(chat), (), {}, "sendMessage",
                                       {"chat_id": chat, "text": "x"}, None)
 
-    try:
-        for limiter in limiters:
-            await limiter.initialize()
-        started = time.monotonic()
-        await asyncio.gather(*(post(limiters[i % 2], chat)
-                               for i in range(10) for chat in (-100, -200)))
-        took = time.monotonic() - started
-    finally:
-        await other.dispose()
+    for limiter in limiters:
+        await limiter.initialize()
+    started = time.monotonic()
+    await asyncio.gather(*(post(limiters[i % 2], chat)
+                           for i in range(10) for chat in (-100, -200)))
+    took = time.monotonic() - started
     for times in sent.values():
         assert len(times) == 10
         # in any window of a second, at most 4 into one group, from both instances together

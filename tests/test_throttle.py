@@ -9,7 +9,7 @@ import pytest
 
 from bot.throttle import CommandThrottle, Verdict
 from storage import pacing
-from storage.db import at_once, make_engine, make_session_factory
+from storage.db import SessionFactory, at_once
 from tests.conftest import Database
 
 
@@ -52,39 +52,30 @@ async def test_an_exempt_member_is_answered_and_takes_nothing_once_the_bucket_is
 
 @pytest.mark.race(sessions=4)
 async def test_race_two_instances_count_one_members_commands_together(
-    database: Database,
+    database: Database, other_instance: SessionFactory,
 ) -> None:
-    if database.backend != "postgresql":
-        pytest.skip("the buckets are shared through PostgreSQL; SQLite runs one process")
-    other = make_engine(database.url, search_path=database.search_path)
     instances = [CommandThrottle(burst=10, every=6.0, queue=3, shared=database.sessions),
-                 CommandThrottle(burst=10, every=6.0, queue=3,
-                                 shared=make_session_factory(other))]
-    try:
-        # 16 commands at once, spread over both instances.
-        decisions = await asyncio.gather(*(
-            instances[i % 2].check(-1, 7, now=1000.0) for i in range(16)))
-        verdicts = sorted(d.verdict.value for d in decisions)
-        assert verdicts.count("answer") == 10  # one burst, not one per instance
-        assert verdicts.count("wait") == 3 and verdicts.count("drop") == 3
-        assert sum(d.warn for d in decisions if d.verdict is Verdict.WAIT) == 1
-        # Each instance learns the other's commands when it next stores.
-        assert (await instances[0].check(-1, 7, now=1001.0)).verdict is Verdict.DROP
-        assert (await instances[1].check(-1, 8, now=1001.0)).verdict is Verdict.ANSWER
-        async with at_once(database.sessions) as db:
-            await pacing.forget_old(db, 1000.0 + pacing.KEEP + 2)
-            assert await pacing.bucket(db, -1, 7) is None
-    finally:
-        await other.dispose()
+                 CommandThrottle(burst=10, every=6.0, queue=3, shared=other_instance)]
+    # 16 commands at once, spread over both instances.
+    decisions = await asyncio.gather(*(
+        instances[i % 2].check(-1, 7, now=1000.0) for i in range(16)))
+    verdicts = sorted(d.verdict.value for d in decisions)
+    assert verdicts.count("answer") == 10  # one burst, not one per instance
+    assert verdicts.count("wait") == 3 and verdicts.count("drop") == 3
+    assert sum(d.warn for d in decisions if d.verdict is Verdict.WAIT) == 1
+    # Each instance learns the other's commands when it next stores.
+    assert (await instances[0].check(-1, 7, now=1001.0)).verdict is Verdict.DROP
+    assert (await instances[1].check(-1, 8, now=1001.0)).verdict is Verdict.ANSWER
+    async with at_once(database.sessions) as db:
+        await pacing.forget_old(db, 1000.0 + pacing.KEEP + 2)
+        assert await pacing.bucket(db, -1, 7) is None
 
 
-async def test_a_database_that_does_not_answer_holds_no_command_up() -> None:
-    gone = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")  # nobody listens
-    try:
-        throttle = CommandThrottle(burst=1, shared=make_session_factory(gone))
-        decisions = [await throttle.check(-1, 7, now=0.0) for _ in range(3)]
-    finally:
-        await gone.dispose()
+async def test_a_database_that_does_not_answer_holds_no_command_up(
+    unreachable: SessionFactory,
+) -> None:
+    throttle = CommandThrottle(burst=1, shared=unreachable)
+    decisions = [await throttle.check(-1, 7, now=0.0) for _ in range(3)]
     assert {d.verdict for d in decisions} == {Verdict.ANSWER}
 
 
