@@ -78,12 +78,22 @@ class MeteredApplication(Application[Any, DutyContext, Any, Any, Any, Any]):
     """PTB's Application, counting each handled update (command, outcome, latency)."""
 
     async def process_update(self, update: object) -> None:
-        """Handle one update as PTB does, then count it."""
+        """Handle one update as PTB does, then count it. An update from the webhook's inbox
+        is marked begun first (not handled here if another instance took it over) and
+        deleted from it once handled (a paced command once its turn has come)."""
+        services = self.bot_data["services"]
+        inbox = services.inbox if isinstance(update, Update) else None
+        update_id = update.update_id if isinstance(update, Update) else 0
+        if inbox is not None and not await inbox.begin(update_id):
+            return
         started = time.perf_counter()
-        with watching() as failures:
-            await super().process_update(update)
+        try:
+            with watching() as failures:
+                await super().process_update(update)
+        finally:
+            if inbox is not None and update_id not in services.replays:
+                inbox.finish(update_id)
         if isinstance(update, Update):
-            services = self.bot_data["services"]
             services.metrics.handled(update, time.perf_counter() - started, bool(failures))
 
 # Handler groups run in this order; a stop in an earlier group ends the update there.

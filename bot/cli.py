@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.inbox import Inbox
 from scheduler import jobs
 from scheduler.clock import Clock, FileClock, SystemClock
 from scheduler.crash import POINTS
@@ -161,12 +162,22 @@ async def run_bot(settings: Settings) -> None:
             f"telegram error: cannot reach {settings.telegram.api_base_url} ({exc.message}) — "
             "check [telegram] api_base_url and the network"
         ) from None
-    web = _web_server(settings, app, sock) if sock is not None else None
     webhook = settings.telegram.mode == "webhook"
+    services = app.bot_data["services"]
+    if webhook:  # updates are answered once stored, and handled by one instance or another
+        services.inbox = Inbox(services.sessions, owner, metrics=services.metrics)
+    web = _web_server(settings, app, sock) if sock is not None else None
+    keeping: asyncio.Task[None] | None = None
     try:
         await register_commands(app)
         _schedule_upkeep(app, clock, owner)
         await app.start()
+        if services.inbox is not None:
+            # what this instance had stored before it stopped (SQLite: one process, all)
+            await services.inbox.take_over(
+                app.update_queue, app.bot, own=True,
+                everything=settings.database.url.startswith("sqlite"))
+            keeping = asyncio.create_task(services.inbox.keep(app.update_queue, app.bot))
         if web is not None:
             await web.start()  # listening before Telegram is told where to post
         if webhook:
@@ -199,9 +210,15 @@ async def run_bot(settings: Settings) -> None:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         await app.stop()  # the updates already taken are handled first
-        await app.bot_data["services"].roster_edits.drain()
-        await app.bot_data["services"].acks.drain()
+        await services.roster_edits.drain()
+        await services.acks.drain()
+        if keeping is not None:
+            keeping.cancel()
+        if services.inbox is not None:
+            await services.inbox.close()
     finally:
+        if keeping is not None:
+            keeping.cancel()
         try:
             await app.shutdown()
         except TelegramError:

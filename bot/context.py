@@ -28,6 +28,7 @@ from storage.members import UserRef
 from storage.models import Group, GroupStatus
 
 if TYPE_CHECKING:
+    from bot.inbox import Inbox
     from bot.notify import Notifier
     from bot.outgoing import Outgoing
 
@@ -51,6 +52,8 @@ class Services:
     replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     notifier: Notifier | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    # The webhook's inbox (bot.inbox), in `dutybot run`'s webhook mode.
+    inbox: Inbox | None = None
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,12 @@ class Metrics:
             "dutybot_outbox_rows", "Outbox rows by status and kind", ["status", "kind"],
             registry=self.registry,
         )
+        self.inbox_recovered = Counter(
+            "dutybot_inbox_recovered",
+            "Webhook updates a stopped instance left: handled here, or dropped because their "
+            "handling had begun (whether it took effect is unknown)", ["outcome"],
+            registry=self.registry,
+        )
         self.oldest = Gauge(
             "dutybot_outbox_oldest_pending_seconds",
             "Age of the oldest due pending outbox row (0: none waiting)", registry=self.registry,

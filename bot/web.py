@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import socket
 import time
@@ -37,21 +38,22 @@ REFUSALS_LOGGED_EVERY = 60.0  # seconds: a flood of bad requests logs one line a
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _Refusals:
-    """Requests without the right secret: counted, logged at most once a minute."""
+class _OncePerMinute:
+    """A warning that a flood would repeat (bad requests, a database that does not answer):
+    counted, logged at most once a minute."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str) -> None:
+        self.what = what  # "%d" for how many since the last line, "%s" for the last detail
         self.count = 0
         self._logged_at: float | None = None
         self._since_log = 0
 
-    def note(self, peer: str) -> None:
+    def note(self, detail: str) -> None:
         self.count += 1
         self._since_log += 1
         now = time.monotonic()
         if self._logged_at is None or now - self._logged_at >= REFUSALS_LOGGED_EVERY:
-            log.warning("refused %d webhook request(s) without the right secret token "
-                        "(last from %s)", self._since_log, peer)
+            log.warning(self.what, self._since_log, detail)
             self._logged_at, self._since_log = now, 0
 
 
@@ -65,8 +67,12 @@ def build_web_app(
     secret_token: str | None = None,
 ) -> Starlette:
     """The ASGI app: the webhook (when a path is given), /healthz and /metrics."""
-    refusals = _Refusals()
-    clock = application.bot_data["services"].clock
+    refusals = _OncePerMinute("refused %d webhook request(s) without the right secret token "
+                              "(last from %s)")
+    failures = _OncePerMinute("could not store %d webhook update(s), answered 503 so that "
+                              "Telegram posts them again (%s)")
+    services = application.bot_data["services"]
+    clock, inbox = services.clock, services.inbox
 
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -74,11 +80,20 @@ def build_web_app(
                                                            secret_token.encode()):
             refusals.note(request.client.host if request.client else "?")
             return PlainTextResponse("forbidden\n", status_code=403)
+        body = await request.body()
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            update = Update.de_json(json.loads(body), application.bot)
         except Exception:  # Telegram sent something we cannot read: say so, never retry it
             log.warning("a webhook request with the right secret was not an update")
             return Response(status_code=200)
+        if inbox is not None:
+            # Answered only once stored: an instance that dies loses none of its queue.
+            try:
+                if not await inbox.receive(update.update_id, body.decode()):
+                    return Response(status_code=200)  # here already: Telegram posted it again
+            except Exception as exc:  # Telegram posts it again later
+                failures.note(type(exc).__name__)
+                return PlainTextResponse("database does not answer\n", status_code=503)
         await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -1054,3 +1054,17 @@ class AckWindow(Base):
     thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), primary_key=True)
     quiet_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
+
+class InboxUpdate(Base):
+    """An update Telegram posted to this deployment's webhook, kept until it has been handled
+    (storage.inbox): whose queue it waits in, until when that instance holds it, and whether
+    its handling has begun."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)  # the update's JSON as Telegram posted it
+    owner: Mapped[str] = mapped_column(String(100))
+    lease_until: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+    started: Mapped[bool] = mapped_column(Boolean)

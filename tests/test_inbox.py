@@ -1,0 +1,149 @@
+"""The webhook's inbox: an update answered to Telegram is stored until it has been handled, so
+an instance that dies loses none of its queue, and none is handled twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from sqlalchemy import func, select
+from telegram import Bot, Update
+
+from bot.app import build_application
+from bot.config import DatabaseSettings, Settings, TelegramSettings
+from bot.inbox import Inbox
+from bot.metrics import Metrics
+from bot.web import SECRET_HEADER, build_web_app
+from scheduler.clock import ManualClock
+from storage import inbox as stored
+from storage.db import SessionFactory, reading
+from storage.models import InboxUpdate
+from tests.conftest import Database
+
+SECRET = "inbox-test-secret"
+BOT = Bot("1:x")
+
+
+def body(update_id: int, text: str = "/today") -> str:
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1764000000, "text": text,
+        "chat": {"id": -100, "type": "group", "title": "Team"},
+        "from": {"id": 7, "is_bot": False, "first_name": "王"}}})
+
+
+async def stored_ids(sessions: SessionFactory) -> dict[int, tuple[str, bool]]:
+    async with reading(sessions) as session:
+        rows = (await session.execute(select(InboxUpdate.update_id, InboxUpdate.owner,
+                                             InboxUpdate.started))).all()
+    return {row.update_id: (row.owner, row.started) for row in rows}
+
+
+class Wall:
+    """The instances' wall clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_764_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_update_is_stored_once_begun_once_and_gone_when_handled(
+    database: Database,
+) -> None:
+    inbox = Inbox(database.sessions, "a:8443", wall=Wall())
+    assert await asyncio.gather(inbox.receive(1, body(1)), inbox.receive(2, body(2))) == [True,
+                                                                                        True]
+    assert await inbox.receive(1, body(1)) is False  # Telegram posted it again: not queued
+    assert await stored_ids(database.sessions) == {1: ("a:8443", False), 2: ("a:8443", False)}
+    assert await inbox.begin(1) is True
+    assert await inbox.begin(99) is True  # not from the webhook (polling, the console)
+    assert await stored_ids(database.sessions) == {1: ("a:8443", True), 2: ("a:8443", False)}
+    inbox.finish(1)
+    await inbox.close()
+    assert await stored_ids(database.sessions) == {2: ("a:8443", False)}
+
+
+async def test_a_restarted_instance_handles_what_waited_and_drops_what_had_begun(
+    database: Database,
+) -> None:
+    before = Inbox(database.sessions, "a:8443", wall=Wall())
+    for i in (1, 2, 3):
+        await before.receive(i, body(i))
+    await before.begin(2)  # being handled when the process was killed
+    metrics = Metrics()
+    after = Inbox(database.sessions, "a:8443", metrics=metrics, wall=Wall())
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    await after.take_over(queue, BOT, own=True)
+    again = [queue.get_nowait() for _ in range(queue.qsize())]
+    assert [u.update_id for u in again if isinstance(u, Update)] == [1, 3]
+    assert await stored_ids(database.sessions) == {1: ("a:8443", False), 3: ("a:8443", False)}
+    text = metrics.exposition().decode()
+    assert 'dutybot_inbox_recovered_total{outcome="handled"} 2.0' in text
+    assert 'dutybot_inbox_recovered_total{outcome="dropped"} 1.0' in text
+    # handled here now, once
+    assert await after.begin(1) is True
+    after.finish(1)
+    await after.close()
+    assert await stored_ids(database.sessions) == {3: ("a:8443", False)}
+
+
+async def test_another_instance_takes_over_only_when_the_lease_has_run_out(
+    database: Database, other_instance: SessionFactory,
+) -> None:
+    wall = Wall()
+    a = Inbox(database.sessions, "a:8443", wall=wall)
+    b = Inbox(other_instance, "b:8444", wall=wall)
+    for i in (1, 2):
+        await a.receive(i, body(i))
+    assert await b.recover() == []  # a holds them
+    wall.now += stored.LEASE / 2
+    await a.renew()
+    wall.now += stored.LEASE / 2 + 1
+    assert await b.recover() == []  # renewed: still a's
+    wall.now += stored.LEASE  # a stopped renewing (stalled or dead)
+    assert [json.loads(found)["update_id"] for found in await b.recover()] == [1, 2]
+    assert await a.begin(1) is False  # b has it: not handled here
+    assert await b.begin(1) is True
+    assert await b.recover() == []  # b's own queue is not taken again
+    assert await stored_ids(database.sessions) == {1: ("b:8444", True), 2: ("b:8444", False)}
+
+
+async def test_the_webhook_answers_once_stored_and_a_repeat_is_not_handled_twice(
+    database: Database, clock: ManualClock,
+) -> None:
+    settings = Settings(telegram=TelegramSettings(token="1:x"),
+                        database=DatabaseSettings(url=database.url))
+    app = build_application(settings, database.sessions, clock)
+    services = app.bot_data["services"]
+    services.inbox = Inbox(database.sessions, "a:8443")
+    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
+                        webhook_path="/hook", secret_token=SECRET)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
+                                 base_url="http://bot") as client:
+        for _ in range(2):
+            response = await client.post("/hook", content=body(5),
+                                         headers={SECRET_HEADER: SECRET})
+            assert response.status_code == 200
+    assert app.update_queue.qsize() == 1  # queued once
+    assert await stored_ids(database.sessions) == {5: ("a:8443", False)}
+
+
+async def test_the_webhook_answers_503_when_it_cannot_store_so_telegram_posts_again(
+    database: Database, unreachable: SessionFactory, clock: ManualClock,
+) -> None:
+    settings = Settings(telegram=TelegramSettings(token="1:x"),
+                        database=DatabaseSettings(url=database.url))
+    app = build_application(settings, database.sessions, clock)
+    services = app.bot_data["services"]
+    services.inbox = Inbox(unreachable, "a:8443")
+    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
+                        webhook_path="/hook", secret_token=SECRET)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
+                                 base_url="http://bot") as client:
+        response = await client.post("/hook", content=body(6), headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 503
+    assert app.update_queue.qsize() == 0
+    async with reading(database.sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
