@@ -9,12 +9,13 @@ official only once a leader confirms them, and nobody confirms or corrects their
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
-from sqlalchemy import ColumnElement, Row, bindparam, event, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, event, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -76,6 +77,28 @@ class Overlaps:
     group_title: str
 
 
+@functools.cache
+def _overlapping(until: bool, excepting: bool) -> Select[Attendance, str]:
+    """`overlapping`'s query, built once for each form (every check-in asks)."""
+    query = (
+        select(Attendance, Group.title)
+        .join(Group, Group.id == Attendance.group_id)
+        .where(
+            Attendance.person_id == bindparam("person"),
+            Attendance.voided.is_(False),
+            Attendance.served_from.is_not(None),
+            or_(Attendance.served_until.is_(None),
+                Attendance.served_until > bindparam("first")),
+        )
+        .order_by(Attendance.served_from, Attendance.id)
+    )
+    if until:
+        query = query.where(Attendance.served_from < bindparam("last"))
+    if excepting:
+        query = query.where(Attendance.id != bindparam("except"))
+    return query.limit(1)
+
+
 async def overlapping(
     session: AsyncSession,
     person_id: int,
@@ -85,22 +108,10 @@ async def overlapping(
     except_id: int | None = None,
 ) -> Overlaps | None:
     """The person's live record whose credited span overlaps [first, last), if any."""
-    query = (
-        select(Attendance, Group.title)
-        .join(Group, Group.id == Attendance.group_id)
-        .where(
-            Attendance.person_id == person_id,
-            Attendance.voided.is_(False),
-            Attendance.served_from.is_not(None),
-            or_(Attendance.served_until.is_(None), Attendance.served_until > first),
-        )
-        .order_by(Attendance.served_from, Attendance.id)
-    )
-    if last is not None:
-        query = query.where(Attendance.served_from < last)
-    if except_id is not None:
-        query = query.where(Attendance.id != except_id)
-    row = (await session.execute(query.limit(1))).first()
+    row = (await session.execute(
+        _overlapping(last is not None, except_id is not None),
+        {"person": person_id, "first": first, "last": last, "except": except_id},
+    )).first()
     if row is None:
         return None
     record, title = row
@@ -582,26 +593,35 @@ async def check_out(
     return result
 
 
+@functools.cache
+def _overdue(of_person: bool, of_group: bool) -> Select[Attendance, Shift, Group]:
+    """`close_overdue`'s query, built once for each form (every /today asks)."""
+    query = (
+        select(Attendance, Shift, Group)
+        .join(Shift, Shift.id == Attendance.shift_id)
+        .join(Group, Group.id == Attendance.group_id)
+        .where(Attendance.is_open, Shift.end_at < bindparam("now"))
+        .with_for_update(of=Attendance)
+    )
+    if of_person:
+        query = query.where(Attendance.person_id == bindparam("person"))
+    if of_group:
+        query = query.where(Attendance.group_id == bindparam("group"))
+    return query
+
+
 async def close_overdue(
     session: AsyncSession, *, now: datetime, person_id: int | None = None,
     group_id: int | None = None,
 ) -> list[Attendance]:
     """Close every forgotten check-out whose shift ended more than checkout_late ago: all of
     them (the hourly job), or only one person's or one group's (locking only those rows)."""
-    query = (
-        select(Attendance, Shift, Group)
-        .join(Shift, Shift.id == Attendance.shift_id)
-        .join(Group, Group.id == Attendance.group_id)
-        .where(Attendance.is_open, Shift.end_at < now)
-        .with_for_update(of=Attendance)
-    )
     if person_id is not None:
         await lock_person(session, person_id)  # the person first, then their records
-        query = query.where(Attendance.person_id == person_id)
-    if group_id is not None:
-        query = query.where(Attendance.group_id == group_id)
+    query = _overdue(person_id is not None, group_id is not None)
+    found = await session.execute(query, {"now": now, "person": person_id, "group": group_id})
     return [
-        attendance for attendance, shift, group in (await session.execute(query)).all()
+        attendance for attendance, shift, group in found.all()
         if await _close_if_overdue(session, attendance, shift, group, now)
     ]
 

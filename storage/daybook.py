@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import members, reports
@@ -116,38 +116,36 @@ def local_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime
     return to_utc(first, time(), tz), to_utc(last + timedelta(days=1), time(), tz)
 
 
+# Built once, the values bound at each call (every /today and daily summary reads a day).
+_SHIFTS_OF_DAY = (
+    select(Shift, Duty).join(Duty, Duty.id == Shift.duty_id)
+    .where(Shift.group_id == bindparam("group"), Shift.local_date == bindparam("day"),
+           Shift.status == ShiftStatus.OPEN)
+    .order_by(Shift.start_at, Shift.id)
+)
+_RECORDS_OF_DAY = (
+    select(Attendance)
+    .where(Attendance.group_id == bindparam("group"), Attendance.local_date == bindparam("day"))
+    .order_by(Attendance.checkin_at, Attendance.id)
+)
+_ACTIVE_CLAIMS_ON = (
+    select(Claim)
+    .where(Claim.shift_id.in_(bindparam("shifts", expanding=True)),
+           Claim.status == ClaimStatus.ACTIVE)
+    .order_by(Claim.created_at, Claim.id)
+)
+
+
 async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -> DayBook:
     """Read one local day of a group: hours and counts as they stand now (corrected),
     tracked problems as they stood at the end of that day."""
-    with_duties = (
-        await session.execute(
-            select(Shift, Duty)
-            .join(Duty, Duty.id == Shift.duty_id)
-            .where(
-                Shift.group_id == group_id, Shift.local_date == day,
-                Shift.status == ShiftStatus.OPEN,
-            )
-            .order_by(Shift.start_at, Shift.id)
-        )
-    ).all()
+    the_day = {"group": group_id, "day": day}
+    with_duties = (await session.execute(_SHIFTS_OF_DAY, the_day)).all()
     shifts = [shift for shift, _duty in with_duties]
     duty_by_id = {duty.id: duty for _shift, duty in with_duties}
-    attendances = (
-        await session.scalars(
-            select(Attendance)
-            .where(Attendance.group_id == group_id, Attendance.local_date == day)
-            .order_by(Attendance.checkin_at, Attendance.id)
-        )
-    ).all()
+    attendances = (await session.scalars(_RECORDS_OF_DAY, the_day)).all()
     claims = (
-        await session.scalars(
-            select(Claim)
-            .where(
-                Claim.shift_id.in_([s.id for s in shifts]),
-                Claim.status == ClaimStatus.ACTIVE,
-            )
-            .order_by(Claim.created_at, Claim.id)
-        )
+        await session.scalars(_ACTIVE_CLAIMS_ON, {"shifts": [s.id for s in shifts]})
     ).all() if shifts else []
     people = {a.person_id for a in attendances} | {c.person_id for c in claims}
     names = await members.display_names(session, group_id, people)

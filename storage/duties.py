@@ -162,14 +162,17 @@ async def undoable(session: AsyncSession, duty: Duty, now: datetime) -> bool:
     return claimed is None and served is None
 
 
+# Built once, the values bound at each call (every /shift and tap reads them).
+_DUTIES_OF = select(Duty).where(
+    Duty.group_id == bindparam("group"), Duty.status != DutyStatus.ARCHIVED,
+).order_by(Duty.id)
+_MADE_UNTIL = select(Shift.duty_id, func.max(Shift.local_date)).where(
+    Shift.group_id == bindparam("group")).group_by(Shift.duty_id)
+
+
 async def duties_of(session: AsyncSession, group_id: int) -> list[Duty]:
     """A group's duties that are not archived, oldest first."""
-    rows = await session.scalars(
-        select(Duty)
-        .where(Duty.group_id == group_id, Duty.status != DutyStatus.ARCHIVED)
-        .order_by(Duty.id)
-    )
-    return list(rows.all())
+    return list((await session.scalars(_DUTIES_OF, {"group": group_id})).all())
 
 
 def horizon_end(zone: str, now: datetime, days: int = HORIZON_DAYS) -> date:
@@ -186,11 +189,7 @@ async def bring_ahead(
     found = await duties_of(session, group_id)
     reach = {
         duty_id: last
-        for duty_id, last in await session.execute(
-            select(Shift.duty_id, func.max(Shift.local_date))
-            .where(Shift.group_id == group_id)
-            .group_by(Shift.duty_id)
-        )
+        for duty_id, last in await session.execute(_MADE_UNTIL, {"group": group_id})
     }
     until = horizon_end(zone, now)
     for duty in found:

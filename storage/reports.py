@@ -6,12 +6,14 @@ update file nothing new, and an album is one report (its uncaptioned photos are 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -112,11 +114,15 @@ def local_day(group: Group, at: datetime) -> date:
     return at.astimezone(ZoneInfo(group.timezone)).date()
 
 
+_LOCK_GROUP = select(Group.id).where(Group.id == bindparam("group")).with_for_update(
+    key_share=True)
+_FILED = select(Report).where(Report.group_id == bindparam("group"),
+                              Report.message_id == bindparam("message"))
+
+
 async def lock_group(session: AsyncSession, group_id: int) -> None:
     """Serialise album handling in a group (PostgreSQL; SQLite's writer lock does it)."""
-    await session.scalar(
-        select(Group.id).where(Group.id == group_id).with_for_update(key_share=True)
-    )
+    await session.scalar(_LOCK_GROUP, {"group": group_id})
 
 
 # Built once, the values bound at each call (every report asks): the day's shifts the person
@@ -214,9 +220,7 @@ async def file_report(
     if refused is not None:
         return refused
     await lock_group(session, group.id)
-    existing = await session.scalar(
-        select(Report).where(Report.group_id == group.id, Report.message_id == message_id)
-    )
+    existing = await session.scalar(_FILED, {"group": group.id, "message": message_id})
     if existing is not None:
         return AlreadyFiled(existing)
     shift = await report_shift(session, group, person.id, at)
@@ -357,19 +361,16 @@ class TrackedProblems:
     open_then: list[Problem]  # raised by the end and not yet resolved then, oldest first
 
 
+_PROBLEMS_BEFORE = select(Problem).where(
+    Problem.group_id == bindparam("group"), Problem.created_at < bindparam("end"),
+).order_by(Problem.id)
+
+
 async def tracked_problems(
     session: AsyncSession, group_id: int, first: datetime, end: datetime
 ) -> TrackedProblems:
     """Tracked problems raised in [first, end), and those still open at `end`."""
-    rows = list(
-        (
-            await session.scalars(
-                select(Problem)
-                .where(Problem.group_id == group_id, Problem.created_at < end)
-                .order_by(Problem.id)
-            )
-        ).all()
-    )
+    rows = list((await session.scalars(_PROBLEMS_BEFORE, {"group": group_id, "end": end})).all())
 
     def resolved_by_end(p: Problem) -> bool:
         return p.resolved_at is not None and p.resolved_at < end
@@ -448,30 +449,34 @@ class ReportTotals:
         return cls(*(sum(getattr(p, f.name) for p in parts) for f in fields(cls)))
 
 
+@functools.cache
+def _totals_statement(by_group: bool, by_person: bool) -> Select[Any]:
+    """`totals`' query for one group and/or one person, built once (every /today asks)."""
+    where = [Report.local_date >= bindparam("first"), Report.local_date <= bindparam("last")]
+    if by_group:
+        where.append(Report.group_id == bindparam("group"))
+    if by_person:
+        where.append(Report.person_id == bindparam("person"))
+    photos = (
+        select(func.count(Photo.id)).join(Report, Report.id == Photo.report_id).where(*where)
+        .correlate(None).scalar_subquery()
+    )
+    return select(
+        func.count(Report.id), func.coalesce(func.sum(Report.problems), 0),
+        func.coalesce(func.sum(Report.dissuaded), 0), func.coalesce(func.sum(Report.grams), 0),
+        func.coalesce(func.sum(Report.served), 0), photos,
+    ).where(*where)
+
+
 async def totals(
     session: AsyncSession, group_id: int | None, first: date, last: date,
     person_id: int | None = None,
 ) -> ReportTotals:
     """Sum of reports between two local dates (inclusive), for a group and/or a person."""
-    where = [Report.local_date >= first, Report.local_date <= last]
-    if group_id is not None:
-        where.append(Report.group_id == group_id)
-    if person_id is not None:
-        where.append(Report.person_id == person_id)
-    photos = (
-        select(func.count(Photo.id)).join(Report, Report.id == Photo.report_id).where(*where)
-        .correlate(None).scalar_subquery()
-    )
-    row = (
-        await session.execute(
-            select(
-                func.count(Report.id), func.coalesce(func.sum(Report.problems), 0),
-                func.coalesce(func.sum(Report.dissuaded), 0),
-                func.coalesce(func.sum(Report.grams), 0),
-                func.coalesce(func.sum(Report.served), 0), photos,
-            ).where(*where)
-        )
-    ).one()
+    row = (await session.execute(
+        _totals_statement(group_id is not None, person_id is not None),
+        {"first": first, "last": last, "group": group_id, "person": person_id},
+    )).one()
     return ReportTotals(
         int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5] or 0)
     )

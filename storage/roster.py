@@ -9,6 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RosterMessage
 
+# Built once, the values bound at each call (every /shift posts a new roster).
+_MOVE = update(RosterMessage).where(RosterMessage.group_id == bindparam("group")).values(
+    chat_id=bindparam("chat"), message_id=bindparam("message"), thread_id=bindparam("thread"),
+    updated_at=bindparam("now"), page=0,
+).execution_options(synchronize_session=False)
+
 
 async def remember(
     session: AsyncSession,
@@ -20,11 +26,9 @@ async def remember(
     now: datetime,
 ) -> None:
     """A new roster message was posted: it becomes the one to keep up to date."""
-    moved = await session.execute(
-        update(RosterMessage).where(RosterMessage.group_id == group_id).values(
-            chat_id=chat_id, message_id=message_id, thread_id=thread_id, updated_at=now, page=0
-        ).execution_options(synchronize_session=False)
-    )
+    moved = await session.execute(_MOVE, {"group": group_id, "chat": chat_id,
+                                          "message": message_id, "thread": thread_id,
+                                          "now": now})
     if not getattr(moved, "rowcount", 0):
         session.add(
             RosterMessage(
