@@ -143,7 +143,7 @@ async def _until(predicate: Callable[[], bool], timeout: float) -> None:
 async def bot_run(target: Target) -> tuple[float, float, float]:
     """(updates/s on a backlog, p50 ms, p99 ms at STEADY_RATE) for dutybot."""
     clock = ManualClock(SETUP)
-    engine = target.engine()
+    engine = target.engine(kept=BotSettings().kept_connections)  # as `dutybot run`
     await migrate(engine, SETUP)
     emulator = Emulator(clock)
     server = FakeBotApiServer(emulator)

@@ -31,9 +31,11 @@ class Target:
     url: str
     search_path: str | None = None
 
-    def engine(self, pool_size: int | None = None) -> AsyncEngine:
-        """A new engine on it (each instance of the bot has its own)."""
-        return make_engine(self.url, search_path=self.search_path, pool_size=pool_size)
+    def engine(self, pool_size: int | None = None, kept: int | None = None) -> AsyncEngine:
+        """A new engine on it (each instance of the bot has its own; `kept` connections
+        open, as `dutybot run` keeps them)."""
+        return make_engine(self.url, search_path=self.search_path, pool_size=pool_size,
+                           kept=kept)
 
 
 async def analyze(engine: AsyncEngine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -80,18 +81,26 @@ class MeteredApplication(Application[Any, DutyContext, Any, Any, Any, Any]):
     async def process_update(self, update: object) -> None:
         """Handle one update as PTB does, then count it. An update from the webhook's inbox
         is marked begun first (not handled here if another instance took it over) and
-        deleted from it once handled (a paced command once its turn has come)."""
+        deleted from it once handled; a paced command stays begun until its turn has come
+        and its second pass ended (bot.gate keeps that pass in `replays`)."""
         services = self.bot_data["services"]
-        inbox = services.inbox if isinstance(update, Update) else None
-        update_id = update.update_id if isinstance(update, Update) else 0
-        if inbox is not None and not await inbox.begin(update_id):
+        update_id = update.update_id if isinstance(update, Update) else None
+        inbox = services.inbox if update_id is not None else None
+        replaying = update_id is not None and \
+            services.replays.get(update_id) is asyncio.current_task()
+        if inbox is not None and update_id is not None and not replaying \
+                and not await inbox.begin(update_id):
             return
         started = time.perf_counter()
         try:
             with watching() as failures:
                 await super().process_update(update)
         finally:
-            if inbox is not None and update_id not in services.replays:
+            waiting = services.replays.get(update_id) if update_id is not None else None
+            if waiting is not None and waiting is asyncio.current_task():
+                del services.replays[update_id]  # its turn came; the gate stopped it first
+                waiting = None
+            if inbox is not None and update_id is not None and waiting is None:
                 inbox.finish(update_id)
         if isinstance(update, Update):
             services.metrics.handled(update, time.perf_counter() - started, bool(failures))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
@@ -130,11 +131,8 @@ async def run_bot(settings: Settings) -> None:
     check_test_hooks(os.environ)
     sock = _bind(settings)  # first: a taken port stops start-up before anything else
     await prepare_database(settings)
-    # Every update handled at once, the roster edits and acknowledgements they leave behind
-    # and each message's send slot use a connection: kept open, for a new PostgreSQL
-    # connection costs more than the work on it (5, the default, were opened and closed
-    # many times a second under load).
-    engine = make_engine(settings.database.url, kept=2 * settings.bot.concurrent_updates + 8)
+    # Kept open: 5, the default, were opened and closed many times a second under load.
+    engine = make_engine(settings.database.url, kept=settings.bot.kept_connections)
     # Tests that run this as a real process set the time through a file.
     fake = os.environ.get("DUTYBOT_FAKE_CLOCK")
     clock: Clock = FileClock(fake) if fake else SystemClock()
@@ -209,21 +207,29 @@ async def run_bot(settings: Settings) -> None:
             await web.stop()  # no new updates; other instances keep the webhook
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        if services.inbox is not None:
+            services.inbox.stop_taking_over()  # still renewing what it handles meanwhile
         await app.stop()  # the updates already taken are handled first
         await services.roster_edits.drain()
         await services.acks.drain()
-        if keeping is not None:
-            keeping.cancel()
+        await _cancel(keeping)
         if services.inbox is not None:
             await services.inbox.close()
     finally:
-        if keeping is not None:
-            keeping.cancel()
+        await _cancel(keeping)
         try:
             await app.shutdown()
         except TelegramError:
             log.warning("shutdown could not reach Telegram")
         await engine.dispose()
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    """Stop a background task and wait until it has."""
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _bind(settings: Settings) -> socket.socket | None:

@@ -63,6 +63,13 @@ class BotSettings:
     roster_days: int = 7
     release_cutoff_hours: float = 3.0
 
+    @property
+    def kept_connections(self) -> int:
+        """PostgreSQL connections an instance keeps open: every update handled at once, the
+        roster edits and acknowledgements they leave behind and each message's send slot use
+        one (a new PostgreSQL connection costs more than the work on it)."""
+        return 2 * self.concurrent_updates + 8
+
 
 @dataclass(frozen=True)
 class RecognitionSettings:

@@ -1,11 +1,13 @@
 """The webhook's inbox for one instance (storage.inbox): updates answered to Telegram only once
 stored, marked when their handling begins, deleted once handled, and taken over from an
-instance that died.
+instance that stopped.
 
 The statements are batched: every update that arrives (or begins) while the previous
 statement runs goes in the next one, so a burst costs a few statements, not one an update.
-A handled update's deletion waits a moment to join others; one that is lost (the process
-died) leaves a started row, which the next recovery drops as uncertain.
+A handled update's deletion waits a moment to join others. The instance renews the lease
+only on the updates it holds (queued, being handled, handled and not yet deleted); any
+other row under its name (one whose answer was lost with the connection) runs out and is
+taken back like a stopped instance's.
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ from telegram import Bot, Update
 
 from bot.metrics import Metrics
 from storage import inbox
-from storage.db import SessionFactory, at_once
+from storage.db import SessionFactory, at_once, transaction
 
 log = logging.getLogger(__name__)
 
 FINISH_AFTER = 0.05  # seconds a handled update's deletion waits to join others
-RENEW_EVERY = inbox.LEASE / 4  # seconds: leases renewed and dead instances' updates taken
+RENEW_EVERY = inbox.LEASE / 4  # seconds: leases renewed and stopped instances' updates taken
+BEGIN_PATIENCE = inbox.LEASE / 2  # seconds an update waits for the database to mark it begun
 
 Item = TypeVar("Item")
 
 
 class _Batches(Generic[Item]):
-    """Runs `run(items)` once for every item submitted while the previous run ran; each
-    submitter learns whether its item is in the set `run` returned (or gets its error)."""
+    """Runs `run(items)` once for every item submitted while the previous run ran. Each
+    submitter learns whether its item's key is in the set `run` returned (only the first
+    submitter of a key in a batch: the same update posted twice at once is one), or gets
+    its error."""
 
     def __init__(self, run: Callable[[list[Item]], Awaitable[Collection[object]]],
                  key: Callable[[Item], object]) -> None:
@@ -50,6 +55,7 @@ class _Batches(Generic[Item]):
         return await future
 
     async def _drain(self) -> None:
+        batch: list[tuple[Item, asyncio.Future[bool]]] = []
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
@@ -60,11 +66,18 @@ class _Batches(Generic[Item]):
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                given: set[object] = set()
                 for item, future in batch:
+                    key = self._key(item)
                     if not future.done():
-                        future.set_result(self._key(item) in found)
+                        future.set_result(key in found and key not in given)
+                    given.add(key)
+                batch = []
         finally:
             self._task = None
+            for _, future in batch + self._pending:  # cancelled: nobody is left waiting
+                future.cancel()
+            self._pending = []
 
 
 class Inbox:
@@ -73,15 +86,23 @@ class Inbox:
     def __init__(self, sessions: SessionFactory, owner: str, *, metrics: Metrics | None = None,
                  wall: Callable[[], float] = time.time) -> None:
         self.sessions, self.owner, self.metrics, self.wall = sessions, owner, metrics, wall
-        self._tracked: dict[int, bool] = {}  # update id → begun, for updates stored here
+        self._tracked: dict[int, bool] = {}  # update id → begun, for updates this one holds
         self._received: _Batches[tuple[int, str]] = _Batches(self._receive,
                                                              key=lambda item: item[0])
         self._begun: _Batches[int] = _Batches(self._begin, key=lambda i: i)
         self._finished: set[int] = set()
         self._finishing: asyncio.Task[None] | None = None
+        self._taking_over = True
+
+    def held(self) -> set[int]:
+        """The updates this instance holds: queued, being handled, or handled and not yet
+        deleted."""
+        return set(self._tracked) | self._finished
 
     async def receive(self, update_id: int, body: str) -> bool:
         """Store an update Telegram posted; False: it is here already (posted again)."""
+        if update_id in self._tracked:
+            return False
         if not await self._received.submit((update_id, body)):
             return False
         self._tracked[update_id] = False
@@ -89,18 +110,31 @@ class Inbox:
 
     async def begin(self, update_id: int) -> bool:
         """May this update be handled here now? Updates that did not come through the inbox
-        (polling, the console) and those begun already (a paced command's turn) may; one
-        another instance took over may not. If the database does not answer, it is handled
-        anyway (what it does then fails alike)."""
+        (polling, the console) may; a copy of one begun here already may not, nor one another
+        instance took over. While the database does not answer, the update waits (its slot
+        too) for up to BEGIN_PATIENCE, then is left to be taken back once its lease runs out:
+        handled unmarked, it could be handled again after a crash."""
         begun = self._tracked.get(update_id)
-        if begun is None or begun:
+        if begun is None:
             return True
-        try:
-            mine = await self._begun.submit(update_id)
-        except Exception:
-            log.warning("inbox: could not mark update %d as begun; handling it anyway",
-                        update_id, exc_info=True)
-            mine = True
+        if begun:
+            return False
+        deadline, pause = self.wall() + BEGIN_PATIENCE, 0.5
+        while True:
+            try:
+                mine = await self._begun.submit(update_id)
+                break
+            except Exception as exc:
+                if self.wall() >= deadline:
+                    log.error("inbox: update %d could not be marked as begun (%s); it is left "
+                              "to be taken back once its lease runs out", update_id,
+                              type(exc).__name__)
+                    self._tracked.pop(update_id, None)
+                    return False
+                log.warning("inbox: could not mark update %d as begun (%s); trying again",
+                            update_id, type(exc).__name__)
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, 5.0)
         if not mine:
             self._tracked.pop(update_id, None)
             log.info("inbox: update %d was taken over by another instance", update_id)
@@ -117,14 +151,14 @@ class Inbox:
             self._finishing = asyncio.create_task(self._finish_later())
 
     async def recover(self, *, own: bool = False, everything: bool = False) -> list[str]:
-        """Take over the updates of instances whose lease ran out (`own`: also this
-        instance's from before it started; `everything`: all, for one process); returns the
-        bodies to handle, now tracked here."""
+        """Take over the updates whose lease ran out, except those this instance holds
+        (`own`: also this instance's from before it started; `everything`: all, for one
+        process); returns the bodies to handle, now held here."""
         now = self.wall()
-        async with at_once(self.sessions) as db:
-            found = await inbox.recover(db, owner=self.owner, now=now,
-                                        lease_until=now + inbox.LEASE, own=own,
-                                        everything=everything)
+        async with transaction(self.sessions) as session:
+            found = await inbox.recover(await session.connection(), owner=self.owner, now=now,
+                                        lease_until=now + inbox.LEASE, held=self.held(),
+                                        own=own, everything=everything)
         if found.dropped:
             log.warning("inbox: %d update(s) were being handled when their instance stopped; "
                         "whether they took effect is unknown, so they are not handled again",
@@ -139,10 +173,34 @@ class Inbox:
             self._tracked[update_id] = False
         return [body for _update_id, body in found.updates]
 
+    async def take_over(self, queue: asyncio.Queue[object], bot: Bot, *, own: bool = False,
+                        everything: bool = False) -> None:
+        """`recover`, and put what it found on `queue` to be handled here."""
+        for body in await self.recover(own=own, everything=everything):
+            await queue.put(Update.de_json(json.loads(body), bot))
+
     async def renew(self) -> None:
-        """Keep this instance's updates its own for another lease."""
+        """Keep the updates this instance holds its own for another lease."""
         async with at_once(self.sessions) as db:
-            await inbox.renew(db, owner=self.owner, lease_until=self.wall() + inbox.LEASE)
+            await inbox.renew(db, self.held(), owner=self.owner,
+                              lease_until=self.wall() + inbox.LEASE)
+
+    def stop_taking_over(self) -> None:
+        """Stopping: renew what is held, take nothing more (the queue is no longer read)."""
+        self._taking_over = False
+
+    async def keep(self, queue: asyncio.Queue[object], bot: Bot) -> None:
+        """Until cancelled: renew this instance's lease, and take over (onto `queue`) the
+        updates whose lease ran out. A database that does not answer is tried again."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await self.renew()
+                if self._taking_over:
+                    await self.take_over(queue, bot)
+            except Exception as exc:
+                log.warning("inbox: could not renew or take over (%s); trying again in %.0f s",
+                            type(exc).__name__, RENEW_EVERY)
 
     async def close(self) -> None:
         """Delete what has been handled (at shutdown)."""
@@ -150,24 +208,9 @@ class Inbox:
             self._finishing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._finishing
-        await self._flush_finished()
-
-    async def take_over(self, queue: asyncio.Queue[object], bot: Bot, *, own: bool = False,
-                        everything: bool = False) -> None:
-        """`recover`, and put what it found on `queue` to be handled here."""
-        for body in await self.recover(own=own, everything=everything):
-            await queue.put(Update.de_json(json.loads(body), bot))
-
-    async def keep(self, queue: asyncio.Queue[object], bot: Bot) -> None:
-        """Until cancelled: renew this instance's lease, and take over (onto `queue`) the
-        updates of instances that stopped. A database that does not answer is tried again."""
-        while True:
-            await asyncio.sleep(RENEW_EVERY)
-            try:
-                await self.renew()
-                await self.take_over(queue, bot)
-            except Exception:
-                log.warning("inbox: could not renew or recover", exc_info=True)
+        if not await self._flush_finished():
+            log.warning("inbox: %d handled update(s) stay stored; the next start counts them "
+                        "as dropped", len(self._finished))
 
     async def _receive(self, items: list[tuple[int, str]]) -> set[int]:
         async with at_once(self.sessions) as db:
@@ -195,9 +238,11 @@ class Inbox:
         try:
             async with at_once(self.sessions) as db:
                 await inbox.finish(db, done, owner=self.owner)
-        except Exception:
-            log.warning("inbox: could not delete %d handled update(s); trying again",
-                        len(done), exc_info=True)
+        except BaseException as exc:  # cancelled at shutdown too: close() flushes them again
             self._finished |= done
+            if not isinstance(exc, Exception):
+                raise
+            log.warning("inbox: could not delete %d handled update(s) (%s); trying again",
+                        len(done), type(exc).__name__)
             return False
         return True

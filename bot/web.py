@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -80,8 +81,8 @@ def build_web_app(
                                                            secret_token.encode()):
             refusals.note(request.client.host if request.client else "?")
             return PlainTextResponse("forbidden\n", status_code=403)
-        body = await request.body()
         try:
+            body = (await request.body()).decode()
             update = Update.de_json(json.loads(body), application.bot)
         except Exception:  # Telegram sent something we cannot read: say so, never retry it
             log.warning("a webhook request with the right secret was not an update")
@@ -89,9 +90,10 @@ def build_web_app(
         if inbox is not None:
             # Answered only once stored: an instance that dies loses none of its queue.
             try:
-                if not await inbox.receive(update.update_id, body.decode()):
-                    return Response(status_code=200)  # here already: Telegram posted it again
-            except Exception as exc:  # Telegram posts it again later
+                async with asyncio.timeout(DATABASE_TIMEOUT):
+                    if not await inbox.receive(update.update_id, body):
+                        return Response(status_code=200)  # here already: posted again
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:  # Telegram posts it again
                 failures.note(type(exc).__name__)
                 return PlainTextResponse("database does not answer\n", status_code=503)
         await application.update_queue.put(update)

@@ -7,14 +7,15 @@ dies (SIGKILL, power) with updates still waiting in its queue loses none of them
   (Telegram posted it again) is not stored, nor queued, twice.
 - `begin` marks updates `started` right before they are handled, and only those still this
   instance's: an update another instance took over is handled there, not here.
-- `finish` deletes handled updates; `renew` keeps an instance's updates its own.
-- `recover` takes the updates whose instance's lease ran out (and, at start-up, the
-  instance's own from before): those never started are handed back to be handled; started
-  ones may or may not have taken effect, so they are deleted and counted, never handled
-  twice (as the outbox's `uncertain`).
+- `finish` deletes handled updates; `renew` keeps the updates an instance holds its own.
+- `recover` takes the updates whose lease ran out (an instance that stopped, or a row its
+  instance lost track of), and at start-up the instance's own from before: those never
+  started are handed back to be handled; started ones may or may not have taken effect, so
+  they are deleted and counted, never handled twice (as the outbox's `uncertain`).
 
-Each is one statement that commits by itself (storage.db.at_once), for a batch of updates.
-Times are seconds since the epoch, from the instances' clocks (as storage.pacing).
+Each but `recover` is one statement that commits by itself (storage.db.at_once), for a
+batch of updates. Times are seconds since the epoch, from the instances' clocks (as
+storage.pacing): they must agree to well within a lease (NTP does).
 """
 
 from __future__ import annotations
@@ -68,8 +69,11 @@ _FINISH = {
     dialect: delete(InboxUpdate).where(_ids(dialect), InboxUpdate.owner == bindparam("who"))
     for dialect in ("postgresql", "sqlite")
 }
-_RENEW = update(InboxUpdate).where(InboxUpdate.owner == bindparam("who")).values(
-    lease_until=bindparam("until"))
+_RENEW = {
+    dialect: update(InboxUpdate).where(_ids(dialect), InboxUpdate.owner == bindparam("who"))
+    .values(lease_until=bindparam("until"))
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def _dialect(db: AsyncConnection) -> str:
@@ -101,31 +105,36 @@ async def finish(db: AsyncConnection, ids: Collection[int], *, owner: str) -> No
         await db.execute(_FINISH[_dialect(db)], {"ids": list(ids), "who": owner})
 
 
-async def renew(db: AsyncConnection, *, owner: str, lease_until: float) -> None:
-    """Extend the lease on every update `owner` holds."""
-    await db.execute(_RENEW, {"who": owner, "until": lease_until})
+async def renew(db: AsyncConnection, ids: Collection[int], *, owner: str,
+                lease_until: float) -> None:
+    """Extend `owner`'s lease on the updates among `ids` (those in its queue or being
+    handled; any other row under its name runs out and is taken back)."""
+    if ids:
+        await db.execute(_RENEW[_dialect(db)],
+                         {"ids": list(ids), "who": owner, "until": lease_until})
 
 
 async def recover(db: AsyncConnection, *, owner: str, now: float, lease_until: float,
-                  own: bool = False, everything: bool = False) -> Recovered:
-    """Take over the updates whose lease ran out (with `own`, `owner`'s own too: it has just
-    started; with `everything`, all: one process, SQLite). Never-started ones become
-    `owner`'s and are returned; started ones are deleted and counted."""
+                  held: Collection[int] = (), own: bool = False,
+                  everything: bool = False) -> Recovered:
+    """Take over the updates whose lease ran out, except those `owner` `held` (with `own`,
+    `owner`'s others too: it has just started; with `everything`, all: one process,
+    SQLite). Never-started ones become `owner`'s and are returned; started ones are deleted
+    and counted. Run it in one transaction: both statements or neither."""
     whose: ColumnElement[bool] = InboxUpdate.lease_until < now
     if everything:
         whose = true()
     elif own:
         whose = or_(whose, InboxUpdate.owner == owner)
-    else:  # this instance's own updates are in its queue, whatever their lease says
-        whose = whose & (InboxUpdate.owner != owner)
+    if held:
+        whose = whose & InboxUpdate.update_id.not_in(list(held))
+    dropped = await db.execute(
+        delete(InboxUpdate).where(whose, InboxUpdate.started.is_(True))
+        .returning(InboxUpdate.update_id)
+    )
     taken = await db.execute(
         update(InboxUpdate).where(whose, InboxUpdate.started.is_(False))
         .values(owner=owner, lease_until=lease_until)
         .returning(InboxUpdate.update_id, InboxUpdate.body)
     )
-    updates = sorted((row.update_id, row.body) for row in taken)
-    dropped = await db.execute(
-        delete(InboxUpdate).where(whose, InboxUpdate.started.is_(True))
-        .returning(InboxUpdate.update_id)
-    )
-    return Recovered(updates, len(dropped.all()))
+    return Recovered(sorted((row.update_id, row.body) for row in taken), len(dropped.all()))
