@@ -274,9 +274,7 @@ async def _announce(context: DutyContext, noticed: Certificate, person: Person) 
     )
     if posted is not None:
         async with transaction(services.sessions) as session:
-            found = await session.get(Certificate, noticed.id)
-            if found is not None:
-                found.notice_message_id = posted.message_id
+            await certificates.noticed_at(session, noticed.id, posted.message_id)
     return group.title
 
 

@@ -481,6 +481,13 @@ async def revoke(
 SHOWN_TO_OWNER = 5
 
 
+async def noticed_at(session: AsyncSession, certificate_id: int, message_id: int) -> None:
+    """The group message of a certificate's public notice (edited to say the outcome)."""
+    found = await session.get(Certificate, certificate_id)
+    if found is not None:
+        found.notice_message_id = message_id
+
+
 async def of_person(session: AsyncSession, person_id: int) -> list[Certificate]:
     """The person's own certificates, newest first (not the declined ones), for /me."""
     return list(await session.scalars(
