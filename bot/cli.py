@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import gc
 import logging
@@ -208,8 +207,11 @@ async def run_bot(settings: Settings) -> None:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if services.inbox is not None:
-            services.inbox.stop_taking_over()  # still renewing what it handles meanwhile
+            await services.inbox.stop_taking_over()  # still renewing what it handles
         await app.stop()  # the updates already taken are handled first
+        # and the paced commands waiting for their turn (a replay may leave another)
+        while waiting := [task for task in services.replays.values() if not task.done()]:
+            await asyncio.wait(waiting)
         await services.roster_edits.drain()
         await services.acks.drain()
         await _cancel(keeping)
@@ -228,8 +230,7 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
     """Stop a background task and wait until it has."""
     if task is not None and not task.done():
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait([task])
 
 
 def _bind(settings: Settings) -> socket.socket | None:

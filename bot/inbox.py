@@ -13,7 +13,6 @@ taken back like a stopped instance's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -65,18 +64,21 @@ class _Batches(Generic[Item]):
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
+                    batch = []
                     continue
                 given: set[object] = set()
                 for item, future in batch:
                     key = self._key(item)
                     if not future.done():
                         future.set_result(key in found and key not in given)
-                    given.add(key)
+                        if key in found:
+                            given.add(key)
                 batch = []
         finally:
             self._task = None
-            for _, future in batch + self._pending:  # cancelled: nobody is left waiting
-                future.cancel()
+            for _, future in batch + self._pending:  # stopped: nobody is left waiting
+                if not future.done():
+                    future.set_exception(ConnectionError("the inbox stopped"))
             self._pending = []
 
 
@@ -91,13 +93,15 @@ class Inbox:
                                                              key=lambda item: item[0])
         self._begun: _Batches[int] = _Batches(self._begin, key=lambda i: i)
         self._finished: set[int] = set()
+        self._deleting: set[int] = set()
         self._finishing: asyncio.Task[None] | None = None
         self._taking_over = True
+        self._taking = asyncio.Lock()
 
     def held(self) -> set[int]:
         """The updates this instance holds: queued, being handled, or handled and not yet
         deleted."""
-        return set(self._tracked) | self._finished
+        return set(self._tracked) | self._finished | self._deleting
 
     async def receive(self, update_id: int, body: str) -> bool:
         """Store an update Telegram posted; False: it is here already (posted again)."""
@@ -119,13 +123,14 @@ class Inbox:
             return True
         if begun:
             return False
-        deadline, pause = self.wall() + BEGIN_PATIENCE, 0.5
+        deadline, pause = time.monotonic() + BEGIN_PATIENCE, 0.5
         while True:
             try:
-                mine = await self._begun.submit(update_id)
+                async with asyncio.timeout(max(deadline - time.monotonic(), 0.1)):
+                    mine = await self._begun.submit(update_id)
                 break
             except Exception as exc:
-                if self.wall() >= deadline:
+                if time.monotonic() >= deadline:
                     log.error("inbox: update %d could not be marked as begun (%s); it is left "
                               "to be taken back once its lease runs out", update_id,
                               type(exc).__name__)
@@ -151,21 +156,22 @@ class Inbox:
             self._finishing = asyncio.create_task(self._finish_later())
 
     async def recover(self, *, own: bool = False, everything: bool = False) -> list[str]:
-        """Take over the updates whose lease ran out, except those this instance holds
-        (`own`: also this instance's from before it started; `everything`: all, for one
-        process); returns the bodies to handle, now held here."""
+        """Take over the updates whose lease ran out (a stopped instance's, or this one's
+        stored but never queued), except those this instance holds (`own`: also this
+        instance's from before it started; `everything`: all, for one process); returns the
+        bodies to handle, now held here."""
         now = self.wall()
         async with transaction(self.sessions) as session:
             found = await inbox.recover(await session.connection(), owner=self.owner, now=now,
                                         lease_until=now + inbox.LEASE, held=self.held(),
                                         own=own, everything=everything)
         if found.dropped:
-            log.warning("inbox: %d update(s) were being handled when their instance stopped; "
-                        "whether they took effect is unknown, so they are not handled again",
-                        found.dropped)
+            log.warning("inbox: %d update(s) had begun and were not finished before their "
+                        "lease ran out (their instance stopped); whether they took effect is "
+                        "unknown, so they are not handled again", found.dropped)
         if found.updates:
-            log.warning("inbox: %d update(s) left waiting by a stopped instance are handled "
-                        "here", len(found.updates))
+            log.warning("inbox: %d stored update(s) nobody was handling (their lease ran out) "
+                        "are handled here", len(found.updates))
         if self.metrics is not None:
             self.metrics.inbox_recovered.labels("handled").inc(len(found.updates))
             self.metrics.inbox_recovered.labels("dropped").inc(found.dropped)
@@ -175,9 +181,13 @@ class Inbox:
 
     async def take_over(self, queue: asyncio.Queue[object], bot: Bot, *, own: bool = False,
                         everything: bool = False) -> None:
-        """`recover`, and put what it found on `queue` to be handled here."""
-        for body in await self.recover(own=own, everything=everything):
-            await queue.put(Update.de_json(json.loads(body), bot))
+        """`recover`, and put what it found on `queue` to be handled here (not once the
+        instance is stopping: its queue is no longer read)."""
+        async with self._taking:
+            if not self._taking_over:
+                return
+            for body in await self.recover(own=own, everything=everything):
+                await queue.put(Update.de_json(json.loads(body), bot))
 
     async def renew(self) -> None:
         """Keep the updates this instance holds its own for another lease."""
@@ -185,9 +195,12 @@ class Inbox:
             await inbox.renew(db, self.held(), owner=self.owner,
                               lease_until=self.wall() + inbox.LEASE)
 
-    def stop_taking_over(self) -> None:
-        """Stopping: renew what is held, take nothing more (the queue is no longer read)."""
+    async def stop_taking_over(self) -> None:
+        """Stopping: renew what is held, take nothing more; a take-over under way finishes
+        putting its updates on the queue first (they are handled before the queue closes)."""
         self._taking_over = False
+        async with self._taking:
+            pass
 
     async def keep(self, queue: asyncio.Queue[object], bot: Bot) -> None:
         """Until cancelled: renew this instance's lease, and take over (onto `queue`) the
@@ -196,8 +209,7 @@ class Inbox:
             await asyncio.sleep(RENEW_EVERY)
             try:
                 await self.renew()
-                if self._taking_over:
-                    await self.take_over(queue, bot)
+                await self.take_over(queue, bot)
             except Exception as exc:
                 log.warning("inbox: could not renew or take over (%s); trying again in %.0f s",
                             type(exc).__name__, RENEW_EVERY)
@@ -206,11 +218,10 @@ class Inbox:
         """Delete what has been handled (at shutdown)."""
         if self._finishing is not None:
             self._finishing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._finishing
+            await asyncio.wait([self._finishing])
         if not await self._flush_finished():
-            log.warning("inbox: %d handled update(s) stay stored; the next start counts them "
-                        "as dropped", len(self._finished))
+            log.warning("inbox: %d handled update(s) stay stored; whoever takes them back once "
+                        "their lease runs out counts them as dropped", len(self._finished))
 
     async def _receive(self, items: list[tuple[int, str]]) -> set[int]:
         async with at_once(self.sessions) as db:
@@ -235,6 +246,7 @@ class Inbox:
         done, self._finished = self._finished, set()
         if not done:
             return True
+        self._deleting |= done
         try:
             async with at_once(self.sessions) as db:
                 await inbox.finish(db, done, owner=self.owner)
@@ -245,4 +257,6 @@ class Inbox:
             log.warning("inbox: could not delete %d handled update(s) (%s); trying again",
                         len(done), type(exc).__name__)
             return False
+        finally:
+            self._deleting -= done
         return True

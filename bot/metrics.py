@@ -87,8 +87,9 @@ class Metrics:
         )
         self.inbox_recovered = Counter(
             "dutybot_inbox_recovered",
-            "Webhook updates a stopped instance left: handled here, or dropped because their "
-            "handling had begun (whether it took effect is unknown)", ["outcome"],
+            "Stored webhook updates taken back once their lease ran out (a stopped instance's, "
+            "or stored but never queued): handled here, or dropped because their handling had "
+            "begun (whether it took effect is unknown)", ["outcome"],
             registry=self.registry,
         )
         self.oldest = Gauge(

@@ -70,8 +70,12 @@ def build_web_app(
     """The ASGI app: the webhook (when a path is given), /healthz and /metrics."""
     refusals = _OncePerMinute("refused %d webhook request(s) without the right secret token "
                               "(last from %s)")
-    failures = _OncePerMinute("could not store %d webhook update(s), answered 503 so that "
-                              "Telegram posts them again (%s)")
+    failures = _OncePerMinute("could not store %d webhook update(s) in time, answered 503 so "
+                              "that Telegram posts them again (%s)")
+
+    def _queue_if_stored(storing: asyncio.Future[bool], update: Update) -> None:
+        if not storing.cancelled() and storing.exception() is None and storing.result():
+            application.update_queue.put_nowait(update)
     services = application.bot_data["services"]
     clock, inbox = services.clock, services.inbox
 
@@ -89,13 +93,17 @@ def build_web_app(
             return Response(status_code=200)
         if inbox is not None:
             # Answered only once stored: an instance that dies loses none of its queue.
+            storing = asyncio.ensure_future(inbox.receive(update.update_id, body))
             try:
                 async with asyncio.timeout(DATABASE_TIMEOUT):
-                    if not await inbox.receive(update.update_id, body):
+                    if not await asyncio.shield(storing):
                         return Response(status_code=200)  # here already: posted again
             except (SQLAlchemyError, OSError, TimeoutError) as exc:  # Telegram posts it again
                 failures.note(type(exc).__name__)
-                return PlainTextResponse("database does not answer\n", status_code=503)
+                # Stored late after all: handled here (Telegram's next POST finds it stored).
+                storing.add_done_callback(lambda done, u=update: _queue_if_stored(done, u))
+                return PlainTextResponse("database does not answer in time\n",
+                                         status_code=503)
         await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -59,10 +59,11 @@ _RECEIVE = {
     ).on_conflict_do_nothing(index_elements=["update_id"]).returning(InboxUpdate.update_id)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
+# Started already is fine: this instance asked before and lost the answer (it begins an
+# update once; a restart drops its started rows before it takes any).
 _BEGIN = {
-    dialect: update(InboxUpdate).where(
-        _ids(dialect), InboxUpdate.owner == bindparam("who"), InboxUpdate.started.is_(False),
-    ).values(started=True).returning(InboxUpdate.update_id)
+    dialect: update(InboxUpdate).where(_ids(dialect), InboxUpdate.owner == bindparam("who"))
+    .values(started=True).returning(InboxUpdate.update_id)
     for dialect in ("postgresql", "sqlite")
 }
 _FINISH = {
@@ -92,7 +93,7 @@ async def receive(db: AsyncConnection, updates: Sequence[tuple[int, str]], *, ow
 
 async def begin(db: AsyncConnection, ids: Collection[int], *, owner: str) -> set[int]:
     """Mark `owner`'s updates among `ids` as started; returns those marked (the rest are
-    another instance's now, or were started already)."""
+    another instance's now)."""
     if not ids:
         return set()
     result = await db.execute(_BEGIN[_dialect(db)], {"ids": list(ids), "who": owner})
@@ -126,7 +127,10 @@ async def recover(db: AsyncConnection, *, owner: str, now: float, lease_until: f
         whose = true()
     elif own:
         whose = or_(whose, InboxUpdate.owner == owner)
-    if held:
+    if held and _dialect(db) == "postgresql":  # one array, however many are held
+        whose = whose & (InboxUpdate.update_id
+                         != bindparam("held", list(held), type_=ARRAY(BigInteger)).all_())
+    elif held:
         whose = whose & InboxUpdate.update_id.not_in(list(held))
     dropped = await db.execute(
         delete(InboxUpdate).where(whose, InboxUpdate.started.is_(True))

@@ -7,7 +7,8 @@ import asyncio
 import json
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from telegram import Bot, Update
 
 from bot.app import build_application
@@ -168,3 +169,50 @@ async def test_the_webhook_answers_503_when_it_cannot_store_so_telegram_posts_ag
         response = await client.post("/hook", content=body(6), headers={SECRET_HEADER: SECRET})
     assert response.status_code == 503  # Telegram posts it again later
     assert app.update_queue.qsize() == 0
+
+
+async def test_an_update_marked_begun_whose_answer_was_lost_is_still_handled_here(
+    database: Database,
+) -> None:
+    inbox = Inbox(database.sessions, "a:8443", wall=Wall())
+    await inbox.receive(1, body(1))
+    async with at_once(database.sessions) as db:  # the mark committed, its answer was lost
+        assert await stored.begin(db, [1], owner="a:8443") == {1}
+    assert await inbox.begin(1) is True  # asked again: it is this instance's, begun
+    assert await inbox.begin(1) is False  # a second copy is not handled twice
+
+
+async def test_an_update_stored_after_the_webhook_gave_up_waiting_is_handled_once(
+    database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("a lock another connection holds: PostgreSQL")
+    monkeypatch.setattr("bot.web.DATABASE_TIMEOUT", 0.3)
+    settings = Settings(telegram=TelegramSettings(token="1:x"),
+                        database=DatabaseSettings(url=database.url))
+    app = build_application(settings, database.sessions, clock)
+    services = app.bot_data["services"]
+    services.inbox = Inbox(database.sessions, "a:8443")
+    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
+                        webhook_path="/hook", secret_token=SECRET)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
+                                 base_url="http://bot") as client:
+        async with database.engine.connect() as holder:  # the database is slow to answer
+            await holder.execute(text("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE"))
+            response = await client.post("/hook", content=body(7),
+                                         headers={SECRET_HEADER: SECRET})
+            assert response.status_code == 503  # not stored in time: Telegram posts again
+            await holder.rollback()
+        async with asyncio.timeout(10):
+            while True:  # stored after all: queued here
+                if app.update_queue.qsize():
+                    break
+                await asyncio.sleep(0.02)
+        again = await client.post("/hook", content=body(7), headers={SECRET_HEADER: SECRET})
+        assert again.status_code == 200
+    assert app.update_queue.qsize() == 1  # once
+    assert await stored_ids(database.sessions) == {7: ("a:8443", False)}
+    async with at_once(database.sessions) as db:  # however many an instance holds
+        found = await stored.recover(db, owner="b:8444", now=2e9, lease_until=2e9 + 60,
+                                     held=range(100, 40_100))
+    assert found.updates == [(7, body(7))]
