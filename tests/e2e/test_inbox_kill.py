@@ -1,6 +1,7 @@
 """A `dutybot run` instance in webhook mode killed with SIGKILL while updates it had already
 answered to Telegram wait in its queue: started again, it handles every one of them, and
 none twice. Those whose handling had begun are dropped and counted, never handled again.
+Stopped with SIGTERM instead, it first handles its queue, paced commands included.
 
 The updates are held in the queue by the test: it locks the memberships table, so the
 handlers that begin (at most `concurrent_updates` at once) wait for it, and the rest queue
@@ -22,6 +23,7 @@ from sqlalchemy import func, select, text
 
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.emulator import Emulator, FakeBotApiServer, FakeChat, WebhookPusher
+from bot.emulator import html_to_plain as plain
 from bot.harness import Harness
 from bot.pacer import RealPacer
 from scheduler.clock import ManualClock
@@ -80,6 +82,23 @@ async def dropped(port: int) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def configure(tmp_path: Path, emulator: Emulator, base_url: str, url: str,
+              group: FakeChat) -> tuple[Path, Path, int]:
+    """One webhook instance's config, its clock file and its port."""
+    clock_file = tmp_path / "now"
+    clock_file.write_text(NOON.astimezone(UTC).isoformat(), encoding="utf-8")
+    port = free_port()
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(
+        f'[telegram]\ntoken = "{emulator.token}"\napi_base_url = "{base_url}"\n'
+        f'mode = "webhook"\nwebhook_url = "http://127.0.0.1:{port}/hook"\n'
+        f'secret_token = "{SECRET}"\n[database]\nurl = "{url}"\n'
+        f"[bot]\nallowed_groups = [{group.id}]\nconcurrent_updates = {CONCURRENT}\n",
+        encoding="utf-8",
+    )
+    return cfg, clock_file, port
+
+
 async def test_a_killed_instance_started_again_handles_what_it_had_answered_once(
     tmp_path: Path, url: str
 ) -> None:
@@ -91,17 +110,7 @@ async def test_a_killed_instance_started_again_handles_what_it_had_answered_once
     holder = make_engine(url)
     try:
         group = await seed(emulator, base_url, url)
-        clock_file = tmp_path / "now"
-        clock_file.write_text(NOON.astimezone(UTC).isoformat(), encoding="utf-8")
-        port = free_port()
-        cfg = tmp_path / "cfg.toml"
-        cfg.write_text(
-            f'[telegram]\ntoken = "{emulator.token}"\napi_base_url = "{base_url}"\n'
-            f'mode = "webhook"\nwebhook_url = "http://127.0.0.1:{port}/hook"\n'
-            f'secret_token = "{SECRET}"\n[database]\nurl = "{url}"\n'
-            f"[bot]\nallowed_groups = [{group.id}]\nconcurrent_updates = {CONCURRENT}\n",
-            encoding="utf-8",
-        )
+        cfg, clock_file, port = configure(tmp_path, emulator, base_url, url, group)
         process = await start(cfg, clock_file, port)
         pusher = WebhookPusher(emulator)
         await pusher.start()
@@ -143,6 +152,48 @@ async def test_a_killed_instance_started_again_handles_what_it_had_answered_once
         if process is not None and process.returncode is None:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)
+        if pusher is not None:
+            await pusher.stop()
+        await server.stop()
+        await holder.dispose()
+
+
+async def test_a_stopped_instance_first_handles_the_paced_commands_waiting_their_turn(
+    tmp_path: Path, url: str
+) -> None:
+    emulator = Emulator(ManualClock(NOON))
+    server = FakeBotApiServer(emulator)
+    base_url = await server.start()
+    process: asyncio.subprocess.Process | None = None
+    pusher: WebhookPusher | None = None
+    holder = make_engine(url)
+    try:
+        group = await seed(emulator, base_url, url)
+        cfg, clock_file, port = configure(tmp_path, emulator, base_url, url, group)
+        process = await start(cfg, clock_file, port)
+        pusher = WebhookPusher(emulator)
+        await pusher.start()
+        await emulator.wait_for(lambda: bool(emulator.webhook_url), timeout=60)
+        alice = emulator.add_user("Alice")
+        emulator.add_member(group, alice)
+        await emulator.wait_for(lambda: emulator.all_updates_confirmed, timeout=60)
+        before = len(emulator.bot_messages(group))
+        async with holder.connect() as lock:  # the first 8 wait for it, 4 stay queued
+            await lock.execute(text("LOCK TABLE memberships IN ACCESS EXCLUSIVE MODE"))
+            for _ in range(12):  # a burst of 10, then one every 6 s: two wait their turn
+                emulator.send(group, alice, "/help")
+            await emulator.wait_for(lambda: emulator.all_updates_confirmed, timeout=60)
+            process.send_signal(signal.SIGTERM)  # the last two are paced while it stops
+            await asyncio.sleep(0.5)
+            await lock.rollback()
+        assert await asyncio.wait_for(process.wait(), timeout=60) == 0
+        said = [plain(m.text or "") for m in emulator.bot_messages(group)[before:]]
+        assert sum("我在这里能做的事" in text for text in said) == 12
+        assert await scalar(url, select(func.count()).select_from(InboxUpdate)) == 0
+    finally:
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
         if pusher is not None:
             await pusher.stop()
         await server.stop()
