@@ -76,6 +76,7 @@ def build_web_app(
     def _queue_if_stored(storing: asyncio.Future[bool], update: Update) -> None:
         if not storing.cancelled() and storing.exception() is None and storing.result():
             application.update_queue.put_nowait(update)
+
     services = application.bot_data["services"]
     clock, inbox = services.clock, services.inbox
 

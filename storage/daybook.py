@@ -117,7 +117,7 @@ def local_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime
 
 
 # Built once, the values bound at each call (every /today and daily summary reads a day).
-_SHIFTS_OF_DAY = (
+_OPEN_SHIFTS_OF_DAY = (
     select(Shift, Duty).join(Duty, Duty.id == Shift.duty_id)
     .where(Shift.group_id == bindparam("group"), Shift.local_date == bindparam("day"),
            Shift.status == ShiftStatus.OPEN)
@@ -140,7 +140,7 @@ async def day_book(session: AsyncSession, group_id: int, day: date, zone: str) -
     """Read one local day of a group: hours and counts as they stand now (corrected),
     tracked problems as they stood at the end of that day."""
     the_day = {"group": group_id, "day": day}
-    with_duties = (await session.execute(_SHIFTS_OF_DAY, the_day)).all()
+    with_duties = (await session.execute(_OPEN_SHIFTS_OF_DAY, the_day)).all()
     shifts = [shift for shift, _duty in with_duties]
     duty_by_id = {duty.id: duty for _shift, duty in with_duties}
     attendances = (await session.scalars(_RECORDS_OF_DAY, the_day)).all()
