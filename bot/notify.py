@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -250,7 +251,10 @@ class Notifier:
                     shifts = [(s, d, people) for s, d, people in shifts if people]
                 if not shifts:
                     return None  # moved, cancelled, or nobody to remind at night
-                text = notify_view.reminder(t, int(payload["lead"]), shifts, zone)
+                # Minutes as they are when it goes out (late after downtime: fewer).
+                left = math.ceil((start - now).total_seconds() / 60)
+                text = notify_view.reminder(t, max(1, min(int(payload["lead"]), left)), shifts,
+                                            zone)
             case "roster":
                 day = datetime.fromisoformat(payload["day"]).date()
                 found = await upcoming_shifts(session, group.id, now=now, days=3)

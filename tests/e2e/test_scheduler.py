@@ -80,6 +80,8 @@ async def test_an_evening_reminder_gap_noshow_and_summary_at_their_times(world: 
         "25 16:00",  # gap: the 25th still needs one more, 3 hours ahead
         "25 18:00",  # reminder, mentioning Alice
     ], kinds
+    # sent late (the team was set up at 18:35), it says how long is really left
+    assert ("24 18:35", "⏰ 还有 25 分钟开始值班：") in kinds
     reminder = heard[-1]
     assert reminder.text.startswith("⏰ 还有 60 分钟开始值班：\n督导 19:00–21:00 — Alice")
     assert any(e.get("type") == "text_mention" and e["user"]["id"] == alice.id
@@ -286,7 +288,7 @@ async def test_automatic_posts_follow_the_chosen_forum_topic(world: World) -> No
     [reminder] = [m for m in world.emulator.bot_messages(forum) if "⏰" in (m.text or "")]
     assert reminder.message_thread_id == 42
     assert html_to_plain(reminder.text or "").startswith(
-        "⏰ Duty starts in 60 minutes:\nPatrol 19:00–21:00 — nobody yet: /shift to claim"
+        "⏰ Duty starts in 30 minutes:\nPatrol 19:00–21:00 — nobody yet: /shift to claim"
     )
 
 
