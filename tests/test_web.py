@@ -20,11 +20,10 @@ from tests.conftest import Database
 from tests.storage.test_members import new_group
 
 
-def _client(database_url: str, *, clock: ManualClock, stale_after: float = 180.0,
-            sessions: SessionFactory | None = None) -> tuple[httpx.AsyncClient, Metrics]:
+def _client(database_url: str, *, clock: ManualClock, sessions: SessionFactory,
+            stale_after: float = 180.0) -> tuple[httpx.AsyncClient, Metrics]:
     settings = Settings(telegram=TelegramSettings(token="1:x"),
                         database=DatabaseSettings(url=database_url))
-    sessions = sessions or make_session_factory(make_engine(database_url))
     app = build_application(settings, sessions, clock)
     metrics = app.bot_data["services"].metrics
     web = build_web_app(app, sessions, metrics, stale_after=stale_after)
@@ -48,9 +47,11 @@ async def test_healthz_says_ok_then_503_when_the_dispatcher_stops_ticking(
 async def test_healthz_is_503_when_the_database_does_not_answer(tmp_path: Path,
                                                                 clock: ManualClock) -> None:
     missing = f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'bot.db'}"
-    client, _metrics = _client(missing, clock=clock)
+    engine = make_engine(missing)  # disposed here: its worker thread must not outlive the loop
+    client, _metrics = _client(missing, clock=clock, sessions=make_session_factory(engine))
     async with client:
         response = await client.get("/healthz")
+    await engine.dispose()
     assert response.status_code == 503
     assert response.text.startswith("database does not answer")
 
