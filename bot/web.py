@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DATABASE_TIMEOUT = 3.0  # seconds /healthz waits for the database
-REFUSALS_LOGGED_EVERY = 60.0  # seconds: a flood of bad requests logs one line a minute
+FLOOD_LOGGED_EVERY = 60.0  # seconds: a flood (bad requests, storing failures) logs a line a minute
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -53,7 +53,7 @@ class _OncePerMinute:
         self.count += 1
         self._since_log += 1
         now = time.monotonic()
-        if self._logged_at is None or now - self._logged_at >= REFUSALS_LOGGED_EVERY:
+        if self._logged_at is None or now - self._logged_at >= FLOOD_LOGGED_EVERY:
             log.warning(self.what, self._since_log, detail)
             self._logged_at, self._since_log = now, 0
 

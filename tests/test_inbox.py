@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from telegram import Bot, Update
 
-from bot.app import build_application
+from bot.app import DutyApplication, build_application
 from bot.config import DatabaseSettings, Settings, TelegramSettings
 from bot.inbox import Inbox
 from bot.metrics import Metrics
@@ -38,6 +38,19 @@ async def stored_ids(sessions: SessionFactory) -> dict[int, tuple[str, bool]]:
         rows = (await session.execute(select(InboxUpdate.update_id, InboxUpdate.owner,
                                              InboxUpdate.started))).all()
     return {row.update_id: (row.owner, row.started) for row in rows}
+
+
+def webhook(database: Database, clock: ManualClock,
+            inbox_sessions: SessionFactory) -> tuple[DutyApplication, httpx.AsyncClient]:
+    """The bot and a client of its webhook route, its inbox on `inbox_sessions`."""
+    settings = Settings(telegram=TelegramSettings(token="1:x"),
+                        database=DatabaseSettings(url=database.url))
+    app = build_application(settings, database.sessions, clock)
+    services = app.bot_data["services"]
+    services.inbox = Inbox(inbox_sessions, "a:8443")
+    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
+                        webhook_path="/hook", secret_token=SECRET)
+    return app, httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")
 
 
 class Wall:
@@ -137,15 +150,8 @@ async def test_a_row_an_instance_lost_track_of_runs_out_and_is_taken_back(
 async def test_the_webhook_answers_once_stored_and_a_repeat_is_not_handled_twice(
     database: Database, clock: ManualClock,
 ) -> None:
-    settings = Settings(telegram=TelegramSettings(token="1:x"),
-                        database=DatabaseSettings(url=database.url))
-    app = build_application(settings, database.sessions, clock)
-    services = app.bot_data["services"]
-    services.inbox = Inbox(database.sessions, "a:8443")
-    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
-                        webhook_path="/hook", secret_token=SECRET)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
-                                 base_url="http://bot") as client:
+    app, client = webhook(database, clock, database.sessions)
+    async with client:
         for _ in range(2):
             response = await client.post("/hook", content=body(5),
                                          headers={SECRET_HEADER: SECRET})
@@ -157,15 +163,8 @@ async def test_the_webhook_answers_once_stored_and_a_repeat_is_not_handled_twice
 async def test_the_webhook_answers_503_when_it_cannot_store_so_telegram_posts_again(
     database: Database, unreachable: SessionFactory, clock: ManualClock,
 ) -> None:
-    settings = Settings(telegram=TelegramSettings(token="1:x"),
-                        database=DatabaseSettings(url=database.url))
-    app = build_application(settings, database.sessions, clock)
-    services = app.bot_data["services"]
-    services.inbox = Inbox(unreachable, "a:8443")
-    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
-                        webhook_path="/hook", secret_token=SECRET)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
-                                 base_url="http://bot") as client:
+    app, client = webhook(database, clock, unreachable)
+    async with client:
         response = await client.post("/hook", content=body(6), headers={SECRET_HEADER: SECRET})
     assert response.status_code == 503  # Telegram posts it again later
     assert app.update_queue.qsize() == 0
@@ -188,15 +187,8 @@ async def test_an_update_stored_after_the_webhook_gave_up_waiting_is_handled_onc
     if database.backend != "postgresql":
         pytest.skip("a lock another connection holds: PostgreSQL")
     monkeypatch.setattr("bot.web.DATABASE_TIMEOUT", 0.3)
-    settings = Settings(telegram=TelegramSettings(token="1:x"),
-                        database=DatabaseSettings(url=database.url))
-    app = build_application(settings, database.sessions, clock)
-    services = app.bot_data["services"]
-    services.inbox = Inbox(database.sessions, "a:8443")
-    web = build_web_app(app, database.sessions, services.metrics, stale_after=180,
-                        webhook_path="/hook", secret_token=SECRET)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
-                                 base_url="http://bot") as client:
+    app, client = webhook(database, clock, database.sessions)
+    async with client:
         async with database.engine.connect() as holder:  # the database is slow to answer
             await holder.execute(text("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE"))
             response = await client.post("/hook", content=body(7),
