@@ -188,6 +188,10 @@ def _pages(
         texts = roster_text(t, candidate, zone, days, gaps=gaps)
         return len(texts) == 1 and len(texts[0]) < MAX_MESSAGE - 80
 
+    if not lines:
+        return []
+    if fits(list(lines)):
+        return [list(lines)]  # the usual roster: one page, looked at once
     pieces: list[list[ShiftLine]] = []
     for day in _by_day(lines):
         piece: list[ShiftLine] = []
