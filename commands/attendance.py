@@ -89,7 +89,9 @@ async def checkin(update: Update, context: DutyContext) -> None:
     place, companions = parsed
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, row = await member_in_group(session, group, user, now=now)
+        membership, person, row = await member_in_group(
+            session, group, user, now=now, lock="people"
+        )
         result = await attendance.check_in(
             session, row, person, at=sent_at(message, now), companions=companions,
             place=place, now=now,
@@ -139,7 +141,9 @@ async def checkout(update: Update, context: DutyContext) -> None:
     group, services = context.group, context.services
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, row = await member_in_group(session, group, user, now=now)
+        membership, person, row = await member_in_group(
+            session, group, user, now=now, lock="people"
+        )
         result = await attendance.check_out(
             session, row, person, at=sent_at(message, now), now=now
         )

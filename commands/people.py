@@ -73,12 +73,13 @@ async def in_group_now(bot: Bot, chat_id: int, named: Named) -> bool:
 
 
 async def member_in_group(
-    session: AsyncSession, group: GroupInfo, user: User, *, now: datetime
+    session: AsyncSession, group: GroupInfo, user: User, *, now: datetime,
+    lock: members.Locking = None,
 ) -> tuple[Membership, Person, Group]:
     """The sender's membership (signing them up under their Telegram name if needed), person,
-    and the group's row (its settings)."""
+    and the group's row (its settings); `lock` locks the person's or the group's row too."""
     membership, person, row, _joined = await members.member_and_group(
-        session, group.id, user_ref(user), now=now
+        session, group.id, user_ref(user), now=now, lock=lock
     )
     return membership, person, row
 

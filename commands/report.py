@@ -90,7 +90,9 @@ async def _file(
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, row = await member_in_group(session, group, user, now=now)
+        membership, person, row = await member_in_group(
+            session, group, user, now=now, lock="groups"
+        )
         result = await reports.file_report(
             session, row, person, parsed, at=message.date or now,
             message_id=message.message_id, media_group_id=media_group_id, photos=photos,
@@ -385,7 +387,9 @@ async def _problem(
         return
     now = services.clock.now()
     async with transaction(services.sessions) as session:
-        membership, person, row = await member_in_group(session, group, user, now=now)
+        membership, person, row = await member_in_group(
+            session, group, user, now=now, lock="groups"
+        )
         result = await reports.file_problem(
             session, row, person, text, message_id=message.message_id,
             media_group_id=media_group_id, photos=photos, now=now,

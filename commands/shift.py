@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot import render, views
@@ -29,19 +30,27 @@ async def roster_lines(
     `/shift` and `/gaps` first bring the duties' shifts up to date (the hourly job may not
     have run yet); re-rendering after a tap does not need to, and only reads.
     """
-    now = services.clock.now()
-    days = services.settings.bot.roster_days
     opened = transaction(services.sessions) if bring_ahead else reading(services.sessions)
     async with opened as session:
-        known = await duties.bring_ahead(
-            session, group.id, group.timezone, now=now
-        ) if bring_ahead else {}
-        found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
-        missing = {s.duty_id for s, _ in found} - known.keys()
-        by_id = known | await duties.by_ids(session, missing)
-        names = await members.display_names(
-            session, group.id, {c.person_id for _, cs in found for c in cs}
-        )
+        lines, _state = await _read_lines(session, services, group, bring_ahead=bring_ahead)
+    return lines
+
+
+async def _read_lines(
+    session: AsyncSession, services: Services, group: GroupInfo, *, bring_ahead: bool
+) -> tuple[list[ShiftLine], duties.RosterState]:
+    """`roster_lines` in a session of the caller's, with the state of the roster read."""
+    now = services.clock.now()
+    days = services.settings.bot.roster_days
+    known = await duties.bring_ahead(
+        session, group.id, group.timezone, now=now
+    ) if bring_ahead else {}
+    found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
+    missing = {s.duty_id for s, _ in found} - known.keys()
+    by_id = known | await duties.by_ids(session, missing)
+    names = await members.display_names(
+        session, group.id, {c.person_id for _, cs in found for c in cs}
+    )
     lines = []
     for shift, shift_claims in found:
         active = [c for c in shift_claims if c.status is ClaimStatus.ACTIVE]
@@ -50,7 +59,7 @@ async def roster_lines(
             ShiftLine(shift, by_id[shift.duty_id], [names.get(c.person_id, "?") for c in active],
                       waiting)
         )
-    return lines
+    return lines, duties.state_of(found)
 
 
 async def show(update: Update, context: DutyContext) -> None:
@@ -115,21 +124,32 @@ ROSTER_RECHECKS = 3
 async def _edit_roster(services: Services, group: GroupInfo) -> None:
     """Edit the latest roster message to show the claims as they are now. Once the edit
     landed, look again: another instance may have committed a claim after this rendering and
-    its own edit landed first, so the last edit to land must be rendered after every claim."""
-    shown: tuple[int, str, object] | None = None
+    its own edit landed first, so the last edit to land must be rendered after every claim.
+    The look again reads only the roster's state (its shifts and their claims) and its latest
+    message; it renders again only when one of them changed."""
+    days = services.settings.bot.roster_days
+    landed: tuple[int, int, duties.RosterState] | None = None  # message, page, state shown
+    shown: tuple[str, object] | None = None
     for _ in range(ROSTER_RECHECKS):
+        if landed is not None:
+            async with reading(services.sessions) as session:
+                latest = await roster.latest(session, group.id)
+                state = await duties.roster_state(
+                    session, group.id, now=services.clock.now(), days=days
+                )
+            if latest is None or (int(latest.message_id), latest.page, state) == landed:
+                return  # what landed last is the latest
         async with reading(services.sessions) as session:
             latest = await roster.latest(session, group.id)
-        if latest is None:
-            return
+            if latest is None:
+                return
+            lines, state = await _read_lines(session, services, group, bring_ahead=False)
         t = translator(group.language)
-        page = views.roster.roster_page(
-            t, await roster_lines(services, group, bring_ahead=False), group.timezone,
-            services.settings.bot.roster_days, latest.page,
-        )
-        now_showing = (int(latest.message_id), page.text, page.keyboard)
-        if now_showing == shown:
-            return  # what landed last is the latest
+        page = views.roster.roster_page(t, lines, group.timezone, days, latest.page)
+        if landed is not None and landed[0] == int(latest.message_id) and shown == (
+            page.text, page.keyboard
+        ):
+            return  # the change does not show on this message
         alive = await services.outgoing.edit_in_group(
             latest.chat_id, int(latest.message_id), page.text, page.keyboard
         )
@@ -137,7 +157,7 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
             async with transaction(services.sessions) as session:
                 await roster.forget(session, group.id)
             return
-        shown = now_showing
+        landed, shown = (int(latest.message_id), latest.page, state), (page.text, page.keyboard)
         if services.roster_edits.waiting(("roster", group.id)):
             return  # a later edit of this instance is on its way and will look again
 
@@ -280,7 +300,7 @@ async def _claim(
     try:
         async with transaction(context.services.sessions) as session:
             membership, person, joined = await members.ensure_member(
-                session, context.group.id, user_ref(user), now=now
+                session, context.group.id, user_ref(user), now=now, lock="people"
             )
             result = await claims.claim(
                 session, shift_id, person, group_id=context.group.id, now=now

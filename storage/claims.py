@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
 from storage import audit
+from storage.db import holds
 from storage.models import (
     Claim,
     ClaimKind,
@@ -124,7 +125,8 @@ _CLASHING = (
 async def lock_person(session: AsyncSession, person_id: int) -> None:
     """Serialise everything one person does to their places and hours (claims, check-in,
     check-out, /hours): the overlap and 24-hour rules read, then write."""
-    await session.scalar(_LOCK_PERSON, {"person": person_id})
+    if not holds(session, "people", person_id):
+        await session.scalar(_LOCK_PERSON, {"person": person_id})
 
 
 async def lock_shift(session: AsyncSession, shift_id: int, group_id: int) -> Shift | None:

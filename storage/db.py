@@ -50,11 +50,17 @@ def make_engine(
     """Create the async engine: SQLite gets WAL and write transactions that lock at BEGIN.
 
     `pool_size` (PostgreSQL) allows that many connections at once, none beyond. `kept`
-    keeps that many open between uses, and half as many more for a moment.
+    keeps that many open between uses, and half as many more for a moment. PostgreSQL's
+    pool hands out the connection returned last.
     """
     kwargs: dict[str, Any] = {}
     if url.startswith("postgresql") and search_path:
         kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
+    if url.startswith("postgresql"):
+        # The connection returned last is taken first: the few a steady load needs stay warm
+        # with their prepared statements (asyncpg prepares each statement once a connection),
+        # instead of every kept connection preparing everything in turn.
+        kwargs["pool_use_lifo"] = True
     if url.startswith("postgresql") and pool_size is not None:
         kwargs.update(pool_size=pool_size, max_overflow=0)
     elif url.startswith("postgresql") and kept is not None:
@@ -97,10 +103,18 @@ LONG_READ = "dutybot_long_read"
 
 @asynccontextmanager
 async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session that only reads, for as long as a document takes: on SQLite it never holds
-    the write lock (a deferred transaction over WAL's snapshot); it writes nothing."""
-    async with factory() as session:
-        await session.connection(execution_options={LONG_READ: True})
+    """A session that only reads, for as long as a document takes; it writes nothing. On
+    SQLite it never holds the write lock (a deferred transaction over WAL's snapshot). On
+    PostgreSQL its statements run without BEGIN and ROLLBACK round trips: each one sees what
+    was committed when it began, as it would in a READ COMMITTED transaction."""
+    engine = factory.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    if engine.dialect.name == "sqlite":
+        async with factory() as session:
+            await session.connection(execution_options={LONG_READ: True})
+            yield session
+        return
+    async with factory(bind=_autocommit(engine)) as session:
         yield session
 
 
@@ -136,12 +150,17 @@ async def at_once(factory: SessionFactory) -> AsyncIterator[AsyncConnection]:
         async with engine.begin() as connection:
             yield connection
         return
+    async with _autocommit(engine).connect() as connection:
+        yield connection
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's connections (the same pool) with each statement committing by itself."""
     autocommit = _AUTOCOMMIT.get(engine)
     if autocommit is None:
         autocommit = _AUTOCOMMIT[engine] = engine.execution_options(
             isolation_level="AUTOCOMMIT")
-    async with autocommit.connect() as connection:
-        yield connection
+    return autocommit
 
 
 _AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
@@ -180,6 +199,29 @@ def locking(statement: Selected) -> Selected:
     """`SELECT … FOR UPDATE` that also refreshes rows already in the session: without it a
     lock taken on a row the session loaded earlier hands back the stale copy."""
     return statement.with_for_update().execution_options(populate_existing=True)
+
+
+_HELD = "dutybot_held_rows"
+
+
+def note_held(session: AsyncSession, table: str, key: int) -> None:
+    """Remember that this transaction holds a row's lock, taken by a query that also read
+    other rows (the sender's membership with their person locked): `holds` then spares the
+    lock's own query. Not inside a savepoint, whose rollback would release the lock."""
+    if session.in_nested_transaction():
+        return
+    transaction = session.sync_session.get_transaction()
+    held: tuple[object, set[tuple[str, int]]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = session.info[_HELD] = (transaction, set())
+    held[1].add((table, key))
+
+
+def holds(session: AsyncSession, table: str, key: int) -> bool:
+    """Does this transaction already hold that row's lock (`note_held`)?"""
+    held = session.info.get(_HELD)
+    return (held is not None and held[0] is session.sync_session.get_transaction()
+            and (table, key) in held[1])
 
 
 def roll_back(session: AsyncSession, result: object) -> NoReturn:

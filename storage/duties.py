@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, standing
@@ -314,24 +314,29 @@ async def _drop(
 
 
 # Built once, the values bound at each call (every roster and its re-renderings).
-_UPCOMING = (
-    select(Shift)
-    .where(
-        Shift.group_id == bindparam("group"),
-        Shift.status == ShiftStatus.OPEN,
-        Shift.end_at > bindparam("now"),
-        Shift.start_at < bindparam("until"),
-    )
-    .order_by(Shift.start_at, Shift.id)
+_UPCOMING_WHERE = (
+    Shift.group_id == bindparam("group"),
+    Shift.status == ShiftStatus.OPEN,
+    Shift.end_at > bindparam("now"),
+    Shift.start_at < bindparam("until"),
 )
+_ON_ROSTER = (ClaimStatus.ACTIVE, ClaimStatus.WAITING)  # the claims a roster shows
+_UPCOMING = select(Shift).where(*_UPCOMING_WHERE).order_by(Shift.start_at, Shift.id)
 _CLAIMS_ON = (
     select(Claim)
     .where(
         Claim.shift_id.in_(bindparam("shifts", expanding=True)),
-        Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.WAITING]),
+        Claim.status.in_(_ON_ROSTER),
     )
     .order_by(Claim.created_at, Claim.id)
 )
+_ROSTER_STATE = select(Shift.id, Claim.id, Claim.status).outerjoin(
+    Claim, and_(Claim.shift_id == Shift.id, Claim.status.in_(_ON_ROSTER))
+).where(*_UPCOMING_WHERE)
+
+# Which shifts a roster lists and which claims are on them (a shift with none: (id, None,
+# None)): what `upcoming_shifts` read, compared with `roster_state` read later.
+RosterState = frozenset[tuple[int, int | None, ClaimStatus | None]]
 
 
 async def upcoming_shifts(
@@ -350,6 +355,26 @@ async def upcoming_shifts(
     for claim in claims:
         by_shift[claim.shift_id].append(claim)
     return [(s, by_shift[s.id]) for s in shifts]
+
+
+def state_of(found: list[tuple[Shift, list[Claim]]]) -> RosterState:
+    """The state of the roster `upcoming_shifts` read."""
+    return frozenset(
+        [(s.id, c.id, c.status) for s, cs in found for c in cs]
+        + [(s.id, None, None) for s, cs in found if not cs]
+    )
+
+
+async def roster_state(
+    session: AsyncSession, group_id: int, *, now: datetime, days: int
+) -> RosterState:
+    """The state of a group's roster now, in one small query: unchanged since a rendering,
+    the rendering still shows every claim (a new, released, ended or moved-up claim, or a
+    shift added, cancelled or over, changes it)."""
+    rows = await session.execute(
+        _ROSTER_STATE, {"group": group_id, "now": now, "until": now + timedelta(days=days)}
+    )
+    return frozenset((shift_id, claim_id, status) for shift_id, claim_id, status in rows.all())
 
 
 @dataclass(frozen=True)

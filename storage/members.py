@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.claims import Released, release_future
 from storage.cleaning import TextProblem, clean_name, name_key
+from storage.db import note_held
 from storage.models import Group, Membership, Person
 
 MAX_NAME = 32
@@ -308,13 +310,16 @@ async def set_private_reminders(
 
 
 async def ensure_member(
-    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime,
+    lock: Locking = None,
 ) -> tuple[Membership, Person, bool]:
     """The user's active membership and person, signing them up under their Telegram name.
 
     Returns (membership, person, joined_now). A taken name gets a number: "Alice 2".
     """
-    membership, person, _group, joined = await member_and_group(session, group_id, user, now=now)
+    membership, person, _group, joined = await member_and_group(
+        session, group_id, user, now=now, lock=lock
+    )
     return membership, person, joined
 
 
@@ -326,6 +331,15 @@ _MEMBER = (
     .join(Group, Group.id == Membership.group_id)
     .where(Membership.group_id == bindparam("group"), Person.telegram_user_id == bindparam("user"))
 )
+# The same, locking the person's row (for what `claims.lock_person` serialises) or the
+# group's (`reports.lock_group`) in the one query: the lock's own query is then spared.
+Locking = Literal["people", "groups"] | None
+_MEMBER_LOCKING = {
+    "people": _MEMBER.with_for_update(of=Person, key_share=True)
+    .execution_options(populate_existing=True),
+    "groups": _MEMBER.with_for_update(of=Group, key_share=True)
+    .execution_options(populate_existing=True),
+}
 _NAMES = select(Membership.person_id, Membership.display_name).where(
     Membership.group_id == bindparam("group"),
     Membership.person_id.in_(bindparam("people", expanding=True)),
@@ -333,13 +347,18 @@ _NAMES = select(Membership.person_id, Membership.display_name).where(
 
 
 async def member_and_group(
-    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime,
+    lock: Locking = None,
 ) -> tuple[Membership, Person, Group, bool]:
     """`ensure_member` with the group's row (its settings). Most updates come from a member:
-    the three are read in one query."""
+    the three are read in one query, which with `lock` also locks the person's or the
+    group's row for the rest of the transaction."""
+    statement = _MEMBER if lock is None else _MEMBER_LOCKING[lock]
     found = (
-        await session.execute(_MEMBER, {"group": group_id, "user": user.telegram_user_id})
+        await session.execute(statement, {"group": group_id, "user": user.telegram_user_id})
     ).first()
+    if found is not None and lock is not None:
+        note_held(session, lock, found[1].id if lock == "people" else group_id)
     if found is not None and found[0].active:
         return found[0], found[1], found[2], False
     membership = await _join_with_telegram_name(session, group_id, user, now=now)

@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
+from storage.db import holds
 from storage.models import (
     Attendance,
     Claim,
@@ -122,7 +123,8 @@ _FILED = select(Report).where(Report.group_id == bindparam("group"),
 
 async def lock_group(session: AsyncSession, group_id: int) -> None:
     """Serialise album handling in a group (PostgreSQL; SQLite's writer lock does it)."""
-    await session.scalar(_LOCK_GROUP, {"group": group_id})
+    if not holds(session, "groups", group_id):
+        await session.scalar(_LOCK_GROUP, {"group": group_id})
 
 
 # Built once, the values bound at each call (every report asks): the day's shifts the person

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import attendance, claims, groups, reports
+from storage import attendance, claims, groups, members, reports
 from storage.db import transaction
+from storage.members import UserRef
 from storage.models import Attendance, Group, Person, Photo, Report, Shift, ShiftStatus
 from storage.reports import Numbers, PhotoRef
 from tests.conftest import Database
@@ -42,6 +43,30 @@ async def test_race_ten_simultaneous_check_ins_by_one_person_open_one_record(
     results = await asyncio.gather(*(attempt() for _ in range(10)))
     assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 1
     assert sum(isinstance(r, attendance.AlreadyCheckedIn) for r in results) == 9
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+@pytest.mark.race(sessions=10)
+async def test_race_the_member_lookup_that_locks_the_person_serialises_check_ins(
+    database: Database,
+) -> None:
+    """/checkin locks the sender's person row in the query that finds their membership and
+    spares `lock_person`'s own query: that lock must hold as the separate one did."""
+    gid, _sid = await setup_shift(database)
+    alice = UserRef(1, "Alice")
+    async with transaction(database.sessions) as session:
+        await members.ensure_member(session, gid, alice, now=EVENING)
+
+    async def attempt() -> attendance.CheckInResult:
+        async with transaction(database.sessions) as session:
+            _m, who, group, _joined = await members.member_and_group(
+                session, gid, alice, now=EVENING, lock="people"
+            )
+            return await attendance.check_in(session, group, who, at=EVENING, now=EVENING)
+
+    results = await asyncio.gather(*(attempt() for _ in range(10)))
+    assert sum(isinstance(r, attendance.CheckedIn) for r in results) == 1
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
 
