@@ -17,7 +17,7 @@ from commands.people import in_group_now, named_person, words_without_mentions
 from commands.signup import command_args
 from storage import claims, duties, members, roster
 from storage.claims import still_needed
-from storage.db import Rollback, reading, roll_back, transaction
+from storage.db import Rollback, at_once, reading, roll_back, transaction
 from storage.ids import parse_id
 from storage.models import ClaimKind, ClaimStatus, Duty, Person, Shift
 
@@ -77,9 +77,9 @@ async def show(update: Update, context: DutyContext) -> None:
         markup=page.keyboard,
     )
     if sent is not None and page.keyboard is not None:
-        async with transaction(services.sessions) as session:
+        async with at_once(services.sessions) as db:
             await roster.remember(
-                session, group.id, chat_id=sent.chat_id, message_id=sent.message_id,
+                db, group.id, chat_id=sent.chat_id, message_id=sent.message_id,
                 thread_id=thread_of(update), now=services.clock.now(),
             )
 

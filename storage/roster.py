@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import RosterMessage
 
-# Built once, the values bound at each call (every /shift posts a new roster).
-_MOVE = update(RosterMessage).where(RosterMessage.group_id == bindparam("group")).values(
-    chat_id=bindparam("chat"), message_id=bindparam("message"), thread_id=bindparam("thread"),
-    updated_at=bindparam("now"), page=0,
-).execution_options(synchronize_session=False)
+
+def _remember_statement(insert: Callable[[type[RosterMessage]], Any]) -> Any:
+    new = insert(RosterMessage)
+    return new.on_conflict_do_update(
+        index_elements=["group_id"],
+        set_={name: new.excluded[name]
+              for name in ("chat_id", "message_id", "thread_id", "page", "updated_at")},
+    )
+
+
+# Built once (every /shift posts a new roster): one statement whether or not the group had one.
+_REMEMBER = {"postgresql": _remember_statement(pg_insert),
+             "sqlite": _remember_statement(sqlite_insert)}
 
 
 async def remember(
-    session: AsyncSession,
+    db: AsyncConnection,
     group_id: int,
     *,
     chat_id: int,
@@ -25,17 +37,12 @@ async def remember(
     thread_id: int | None,
     now: datetime,
 ) -> None:
-    """A new roster message was posted: it becomes the one to keep up to date."""
-    moved = await session.execute(_MOVE, {"group": group_id, "chat": chat_id,
-                                          "message": message_id, "thread": thread_id,
-                                          "now": now})
-    if not getattr(moved, "rowcount", 0):
-        session.add(
-            RosterMessage(
-                group_id=group_id, chat_id=chat_id, message_id=message_id, thread_id=thread_id,
-                page=0, updated_at=now,
-            )
-        )
+    """A new roster message was posted: it becomes the one to keep up to date (a statement
+    that commits by itself: `storage.db.at_once`)."""
+    await db.execute(_REMEMBER[db.dialect.name], {
+        "group_id": group_id, "chat_id": chat_id, "message_id": message_id,
+        "thread_id": thread_id, "page": 0, "updated_at": now,
+    })
 
 
 async def set_page(session: AsyncSession, group_id: int, message_id: int, page: int) -> None:
