@@ -59,7 +59,7 @@ async def _read_lines(
             ShiftLine(shift, by_id[shift.duty_id], [names.get(c.person_id, "?") for c in active],
                       waiting)
         )
-    return lines, duties.state_of(found)
+    return lines, duties.state_of(found, by_id)
 
 
 async def show(update: Update, context: DutyContext) -> None:
@@ -155,7 +155,7 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
         )
         if not alive:
             async with transaction(services.sessions) as session:
-                await roster.forget(session, group.id)
+                await roster.forget(session, group.id, int(latest.message_id))
             return
         landed, shown = (int(latest.message_id), latest.page, state), (page.text, page.keyboard)
         if services.roster_edits.waiting(("roster", group.id)):

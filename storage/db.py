@@ -60,7 +60,9 @@ def make_engine(
         # The connection returned last is taken first: the few a steady load needs stay warm
         # with their prepared statements (asyncpg prepares each statement once a connection),
         # instead of every kept connection preparing everything in turn.
-        kwargs["pool_use_lifo"] = True
+        # The rest may then sit idle for long: one opened over half an hour ago is opened anew
+        # when next taken (a firewall or pooler in between may have dropped it meanwhile).
+        kwargs.update(pool_use_lifo=True, pool_recycle=1800)
     if url.startswith("postgresql") and pool_size is not None:
         kwargs.update(pool_size=pool_size, max_overflow=0)
     elif url.startswith("postgresql") and kept is not None:

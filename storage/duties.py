@@ -330,13 +330,18 @@ _CLAIMS_ON = (
     )
     .order_by(Claim.created_at, Claim.id)
 )
-_ROSTER_STATE = select(Shift.id, Claim.id, Claim.status).outerjoin(
-    Claim, and_(Claim.shift_id == Shift.id, Claim.status.in_(_ON_ROSTER))
-).where(*_UPCOMING_WHERE)
+_ROSTER_STATE = (
+    select(Shift.id, Shift.local_date, Shift.start_at, Shift.end_at, Shift.need_min,
+           Shift.need_max, Duty.name, Duty.place, Claim.id, Claim.status)
+    .join(Duty, Duty.id == Shift.duty_id)
+    .outerjoin(Claim, and_(Claim.shift_id == Shift.id, Claim.status.in_(_ON_ROSTER)))
+    .where(*_UPCOMING_WHERE)
+)
 
-# Which shifts a roster lists and which claims are on them (a shift with none: (id, None,
-# None)): what `upcoming_shifts` read, compared with `roster_state` read later.
-RosterState = frozenset[tuple[int, int | None, ClaimStatus | None]]
+# What a roster shows of each shift (its day, times, needs, duty's name and place) with each
+# claim on it (a shift with none: claim id and status None): what `upcoming_shifts` read
+# (`state_of`), compared with `roster_state` read later. Names are not in it.
+RosterState = frozenset[tuple[object, ...]]
 
 
 async def upcoming_shifts(
@@ -357,11 +362,17 @@ async def upcoming_shifts(
     return [(s, by_shift[s.id]) for s in shifts]
 
 
-def state_of(found: list[tuple[Shift, list[Claim]]]) -> RosterState:
-    """The state of the roster `upcoming_shifts` read."""
+def state_of(found: list[tuple[Shift, list[Claim]]], duties: dict[int, Duty]) -> RosterState:
+    """The state of the roster `upcoming_shifts` read, with the shifts' duties."""
+
+    def shown(s: Shift) -> tuple[object, ...]:
+        duty = duties[s.duty_id]
+        return (s.id, s.local_date, s.start_at, s.end_at, s.need_min, s.need_max, duty.name,
+                duty.place)
+
     return frozenset(
-        [(s.id, c.id, c.status) for s, cs in found for c in cs]
-        + [(s.id, None, None) for s, cs in found if not cs]
+        [(*shown(s), c.id, c.status) for s, cs in found for c in cs]
+        + [(*shown(s), None, None) for s, cs in found if not cs]
     )
 
 
@@ -369,12 +380,13 @@ async def roster_state(
     session: AsyncSession, group_id: int, *, now: datetime, days: int
 ) -> RosterState:
     """The state of a group's roster now, in one small query: unchanged since a rendering,
-    the rendering still shows every claim (a new, released, ended or moved-up claim, or a
-    shift added, cancelled or over, changes it)."""
+    the rendering still shows every claim and shift as they are (a new, released, ended or
+    moved-up claim, a shift added, cancelled, over, moved or needing other numbers, or its
+    duty renamed or moved to another place changes it)."""
     rows = await session.execute(
         _ROSTER_STATE, {"group": group_id, "now": now, "until": now + timedelta(days=days)}
     )
-    return frozenset((shift_id, claim_id, status) for shift_id, claim_id, status in rows.all())
+    return frozenset(tuple(row) for row in rows.all())
 
 
 @dataclass(frozen=True)

@@ -331,14 +331,15 @@ _MEMBER = (
     .join(Group, Group.id == Membership.group_id)
     .where(Membership.group_id == bindparam("group"), Person.telegram_user_id == bindparam("user"))
 )
-# The same, locking the person's row (for what `claims.lock_person` serialises) or the
-# group's (`reports.lock_group`) in the one query: the lock's own query is then spared.
+# The same for an active member, locking the person's row (for what `claims.lock_person`
+# serialises) or the group's (`reports.lock_group`) in the one query: the lock's own query is
+# then spared. A former member finds nothing and rejoins first, as without the lock (the
+# membership, then the person: locking the person here first could deadlock with that).
 Locking = Literal["people", "groups"] | None
+_ACTIVE_MEMBER = _MEMBER.where(Membership.active).execution_options(populate_existing=True)
 _MEMBER_LOCKING = {
-    "people": _MEMBER.with_for_update(of=Person, key_share=True)
-    .execution_options(populate_existing=True),
-    "groups": _MEMBER.with_for_update(of=Group, key_share=True)
-    .execution_options(populate_existing=True),
+    "people": _ACTIVE_MEMBER.with_for_update(of=Person, key_share=True),
+    "groups": _ACTIVE_MEMBER.with_for_update(of=Group, key_share=True),
 }
 _NAMES = select(Membership.person_id, Membership.display_name).where(
     Membership.group_id == bindparam("group"),

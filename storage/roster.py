@@ -60,6 +60,8 @@ async def latest(session: AsyncSession, group_id: int) -> RosterMessage | None:
 _LATEST = select(RosterMessage).where(RosterMessage.group_id == bindparam("group"))
 
 
-async def forget(session: AsyncSession, group_id: int) -> None:
-    """The roster message is gone (deleted in the chat): stop editing it."""
-    await session.execute(delete(RosterMessage).where(RosterMessage.group_id == group_id))
+async def forget(session: AsyncSession, group_id: int, message_id: int) -> None:
+    """The roster message is gone (deleted in the chat): stop editing it (unless a newer
+    one has taken its place meanwhile)."""
+    await session.execute(delete(RosterMessage).where(
+        RosterMessage.group_id == group_id, RosterMessage.message_id == message_id))
