@@ -125,8 +125,8 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
     """Edit the latest roster message to show the claims as they are now. Once the edit
     landed, look again: another instance may have committed a claim after this rendering and
     its own edit landed first, so the last edit to land must be rendered after every claim.
-    The look again reads only the roster's state (its shifts and their claims) and its latest
-    message; it renders again only when one of them changed."""
+    The look again reads only the roster's state (what it shows of its shifts, and their
+    claims) and its latest message; it renders again only when one of them changed."""
     days = services.settings.bot.roster_days
     landed: tuple[int, int, duties.RosterState] | None = None  # message, page, state shown
     shown: tuple[str, object] | None = None
