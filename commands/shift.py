@@ -42,24 +42,19 @@ async def _read_lines(
     """`roster_lines` in a session of the caller's, with the state of the roster read."""
     now = services.clock.now()
     days = services.settings.bot.roster_days
-    known = await duties.bring_ahead(
-        session, group.id, group.timezone, now=now
-    ) if bring_ahead else {}
-    found = await duties.upcoming_shifts(session, group.id, now=now, days=days)
-    missing = {s.duty_id for s, _ in found} - known.keys()
-    by_id = known | await duties.by_ids(session, missing)
-    names = await members.display_names(
-        session, group.id, {c.person_id for _, cs in found for c in cs}
-    )
-    lines = []
-    for shift, shift_claims in found:
-        active = [c for c in shift_claims if c.status is ClaimStatus.ACTIVE]
-        waiting = len(shift_claims) - len(active)
-        lines.append(
-            ShiftLine(shift, by_id[shift.duty_id], [names.get(c.person_id, "?") for c in active],
-                      waiting)
+    if bring_ahead:
+        await duties.bring_ahead(session, group.id, group.timezone, now=now)
+    found, state = await duties.roster(session, group.id, now=now, days=days)
+    lines = [
+        ShiftLine(
+            entry.shift, entry.duty,
+            ["?" if name is None else name for status, name in entry.claims
+             if status is ClaimStatus.ACTIVE],
+            sum(1 for status, _ in entry.claims if status is not ClaimStatus.ACTIVE),
         )
-    return lines, duties.state_of(found, by_id)
+        for entry in found
+    ]
+    return lines, state
 
 
 async def show(update: Update, context: DutyContext) -> None:
@@ -125,8 +120,9 @@ async def _edit_roster(services: Services, group: GroupInfo) -> None:
     """Edit the latest roster message to show the claims as they are now. Once the edit
     landed, look again: another instance may have committed a claim after this rendering and
     its own edit landed first, so the last edit to land must be rendered after every claim.
-    The look again reads only the roster's state (what it shows of its shifts, and their
-    claims) and its latest message; it renders again only when one of them changed."""
+    The look again reads only the roster's state (what it shows of its shifts, their claims
+    and the claimants' names) and its latest message; it renders again only when one of them
+    changed."""
     days = services.settings.bot.roster_days
     landed: tuple[int, int, duties.RosterState] | None = None  # message, page, state shown
     shown: tuple[str, object] | None = None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, standing
@@ -330,18 +331,69 @@ _CLAIMS_ON = (
     )
     .order_by(Claim.created_at, Claim.id)
 )
-_ROSTER_STATE = (
+_Rows = TypeVar("_Rows", bound="Select[*tuple[Any, ...]]")
+
+
+def _on_roster(statement: _Rows) -> _Rows:
+    """A roster's rows: each upcoming shift with its duty, one row per claim the roster shows
+    (a shift with none: one row with no claim), each with the claimant's name in the group."""
+    return (
+        statement.join(Duty, Duty.id == Shift.duty_id)
+        .outerjoin(Claim, and_(Claim.shift_id == Shift.id, Claim.status.in_(_ON_ROSTER)))
+        .outerjoin(Membership, and_(Membership.group_id == Shift.group_id,
+                                    Membership.person_id == Claim.person_id))
+        .where(*_UPCOMING_WHERE)
+    )
+
+
+_ROSTER = _on_roster(
+    select(Shift, Duty, Claim.id, Claim.status, Membership.display_name)
+).order_by(Shift.start_at, Shift.id, Claim.created_at, Claim.id)
+# What a roster shows of each shift (its day, times, needs, the duty's name and place) with
+# each claim on it (id, status, the claimant's name; a shift with none: three Nones), in the
+# order `_shown` lists it for a rendering.
+_ROSTER_STATE = _on_roster(
     select(Shift.id, Shift.local_date, Shift.start_at, Shift.end_at, Shift.need_min,
-           Shift.need_max, Duty.name, Duty.place, Claim.id, Claim.status)
-    .join(Duty, Duty.id == Shift.duty_id)
-    .outerjoin(Claim, and_(Claim.shift_id == Shift.id, Claim.status.in_(_ON_ROSTER)))
-    .where(*_UPCOMING_WHERE)
+           Shift.need_max, Duty.name, Duty.place, Claim.id, Claim.status,
+           Membership.display_name)
 )
 
-# What a roster shows of each shift (its day, times, needs, duty's name and place) with each
-# claim on it (a shift with none: claim id and status None): what `upcoming_shifts` read
-# (`state_of`), compared with `roster_state` read later. Names are not in it.
+
+def _shown(shift: Shift, duty: Duty, claim: tuple[object, ...]) -> tuple[object, ...]:
+    return (shift.id, shift.local_date, shift.start_at, shift.end_at, shift.need_min,
+            shift.need_max, duty.name, duty.place, *claim)
+
+
+# What a rendering read (`roster`), compared with `roster_state` read later.
 RosterState = frozenset[tuple[object, ...]]
+
+
+@dataclass
+class RosterShift:
+    """An upcoming shift as its roster shows it: its duty, and its claims in the order they
+    came (each one's status and the claimant's name in the group, None if not found)."""
+
+    shift: Shift
+    duty: Duty
+    claims: list[tuple[ClaimStatus, str | None]]
+
+
+async def roster(
+    session: AsyncSession, group_id: int, *, now: datetime, days: int
+) -> tuple[list[RosterShift], RosterState]:
+    """A group's roster in one query: open shifts that have not ended, in the next `days`
+    days, with their duties, the claims on them and the claimants' names; and its state."""
+    rows = (await session.execute(
+        _ROSTER, {"group": group_id, "now": now, "until": now + timedelta(days=days)}
+    )).all()
+    shifts: dict[int, RosterShift] = {}
+    state = []
+    for shift, duty, claim_id, status, name in rows:
+        entry = shifts.setdefault(shift.id, RosterShift(shift, duty, []))
+        if claim_id is not None:
+            entry.claims.append((status, name))
+        state.append(_shown(shift, duty, (claim_id, status, name)))
+    return list(shifts.values()), frozenset(state)
 
 
 async def upcoming_shifts(
@@ -362,27 +414,13 @@ async def upcoming_shifts(
     return [(s, by_shift[s.id]) for s in shifts]
 
 
-def state_of(found: list[tuple[Shift, list[Claim]]], duties: dict[int, Duty]) -> RosterState:
-    """The state of the roster `upcoming_shifts` read, with the shifts' duties."""
-
-    def shown(s: Shift) -> tuple[object, ...]:
-        duty = duties[s.duty_id]
-        return (s.id, s.local_date, s.start_at, s.end_at, s.need_min, s.need_max, duty.name,
-                duty.place)
-
-    return frozenset(
-        [(*shown(s), c.id, c.status) for s, cs in found for c in cs]
-        + [(*shown(s), None, None) for s, cs in found if not cs]
-    )
-
-
 async def roster_state(
     session: AsyncSession, group_id: int, *, now: datetime, days: int
 ) -> RosterState:
     """The state of a group's roster now, in one small query: unchanged since a rendering,
     the rendering still shows every claim and shift as they are (a new, released, ended or
-    moved-up claim, a shift added, cancelled, over, moved or needing other numbers, or its
-    duty renamed or moved to another place changes it)."""
+    moved-up claim, a claimant renamed, a shift added, cancelled, over, moved or needing
+    other numbers, or its duty renamed or moved to another place changes it)."""
     rows = await session.execute(
         _ROSTER_STATE, {"group": group_id, "now": now, "until": now + timedelta(days=days)}
     )

@@ -1,6 +1,7 @@
 """The roster's state and its latest message against real databases: what a rendering read
 is what the one-query look-again reads while nothing changed, and differs once anything it
-shows changed; remembering a new roster message keeps one row per group."""
+shows changed (a claimant's name too); remembering a new roster message keeps one row per
+group."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from storage import claims, duties, roster
+from storage import claims, duties, members, roster
 from storage.db import at_once, reading, transaction
-from storage.models import Duty, RosterMessage, Shift
+from storage.members import UserRef
+from storage.models import ClaimStatus, Duty, RosterMessage, Shift
 from tests.conftest import START, Database
 from tests.storage.test_claims import person, setup_shift
 
@@ -18,11 +20,10 @@ DAYS = 7
 
 
 async def rendered(db: Database, gid: int) -> duties.RosterState:
-    """The state as a rendering reads it (`upcoming_shifts` and the shifts' duties)."""
+    """The state as a rendering reads it."""
     async with reading(db.sessions) as session:
-        found = await duties.upcoming_shifts(session, gid, now=START, days=DAYS)
-        by_id = await duties.by_ids(session, {s.duty_id for s, _ in found})
-    return duties.state_of(found, by_id)
+        _found, state = await duties.roster(session, gid, now=START, days=DAYS)
+    return state
 
 
 async def looked_again(db: Database, gid: int) -> duties.RosterState:
@@ -62,6 +63,31 @@ async def test_the_state_read_again_equals_the_rendered_one_until_something_show
         assert duty is not None
         duty.place = "3号点"
     assert await looked_again(database, gid) != before
+    assert await rendered(database, gid) == await looked_again(database, gid)
+
+
+async def test_a_rendering_reads_names_in_order_and_a_rename_changes_the_state(
+    database: Database,
+) -> None:
+    gid, sid = await setup_shift(database, need_max=1)
+    async with transaction(database.sessions) as session:
+        for uid, name in ((1, "王阿姨"), (2, "李师傅")):
+            _membership, someone, _joined = await members.ensure_member(
+                session, gid, UserRef(uid, name), now=START)
+            join = claims.claim if uid == 1 else claims.join_waitlist
+            await join(session, sid, someone, group_id=gid, now=START)
+    async with reading(database.sessions) as session:
+        found, state = await duties.roster(session, gid, now=START, days=DAYS)
+    assert [(entry.shift.id, entry.duty.name, entry.claims) for entry in found] == [
+        (sid, "督导", [(ClaimStatus.ACTIVE, "王阿姨"), (ClaimStatus.WAITING, "李师傅")])
+    ]
+    assert state == await looked_again(database, gid)
+
+    async with transaction(database.sessions) as session:  # she corrects her name
+        membership = await members.membership_of(session, gid, 1)
+        assert membership is not None
+        membership.display_name = "王秀英"
+    assert await looked_again(database, gid) != state
     assert await rendered(database, gid) == await looked_again(database, gid)
 
 
