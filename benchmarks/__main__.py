@@ -15,6 +15,7 @@ from benchmarks import (
     history,
     planner_tick,
     signup_burst,
+    statement_cost,
     tap_storm,
 )
 
@@ -25,6 +26,7 @@ def main() -> int:
           f"{platform.processor() or 'cpu'}), Python {sys.version.split()[0]}\n")
     # The district's four (issue 14): the command path, a tap storm, fan-out, history.
     asyncio.run(command_path.main())
+    asyncio.run(statement_cost.main())  # why the command path is where it is
     asyncio.run(tap_storm.main())
     asyncio.run(fanout.main())  # PostgreSQL rows need DUTYBOT_BENCH_DATABASE_URL or a local one
     asyncio.run(history.main())

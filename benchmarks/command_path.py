@@ -140,8 +140,9 @@ async def _until(predicate: Callable[[], bool], timeout: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def bot_run(target: Target) -> tuple[float, float, float]:
-    """(updates/s on a backlog, p50 ms, p99 ms at STEADY_RATE) for dutybot."""
+async def bot_run(target: Target) -> tuple[float, float, float, float]:
+    """(updates/s on a backlog, p50 ms, p99 ms at STEADY_RATE, CPU ms of this process per
+    update on the backlog) for dutybot."""
     clock = ManualClock(SETUP)
     engine = target.engine(kept=BotSettings().kept_connections)  # as `dutybot run`
     await migrate(engine, SETUP)
@@ -162,10 +163,11 @@ async def bot_run(target: Target) -> tuple[float, float, float]:
         metrics = harness.services.metrics
         before = _handled(metrics.updates)
         stream = _stream(teams, BACKLOG, seed=1)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await _offer(emulator, stream, None)
         await _until(lambda: _handled(metrics.updates) - before >= BACKLOG, 600)
         rate = BACKLOG / (time.perf_counter() - started)
+        cpu = (time.process_time() - cpu) / BACKLOG
         await harness.settle(120)
         metrics.latency.clear()
         steady = _stream(teams, STEADY_RATE * STEADY_SECONDS, seed=2)
@@ -178,7 +180,7 @@ async def bot_run(target: Target) -> tuple[float, float, float]:
         await harness.stop()
         await server.stop()
         await engine.dispose()
-    return rate, p50 * 1000, p99 * 1000
+    return rate, p50 * 1000, p99 * 1000, cpu * 1000
 
 
 class _Timed(Application[Any, Any, Any, Any, Any, Any]):
@@ -194,7 +196,7 @@ class _Timed(Application[Any, Any, Any, Any, Any, Any]):
         type(self).handled += 1
 
 
-async def bare_run() -> tuple[float, float, float]:
+async def bare_run() -> tuple[float, float, float, float]:
     """The same measures for a bare PTB app that answers each update once."""
     clock = ManualClock(NOW)
     emulator = Emulator(clock)
@@ -230,10 +232,11 @@ async def bare_run() -> tuple[float, float, float]:
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await _offer(emulator, _stream(teams, BACKLOG, seed=1), None)
         await _until(lambda: _Timed.handled >= BACKLOG, 600)
         rate = BACKLOG / (time.perf_counter() - started)
+        cpu = (time.process_time() - cpu) / BACKLOG
         _Timed.histogram.clear()
         steady = _stream(teams, STEADY_RATE * STEADY_SECONDS, seed=2)
         await _offer(emulator, steady, STEADY_RATE)
@@ -244,33 +247,35 @@ async def bare_run() -> tuple[float, float, float]:
         await app.stop()
         await app.shutdown()
         await server.stop()
-    return rate, p50 * 1000, p99 * 1000
+    return rate, p50 * 1000, p99 * 1000, cpu * 1000
 
 
 async def main() -> None:
-    """Print a table: app × database → updates/s, p50, p99."""
+    """Print a table: app × database → updates/s, p50, p99, CPU per update."""
     print(f"## Command path: {GROUPS} groups, a mixed stream (taps, /checkin, /shift, /today, "
           f"/report); backlog of {BACKLOG}, then {STEADY_RATE}/s for {STEADY_SECONDS} s\n")
     print("| app | database | instances | updates/s (backlog) | p50 ms | p99 ms "
-          f"(at {STEADY_RATE}/s) |")
-    print("|---|---|---:|---:|---:|---:|")
-    rate, p50, p99 = await bare_run()
-    print(f"| bare PTB | — | 1 | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+          f"(at {STEADY_RATE}/s) | CPU ms an update (backlog, in process) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    rate, p50, p99, cpu = await bare_run()
+    print(f"| bare PTB | — | 1 | {rate:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} |")
     for backend in (sqlite, postgresql):
         async with backend() as target:
             if target is None:
-                print(f"| dutybot | {backend.__name__} | 1 | not reachable | | |")
+                print(f"| dutybot | {backend.__name__} | 1 | not reachable | | | |")
                 continue
-            rate, p50, p99 = await bot_run(target)
-        print(f"| dutybot | {target.name} | 1 | {rate:.0f} | {p50:.1f} | {p99:.1f} |")
+            rate, p50, p99, cpu = await bot_run(target)
+        print(f"| dutybot | {target.name} | 1 | {rate:.0f} | {p50:.1f} | {p99:.1f} "
+              f"| {cpu:.2f} |")
     # `dutybot run` processes in webhook mode (benchmarks/command_instances.py)
     from benchmarks import command_instances
     for instances in (1, 2):
         async with postgresql_database() as database:
             if database is None:
-                print(f"| dutybot run, webhook | postgresql | {instances} | not reachable | | |")
+                print(f"| dutybot run, webhook | postgresql | {instances} | not reachable "
+                      "| | | |")
                 continue
             rate, p50, p99 = await command_instances.run(database, instances)
         print(f"| dutybot run, webhook | postgresql | {instances} | {rate:.0f} | {p50:.1f} "
-              f"| {p99:.1f} |")
+              f"| {p99:.1f} | — |")
     print()
