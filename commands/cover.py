@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot import render, views
 from bot.context import DutyContext, button_number, thread_of, user_ref
-from commands.shift import command_args_after, request_roster_refresh
+from commands.roster_edit import request_roster_refresh
+from commands.shift import command_args_after
 from storage import claims, cover, members
 from storage.db import Rollback, roll_back, transaction
 from storage.ids import parse_id

@@ -24,7 +24,7 @@ from commands.duty_syntax import (
     parse_window,
 )
 from commands.hours_syntax import DayLimit, day_limit, parse_day, plan_last_day
-from commands.shift import refresh_roster
+from commands.roster_edit import refresh_roster
 from commands.signup import command_args
 from storage import duties, groups
 from storage.db import transaction

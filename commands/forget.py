@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.context import DutyContext
+from bot.context import DutyContext, GroupInfo
 from bot.views import mine as view
+from commands.roster_edit import request_roster_refresh
 from storage import forget, members
 from storage.db import transaction
 
@@ -34,10 +35,14 @@ async def tap_forget(update: Update, context: DutyContext) -> None:
     if query.data != "forget:yes":
         text = view.forget_cancelled(t)
     else:
+        teams: tuple[GroupInfo, ...] = ()
         async with transaction(services.sessions) as session:
             person = await members.person_of(session, user.id)
             if person is not None:
-                await forget.forget(session, person, now=services.clock.now())
+                done = await forget.forget(session, person, now=services.clock.now())
+                teams = tuple(GroupInfo.of(group) for group in done.groups)
+        for team in teams:  # no roster keeps showing their name
+            request_roster_refresh(services, team)
         text = view.forgotten(t)
     if isinstance(query.message, Message):
         await services.outgoing.edit_in_group(query.message.chat.id, query.message.message_id,

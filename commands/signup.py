@@ -12,6 +12,7 @@ from telegram.constants import ChatMemberStatus
 from bot import render, views
 from bot.context import DutyContext, user_ref
 from bot.i18n import Translator, translator
+from commands.roster_edit import refresh_roster
 from storage import members
 from storage.cleaning import TextProblem, clean_name, clean_text
 from storage.db import transaction
@@ -154,6 +155,8 @@ async def signup(update: Update, context: DutyContext) -> None:
                 update, render.profile_updated(t, membership.display_name, changed),
                 kind="signup.updated",
             )
+            if "display_name" in changed:  # the roster shows the new name
+                refresh_roster(context)
         case members.Unchanged(membership):
             await context.reply(
                 update, render.already_signed_up(t, membership.display_name),
@@ -186,10 +189,12 @@ async def leave(update: Update, context: DutyContext) -> None:
 
 
 async def announce_freed(context: DutyContext, update: Update, left: members.Left) -> None:
-    """Tell the leaders which places a departing member freed, and who moved up."""
+    """Tell the leaders which places a departing member freed, and who moved up; the roster
+    shows them without the member."""
     if context.group is None or not left.released:
         return
     group = context.group
+    refresh_roster(context)
     t = translator(group.language)
 
     async def post(text: str, kind: str) -> None:

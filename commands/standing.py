@@ -8,7 +8,7 @@ from telegram import Update
 from bot import views
 from bot.context import DutyContext, user_ref
 from commands.duty_syntax import DutySyntaxError, parse_when
-from commands.shift import refresh_roster
+from commands.roster_edit import refresh_roster
 from storage import duties, members, standing
 from storage.db import transaction
 from storage.ids import NO_RECORD, parse_id

@@ -45,6 +45,7 @@ class Forgotten:
 
     teams: int
     places_released: int
+    groups: tuple[Group, ...] = ()  # the teams they were in, whose rosters may show them
 
 
 async def forget(session: AsyncSession, person: Person, *, now: datetime) -> Forgotten:
@@ -54,8 +55,11 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> For
         select(Membership).where(Membership.person_id == person.id)
     ))
     released = 0
+    teams: list[Group] = []
     for membership in memberships:
         group = await session.get(Group, membership.group_id)
+        if group is not None:
+            teams.append(group)
         released += len(await release_future(session, membership.group_id, person,
                                              actor=None, now=now))
         label = FORGOTTEN.get(group.language if group else "", FORGOTTEN["en"])
@@ -134,5 +138,5 @@ async def forget(session: AsyncSession, person: Person, *, now: datetime) -> For
         session, at=now, action="person.forget", object_type="person", object_id=person.id,
         actor=None, after={"teams": len(memberships), "released": released},
     )
-    return Forgotten(len(memberships), released)
+    return Forgotten(len(memberships), released, tuple(teams))
 

@@ -500,3 +500,35 @@ async def test_the_last_roster_edit_shows_a_claim_another_instance_committed_mea
     assert "Alice" in shown and "Bob" in shown
     assert roster.reply_markup["inline_keyboard"][0][0]["text"].endswith("2/4")
     assert calls == 2  # one more edit, only because the roster changed under the first
+
+
+async def test_the_roster_message_follows_a_rename_a_departure_and_an_erasure(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    roster = (await world.say(boss, "/shift"))[-1]
+    alice, bob, carol = world.user("Alice"), world.user("Bob"), world.user("Carol")
+    for who, name in ((alice, "王阿姨"), (bob, "李师傅"), (carol, "张大姐")):
+        await world.say(who, f"/signup {name}")
+        world.emulator.tap(roster, 1, who)  # tomorrow's shift
+    await world.settle()
+    assert all(name in html_to_plain(roster.text or "") for name in ("王阿姨", "李师傅", "张大姐"))
+
+    await world.say(alice, "/signup 王秀英")  # she corrects her name
+    await world.settle()
+    shown = html_to_plain(roster.text or "")
+    assert "王秀英" in shown and "王阿姨" not in shown, shown
+
+    await world.say(bob, "/leave")  # his place is given back
+    await world.settle()
+    shown = html_to_plain(roster.text or "")
+    assert "李师傅" not in shown and "王秀英" in shown, shown
+
+    carol.started = True  # she has a private chat with the bot
+    [question] = await world.say(carol, "/forgetme", chat=world.emulator.private_chat(carol))
+    world.emulator.tap(question, 0, carol)  # she asks to be forgotten
+    await world.settle()
+    shown = html_to_plain(roster.text or "")
+    assert "张大姐" not in shown and "王秀英" in shown, shown
+    assert roster.reply_markup["inline_keyboard"][1][0]["text"].endswith("1/4")
