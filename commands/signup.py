@@ -133,17 +133,23 @@ async def signup(update: Update, context: DutyContext) -> None:
     if not isinstance(parsed, SignupArgs):
         await context.reply(update, _bad_signup(t, parsed), kind="signup.bad")
         return
-    name = parsed.name or members.telegram_name(user.full_name)
-    if name is None:
-        bad = BadField("name", TextProblem.EMPTY)
-        await context.reply(update, _bad_signup(t, bad), kind="signup.bad")
-        return
-    profile = Profile(display_name=name, building=parsed.building, skills=parsed.skills)
+    result: members.SignupResult | None = None
     async with transaction(context.services.sessions) as session:
-        result = await members.signup(
-            session, context.group.id, user_ref(user), profile, now=context.services.clock.now()
+        # Without a name, a member keeps the one the team knows them by (a former one too);
+        # a newcomer joins under their Telegram name.
+        known = None if parsed.name else await members.membership_of(
+            session, context.group.id, user.id
         )
+        name = parsed.name or (known.display_name if known is not None
+                               else members.telegram_name(user.full_name))
+        if name is not None:
+            profile = Profile(display_name=name, building=parsed.building, skills=parsed.skills)
+            result = await members.signup(session, context.group.id, user_ref(user), profile,
+                                          now=context.services.clock.now())
     match result:
+        case None:
+            bad = BadField("name", TextProblem.EMPTY)
+            await context.reply(update, _bad_signup(t, bad), kind="signup.bad")
         case members.Registered(membership, rejoined):
             await context.reply(
                 update, render.signed_up(t, membership.display_name, rejoined), kind="signup",
@@ -203,12 +209,10 @@ async def announce_freed(context: DutyContext, update: Update, left: members.Lef
         else:  # a chat_member update: no message to answer
             await context.services.outgoing.to_group(group.chat_id, text)
 
-    await post(
-        views.roster.places_freed(
-            t, left.membership.display_name, [r.shift for r in left.released], group.timezone
-        ),
-        "leave.freed",
-    )
+    free = [r.shift for r in left.released if r.promoted is None]  # not taken from the waitlist
+    if free:
+        await post(views.roster.places_freed(t, left.membership.display_name, free,
+                                             group.timezone), "leave.freed")
     for released in left.released:
         if released.promoted is None:
             continue

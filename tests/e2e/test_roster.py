@@ -532,3 +532,39 @@ async def test_the_roster_message_follows_a_rename_a_departure_and_an_erasure(
     shown = html_to_plain(roster.text or "")
     assert "张大姐" not in shown and "王秀英" in shown, shown
     assert roster.reply_markup["inline_keyboard"][1][0]["text"].endswith("1/4")
+
+
+async def test_a_former_member_who_taps_a_claim_is_back_under_the_name_the_team_knew(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 2-4")
+    roster = (await world.say(boss, "/shift"))[-1]
+    sun = world.user("sun")
+    await world.say(sun, "/signup 孙大爷")
+    await world.say(sun, "/leave")
+    world.emulator.tap(roster, 1, sun)
+    await world.settle()
+    shown = html_to_plain(roster.text or "")
+    assert "孙大爷" in shown and "sun" not in shown, shown
+    assert await world.roster() == ["孙大爷"]
+
+
+async def test_a_leaver_whose_place_the_waitlist_took_frees_nothing_for_the_leaders(
+    world: World,
+) -> None:
+    boss = await leader(world)
+    await world.say(boss, "/duty add 督导 daily 19:00-21:00 need 1")
+    roster = (await world.say(boss, "/shift"))[-1]
+    sun, zheng = world.user("sun"), world.user("zheng")
+    await world.say(sun, "/signup 孙大爷")
+    await world.say(zheng, "/signup 郑师傅")
+    world.emulator.tap(roster, 1, sun)  # tomorrow's one place
+    await world.settle()
+    world.emulator.tap(roster, 1, zheng)  # full: he waits
+    await world.settle()
+    said = plain(await world.say(sun, "/leave"))
+    assert "郑师傅" in said and "现在归你了" in said, said
+    assert "空出来了" not in said, said  # the place is taken again: nothing for the leaders
+    shown = html_to_plain(roster.text or "")
+    assert "郑师傅" in shown and "孙大爷" not in shown, shown

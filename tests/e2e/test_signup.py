@@ -30,6 +30,20 @@ async def test_signup_without_a_name_uses_the_telegram_name(world: World) -> Non
     assert await world.roster() == ["Bob Li"]
 
 
+async def test_a_member_keeps_their_name_when_signup_gives_none(world: World) -> None:
+    li = world.user("li")
+    await world.say(li, "/signup 李阿姨")
+    said = plain(await world.say(li, "/signup"))  # checking she is on it
+    assert "已经在名单上" in said and "李阿姨" in said, said
+    said = plain(await world.say(li, "/signup 楼栋=5号楼"))  # only her building
+    assert "楼栋" in said and "李阿姨" in said, said
+    assert await world.roster() == ["李阿姨"]
+    await world.say(li, "/leave")
+    said = plain(await world.say(li, "/signup"))  # back, under the name the team knew
+    assert "李阿姨" in said and "li" not in said, said
+    assert await world.roster() == ["李阿姨"]
+
+
 async def test_signup_addressed_to_another_bot_is_ignored(world: World) -> None:
     alice = world.user("Alice")
     assert await world.say(alice, "/signup@otherbot Alice") == []
