@@ -164,6 +164,14 @@ def name_taken(t: Translator, name: str) -> str:
     ).format(name=esc(name))
 
 
+def name_reserved(t: Translator, name: str) -> str:
+    """The label an erased volunteer's records stand under is nobody's name."""
+    return t.gettext(
+        "The name “{name}” is kept for the records of volunteers who asked to be forgotten. "
+        "Please choose another, for example /signup Alice"
+    ).format(name=esc(name))
+
+
 def signed_up_many(t: Translator, names: Sequence[str]) -> list[str]:
     """One acknowledgement for many sign-ups at once (names, no mentions)."""
     names = list(dict.fromkeys(names))

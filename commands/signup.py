@@ -170,6 +170,8 @@ async def signup(update: Update, context: DutyContext) -> None:
             )
         case members.NameTaken(taken):
             await context.reply(update, render.name_taken(t, taken), kind="signup.taken")
+        case members.NameReserved(label):
+            await context.reply(update, render.name_reserved(t, label), kind="signup.taken")
 
 
 async def leave(update: Update, context: DutyContext) -> None:

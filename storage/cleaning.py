@@ -116,3 +116,18 @@ def name_key(name: str) -> str:
     format characters (a zero-width joiner, a direction mark) do not make a new name."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return "".join(ch for ch in "".join(folded.split()) if unicodedata.category(ch) != "Cf")
+
+
+# The roster name an erased volunteer's records stand under (storage/forget.py), in the team's
+# language; nobody may take one as their own name.
+FORGOTTEN = {"zh_CN": "已注销志愿者 #{n}", "en": "Former volunteer #{n}"}
+
+
+def is_forgotten_label(name: str) -> bool:
+    """Is this name (in any spacing or case) the label of an erased volunteer?"""
+    key = name_key(name)
+    for label in FORGOTTEN.values():
+        prefix = name_key(label.split("{n}")[0])
+        if key.startswith(prefix) and key[len(prefix):].isdigit():
+            return True
+    return False

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, pacing, points
 from storage.claims import release_future
-from storage.cleaning import name_key
+from storage.cleaning import FORGOTTEN, name_key
 from storage.models import (
     AuditEntry,
     Certificate,
@@ -34,9 +34,6 @@ from storage.models import (
     RosterEntry,
     StandingSlot,
 )
-
-# The roster name a forgotten volunteer's records stand under, in the team's language.
-FORGOTTEN = {"zh_CN": "已注销志愿者 #{n}", "en": "Former volunteer #{n}"}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.claims import Released, release_future
-from storage.cleaning import TextProblem, clean_name, name_key
+from storage.cleaning import TextProblem, clean_name, is_forgotten_label, name_key
 from storage.db import note_held
 from storage.models import Group, Membership, Person
 
@@ -81,7 +81,14 @@ class NameTaken:
     name: str
 
 
-SignupResult = Registered | Updated | Unchanged | NameTaken
+@dataclass(frozen=True)
+class NameReserved:
+    """The name is the label of an erased volunteer ("已注销志愿者 #N"): nobody may use it."""
+
+    name: str
+
+
+SignupResult = Registered | Updated | Unchanged | NameTaken | NameReserved
 
 
 async def _claim_username(session: AsyncSession, person: Person) -> None:
@@ -165,6 +172,8 @@ async def signup(
     session: AsyncSession, group_id: int, user: UserRef, profile: Profile, *, now: datetime
 ) -> SignupResult:
     """Register a user in a group, or update their profile; display names are unique."""
+    if is_forgotten_label(profile.display_name):
+        return NameReserved(profile.display_name)
     person = await upsert_person(session, user, now=now)
     membership = await membership_of(session, group_id, user.telegram_user_id)
     key = name_key(profile.display_name)
@@ -395,6 +404,8 @@ async def _join_with_telegram_name(
         if isinstance(back, Registered | Updated | Unchanged):
             return back.membership
     shown = telegram_name(user.full_name)
+    if shown is not None and is_forgotten_label(shown):
+        shown = None  # as if the Telegram name showed nothing
     group = await session.get(Group, group_id)
     unnamed = UNNAMED.get(group.language if group else "", UNNAMED["zh_CN"])
     for suffix in range(1, 100):

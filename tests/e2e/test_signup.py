@@ -91,6 +91,16 @@ async def test_a_taken_name_is_refused(world: World) -> None:
     assert await world.roster() == ["Alice"]
 
 
+async def test_nobody_may_take_an_erased_volunteers_label(world: World) -> None:
+    mallory = world.user("Mallory")
+    for name in ("已注销志愿者 #1", "已注销志愿者＃12", "former volunteer #3"):
+        said = plain(await world.say(mallory, f"/signup {name}"))
+        assert "是已注销志愿者记录上的称呼" in said, said
+    assert await world.roster() == []
+    await world.say(mallory, "/signup 已注销志愿者")  # no number: an ordinary (odd) name
+    assert await world.roster() == ["已注销志愿者"]
+
+
 async def test_edited_signup_does_nothing(world: World) -> None:
     alice = world.user("Alice")
     message = world.emulator.send(world.group, alice, "/help")
