@@ -156,6 +156,8 @@ async def signup(update: Update, context: DutyContext) -> None:
                 name=membership.display_name,
                 render_many=lambda acks: render.signed_up_many(t, [a.name for a in acks]),
             )
+            if rejoined:  # a shift of theirs under way may show them, maybe by another name
+                refresh_roster(context)
         case members.Updated(membership, changed):
             await context.reply(
                 update, render.profile_updated(t, membership.display_name, changed),

@@ -404,8 +404,6 @@ async def _join_with_telegram_name(
         if isinstance(back, Registered | Updated | Unchanged):
             return back.membership
     shown = telegram_name(user.full_name)
-    if shown is not None and is_forgotten_label(shown):
-        shown = None  # as if the Telegram name showed nothing
     group = await session.get(Group, group_id)
     unnamed = UNNAMED.get(group.language if group else "", UNNAMED["zh_CN"])
     for suffix in range(1, 100):
@@ -416,6 +414,8 @@ async def _join_with_telegram_name(
         result = await signup(session, group_id, user, Profile(name), now=now)
         if isinstance(result, Registered | Updated | Unchanged):
             return result.membership
+        if isinstance(result, NameReserved):
+            shown = None  # it reads as an erased volunteer's label: as if it showed nothing
     raise RuntimeError("no free display name")  # 99 namesakes in one group: a bug elsewhere
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage import audit, groups, members
-from storage.cleaning import TextProblem, clean_name, clean_text, name_key
+from storage.cleaning import TextProblem, clean_name, clean_text, is_forgotten_label, name_key
 from storage.db import transaction
 from storage.groups import GroupDefaults
 from storage.members import Profile, UserRef
@@ -233,3 +233,19 @@ async def test_a_group_change_counts_once_its_transaction_commits(database: Data
     async with transaction(database.sessions) as session:
         await members.upsert_person(session, UserRef(5, "Ann"), now=START)
     assert groups.changes() == before + 1
+
+
+async def test_a_telegram_name_that_numbered_reads_as_an_erased_label_joins_unnamed(
+    database: Database,
+) -> None:
+    gid = await new_group(database)
+    async with transaction(database.sessions) as session:  # someone holds the bare form
+        held = await members.signup(session, gid, ALICE, Profile("Former volunteer #"),
+                                    now=START)
+    assert isinstance(held, members.Registered)
+    lookalike = UserRef(9, "Former volunteer #")  # "…# 2" would read as a label
+    async with transaction(database.sessions) as session:
+        membership, _person, joined = await members.ensure_member(session, gid, lookalike,
+                                                                  now=START)
+    assert joined and not is_forgotten_label(membership.display_name)
+    assert membership.display_name.split()[0] in members.UNNAMED.values(), membership.display_name
