@@ -133,21 +133,13 @@ async def signup(update: Update, context: DutyContext) -> None:
     if not isinstance(parsed, SignupArgs):
         await context.reply(update, _bad_signup(t, parsed), kind="signup.bad")
         return
-    result: members.SignupResult | None = None
+    profile = Profile(display_name=parsed.name, building=parsed.building, skills=parsed.skills)
     async with transaction(context.services.sessions) as session:
-        # Without a name, a member keeps the one the team knows them by (a former one too);
-        # a newcomer joins under their Telegram name.
-        known = None if parsed.name else await members.membership_of(
-            session, context.group.id, user.id
+        result = await members.signup(
+            session, context.group.id, user_ref(user), profile, now=context.services.clock.now()
         )
-        name = parsed.name or (known.display_name if known is not None
-                               else members.telegram_name(user.full_name))
-        if name is not None:
-            profile = Profile(display_name=name, building=parsed.building, skills=parsed.skills)
-            result = await members.signup(session, context.group.id, user_ref(user), profile,
-                                          now=context.services.clock.now())
     match result:
-        case None:
+        case members.NoName():
             bad = BadField("name", TextProblem.EMPTY)
             await context.reply(update, _bad_signup(t, bad), kind="signup.bad")
         case members.Registered(membership, rejoined):

@@ -44,9 +44,10 @@ def ref_of(person: Person) -> UserRef:
 
 @dataclass(frozen=True)
 class Profile:
-    """What /signup asks to store; None leaves a field as it is."""
+    """What /signup asks to store; None leaves a field as it is (a name: the one the group
+    knows them by, a former member's too; a newcomer's Telegram name)."""
 
-    display_name: str
+    display_name: str | None
     building: str | None = None
     skills: str | None = None
 
@@ -88,7 +89,12 @@ class NameReserved:
     name: str
 
 
-SignupResult = Registered | Updated | Unchanged | NameTaken | NameReserved
+@dataclass(frozen=True)
+class NoName:
+    """No name was given and their Telegram name shows nothing."""
+
+
+SignupResult = Registered | Updated | Unchanged | NameTaken | NameReserved | NoName
 
 
 async def _claim_username(session: AsyncSession, person: Person) -> None:
@@ -172,18 +178,22 @@ async def signup(
     session: AsyncSession, group_id: int, user: UserRef, profile: Profile, *, now: datetime
 ) -> SignupResult:
     """Register a user in a group, or update their profile; display names are unique."""
-    if is_forgotten_label(profile.display_name):
-        return NameReserved(profile.display_name)
-    person = await upsert_person(session, user, now=now)
     membership = await membership_of(session, group_id, user.telegram_user_id)
-    key = name_key(profile.display_name)
+    name = profile.display_name or (membership.display_name if membership is not None
+                                    else telegram_name(user.full_name))
+    if name is None:
+        return NoName()
+    if is_forgotten_label(name):
+        return NameReserved(name)
+    person = await upsert_person(session, user, now=now)
+    key = name_key(name)
     if await _name_holder(session, group_id, key, membership.id if membership else None):
-        return NameTaken(profile.display_name)
+        return NameTaken(name)
     if membership is None:
         membership = Membership(
             group_id=group_id,
             person_id=person.id,
-            display_name=profile.display_name,
+            display_name=name,
             name_key=key,
             building=profile.building,
             skills=profile.skills,
@@ -194,7 +204,7 @@ async def signup(
             async with session.begin_nested():
                 session.add(membership)
         except IntegrityError:
-            return NameTaken(profile.display_name)  # someone took it a moment ago
+            return NameTaken(name)  # someone took it a moment ago
         audit.record(
             session, at=now, action="member.signup", object_type="membership",
             object_id=membership.id, actor=user.telegram_user_id, group_id=group_id,
@@ -204,7 +214,7 @@ async def signup(
 
     before = _snapshot(membership)
     rejoined = not membership.active
-    membership.display_name = profile.display_name
+    membership.display_name = name
     membership.name_key = key
     if profile.building is not None:
         membership.building = profile.building
@@ -222,7 +232,7 @@ async def signup(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError:
-        return NameTaken(profile.display_name)
+        return NameTaken(name)
     audit.record(
         session, at=now, action="member.rejoin" if rejoined else "member.update",
         object_type="membership", object_id=membership.id, actor=user.telegram_user_id,
