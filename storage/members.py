@@ -381,13 +381,7 @@ async def member_and_group(
         note_held(session, lock, found[1].id if lock == "people" else group_id)
     if found is not None and found[0].active:
         return found[0], found[1], found[2], False
-    # The locking lookup finds only active members: a former one is read here, unlocked.
-    former = found[0] if found is not None else await membership_of(
-        session, group_id, user.telegram_user_id
-    )
-    membership = await _join_with_telegram_name(
-        session, group_id, user, now=now, known=former.display_name if former else None
-    )
+    membership = await _join_with_telegram_name(session, group_id, user, now=now)
     person, group = await session.get(Person, membership.person_id), await session.get(
         Group, group_id
     )
@@ -404,15 +398,14 @@ def telegram_name(full_name: str) -> str | None:
 
 
 async def _join_with_telegram_name(
-    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime,
-    known: str | None = None,
+    session: AsyncSession, group_id: int, user: UserRef, *, now: datetime
 ) -> Membership:
-    """Sign a user up as they act: a former member under the name the team knew them by
-    (`known`) while it is free, anyone else under their Telegram name (numbered if taken)."""
-    if known is not None:
-        back = await signup(session, group_id, user, Profile(known), now=now)
-        if isinstance(back, Registered | Updated | Unchanged):
-            return back.membership
+    """Sign a user up as they act, as /signup without a name does (a former member under
+    the name the team knew them by); when that name is taken, under their Telegram name
+    numbered."""
+    first = await signup(session, group_id, user, Profile(None), now=now)
+    if isinstance(first, Registered | Updated | Unchanged):
+        return first.membership
     shown = telegram_name(user.full_name)
     group = await session.get(Group, group_id)
     unnamed = UNNAMED.get(group.language if group else "", UNNAMED["zh_CN"])
